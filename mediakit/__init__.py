@@ -1,0 +1,122 @@
+"""mediakit: validated, web-ready files and JSON descriptors for ML media.
+
+>>> import mediakit as mk
+>>> store = mk.MemoryStore()
+>>> desc = mk.Image(np.zeros((4, 4, 3), np.uint8)).encode(store)  # doctest: +SKIP
+
+Only numpy and Pillow are imported with the package; kinds, renderers and optional libraries are
+imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    DecodeError,
+    LimitError,
+    MediaFileNotFoundError,
+    MediakitError,
+    MediaTypeError,
+    MissingDependencyError,
+    SchemaError,
+    StorageError,
+    UnknownKindError,
+    ValidationError,
+)
+
+__version__ = "0.1.0"
+
+# name -> "module:attribute", resolved on first access (PEP 562).
+_LAZY = {
+    "Audio": "mediakit.kinds.audio:Audio",
+    "Histogram": "mediakit.kinds.histogram:Histogram",
+    "Html": "mediakit.kinds.html:Html",
+    "Image": "mediakit.kinds.image:Image",
+    "Limits": "mediakit._limits:Limits",
+    "LocalStore": "mediakit.store:LocalStore",
+    "MediaList": "mediakit.kinds.group:MediaList",
+    "MemoryStore": "mediakit.store:MemoryStore",
+    "Molecule": "mediakit.kinds.molecule:Molecule",
+    "Object3D": "mediakit.kinds.object3d:Object3D",
+    "Plotly": "mediakit.kinds.plotly:Plotly",
+    "Run": "mediakit.run:Run",
+    "Store": "mediakit.store:Store",
+    "Table": "mediakit.kinds.table:Table",
+    "TensorSummary": "mediakit.kinds.tensor:TensorSummary",
+    "Video": "mediakit.kinds.video:Video",
+    "box3d": "mediakit.kinds.object3d:box3d",
+    "decode": "mediakit.api:decode",
+    "encode": "mediakit.encode:encode",
+    "features": "mediakit._lazy:features",
+    "finish": "mediakit.run:finish",
+    "get_kind": "mediakit._registry:get_kind",
+    "init": "mediakit.run:init",
+    "log": "mediakit.run:log",
+    "open_store": "mediakit.store:open_store",
+    "plot": "mediakit.plot:",
+    "plot_table": "mediakit.plot:plot_table",
+    "register_kind": "mediakit._registry:register_kind",
+    "registry": "mediakit._registry:registry",
+    "schema": "mediakit._schema:load_schema",
+    "thumbnail": "mediakit.api:thumbnail",
+    "validate": "mediakit._descriptor:validate",
+}
+
+__all__ = sorted(
+    [
+        "DecodeError",
+        "LimitError",
+        "MediaFileNotFoundError",
+        "MediaTypeError",
+        "MediakitError",
+        "MissingDependencyError",
+        "SchemaError",
+        "StorageError",
+        "UnknownKindError",
+        "ValidationError",
+        "__version__",
+        *_LAZY,
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        msg = f"module 'mediakit' has no attribute {name!r}"
+        raise AttributeError(msg)
+    module, _, attr = target.partition(":")
+    mod = importlib.import_module(module)
+    value = getattr(mod, attr) if attr else mod
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from . import plot
+    from ._descriptor import validate
+    from ._lazy import features
+    from ._limits import Limits
+    from ._registry import get_kind, register_kind, registry
+    from ._schema import load_schema as schema
+    from .api import decode, thumbnail
+    from .encode import encode
+    from .kinds.audio import Audio
+    from .kinds.group import MediaList
+    from .kinds.histogram import Histogram
+    from .kinds.html import Html
+    from .kinds.image import Image
+    from .kinds.molecule import Molecule
+    from .kinds.object3d import Object3D, box3d
+    from .kinds.plotly import Plotly
+    from .kinds.table import Table
+    from .kinds.tensor import TensorSummary
+    from .kinds.video import Video
+    from .run import Run, finish, init, log
+    from .store import LocalStore, MemoryStore, Store, open_store

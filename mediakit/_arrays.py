@@ -1,0 +1,124 @@
+"""Array-likes and value-range rules shared by the pixel kinds (Image, Video).
+
+Array-likes (torch, jax, tensorflow, cupy...) are read through ``__array__`` or ``.numpy()``;
+none of those libraries is ever imported here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+
+from ._errors import MediaTypeError, ValidationError
+
+Normalize = Literal["auto", "clip", "minmax", "none"]
+NORMALIZE_CHOICES = ("auto", "clip", "minmax", "none")
+
+
+def is_array_like(x: Any) -> bool:
+    """True for numpy arrays and objects exposing ``__array__`` or ``.numpy()``."""
+    return isinstance(x, np.ndarray) or hasattr(x, "__array__") or callable(getattr(x, "numpy", None))
+
+
+def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
+    """Convert an array-like to a numpy array without importing its library."""
+    if isinstance(x, np.ndarray):
+        return x
+    obj = x
+    # torch: tensors that require grad or live on a GPU must be detached and moved first.
+    if callable(getattr(obj, "detach", None)):
+        obj = obj.detach()
+    if callable(getattr(obj, "cpu", None)):
+        obj = obj.cpu()
+    try:
+        if callable(getattr(obj, "numpy", None)) and not hasattr(obj, "__array__"):
+            arr = obj.numpy()
+        else:
+            arr = np.asarray(obj)
+    except Exception as e:  # noqa: BLE001 - any failure of a foreign library is a type problem here
+        msg = f"{field}: could not convert {type(x).__name__} to a numpy array: {e}"
+        raise MediaTypeError(msg) from e
+    if not isinstance(arr, np.ndarray):
+        arr = np.asarray(arr)
+    if arr.dtype == object:
+        msg = f"{field}: expected a numeric array, got an array of Python objects (shape {arr.shape})"
+        raise MediaTypeError(msg)
+    return arr
+
+
+def check_normalize(normalize: object) -> str:
+    if normalize not in NORMALIZE_CHOICES:
+        msg = f"normalize: expected one of {NORMALIZE_CHOICES}, got {normalize!r}"
+        raise ValidationError(msg)
+    return str(normalize)
+
+
+def to_pixels(arr: np.ndarray, normalize: str, *, field: str = "data") -> tuple[np.ndarray, str | None]:
+    """Map an array's values to uint8 (or keep uint16) following the ``normalize`` rule.
+
+    Returns the new array and what was applied (``None`` when values were kept as they are):
+
+    - ``"unit"``: floats in [0, 1] scaled to [0, 255];
+    - ``"signed_unit"``: floats in [-1, 1] mapped to [0, 255];
+    - ``"byte"``: floats or integers already in [0, 255], rounded;
+    - ``"minmax"``: stretched from [min, max] to [0, 255] (with a warning under ``"auto"``);
+    - ``"clip"``: clipped to [0, 255] (floats in [0, 1] are scaled first).
+    """
+    normalize = check_normalize(normalize)
+    kind = arr.dtype.kind
+    if kind not in "biuf":
+        msg = f"{field}: expected a numeric array (bool, int, uint or float), got dtype {arr.dtype}"
+        raise MediaTypeError(msg)
+    if kind == "b":
+        return arr.astype(np.uint8) * np.uint8(255), "bool"
+    if arr.dtype == np.uint8 and normalize in ("auto", "none", "clip"):
+        return arr, None
+    if arr.dtype == np.uint16 and normalize in ("auto", "none"):
+        return arr, None
+    if kind == "f":
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad = np.argwhere(~finite)[0]
+            where = "[" + ", ".join(str(int(i)) for i in bad) + "]"
+            msg = f"{field}: expected finite values, got {arr[tuple(bad)]!r} at index {where}"
+            raise ValidationError(msg)
+    if arr.size == 0:
+        return arr.astype(np.uint8), None
+    lo, hi = float(arr.min()), float(arr.max())
+    if normalize == "none":
+        if lo < 0 or hi > 255:
+            msg = f"{field}: normalize='none' needs values in [0, 255], got range [{lo:g}, {hi:g}]"
+            raise ValidationError(msg)
+        return _round_u8(arr), "byte"
+    if normalize == "clip":
+        if kind == "f" and lo >= 0 and hi <= 1:
+            return _round_u8(arr * 255.0), "unit"
+        return _round_u8(np.clip(arr, 0, 255)), "clip"
+    if normalize == "minmax":
+        return _minmax(arr, lo, hi), "minmax"
+    # auto
+    if kind == "f" and lo >= 0 and hi <= 1:
+        return _round_u8(arr * 255.0), "unit"
+    if kind == "f" and lo >= -1 and hi <= 1:
+        return _round_u8((arr.astype(np.float64) + 1.0) * 127.5), "signed_unit"
+    if lo >= 0 and hi <= 255:
+        return _round_u8(arr), "byte"
+    warnings.warn(
+        f"{field}: values span [{lo:g}, {hi:g}], outside [0, 1], [-1, 1] and [0, 255]; "
+        "stretched min-max to [0, 255] (pass normalize='minmax' or 'clip' to choose explicitly)",
+        UserWarning,
+        stacklevel=4,
+    )
+    return _minmax(arr, lo, hi), "minmax"
+
+
+def _round_u8(a: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(a), 0, 255).astype(np.uint8)
+
+
+def _minmax(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    if hi == lo:
+        return np.zeros(a.shape, np.uint8)
+    return _round_u8((a.astype(np.float64) - lo) * (255.0 / (hi - lo)))

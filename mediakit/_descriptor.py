@@ -1,0 +1,80 @@
+"""Descriptors: canonical JSON, validation against ``schemas/``.
+
+A descriptor is a JSON object with ``_type`` (the kind's name) and ``_version`` (the schema
+version of that type). File-backed kinds carry ``path``/``sha256``/``size``/``media_type``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ._errors import MediaTypeError, SchemaError
+from ._schema import schema_names, validator_for
+
+#: Descriptor fields that hold nested descriptors, validated recursively by :func:`validate`.
+_NESTED = {"items"}
+
+
+def dumps(desc: Any) -> bytes:
+    """Canonical JSON: sorted keys, compact separators, UTF-8, no NaN/Infinity."""
+    try:
+        return json.dumps(desc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except ValueError as e:
+        msg = f"descriptor: cannot be written as JSON ({e}); non-finite numbers are not allowed"
+        raise SchemaError(msg) from None
+    except TypeError as e:
+        msg = f"descriptor: cannot be written as JSON: {e}"
+        raise MediaTypeError(msg) from None
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON text (descriptor or any mediakit JSON file), refusing NaN/Infinity literals."""
+
+    def _no_constants(name: str) -> float:
+        msg = f"descriptor: {name} is not valid JSON"
+        raise SchemaError(msg)
+
+    try:
+        return json.loads(data, parse_constant=_no_constants)
+    except json.JSONDecodeError as e:
+        msg = f"descriptor: not valid JSON: {e}"
+        raise SchemaError(msg) from None
+
+
+def validate(desc: Any, *, where: str = "$") -> dict[str, Any]:
+    """Check ``desc`` against the JSON Schema of its ``_type``; return it unchanged.
+
+    Raises :class:`~mediakit.SchemaError` (a ``ValueError``) naming the bad field.
+    """
+    if not isinstance(desc, dict):
+        msg = f"{where}: expected a descriptor (a JSON object with '_type'), got {type(desc).__name__}"
+        raise SchemaError(msg, field=where)
+    kind = desc.get("_type")
+    if not isinstance(kind, str):
+        msg = f"{where}._type: expected the name of a kind, got {kind!r}"
+        raise SchemaError(msg, field=f"{where}._type")
+    if kind not in _known_types():
+        msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(_known_types())})"
+        raise SchemaError(msg, field=f"{where}._type")
+    validator_for(kind).validate(desc, where=where)
+    for key in _NESTED:
+        if key in desc and isinstance(desc[key], list):
+            for i, item in enumerate(desc[key]):
+                validate(item, where=f"{where}.{key}[{i}]")
+    return desc
+
+
+def _known_types() -> list[str]:
+    return schema_names()
+
+
+def clean_number(x: float) -> float | int:
+    """A JSON-safe float (finite by contract); ints stay ints."""
+    if isinstance(x, int):
+        return x
+    if not math.isfinite(x):
+        msg = f"value: expected a finite number, got {x!r}"
+        raise SchemaError(msg)
+    return float(x)

@@ -1,0 +1,66 @@
+"""The server-side entry points: validate, decode and thumbnail descriptors."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Literal
+
+from ._descriptor import validate
+from ._errors import MediaTypeError, ValidationError
+from ._limits import DEFAULT_LIMITS, Limits
+from ._registry import get_kind, get_renderer
+from .store import coerce_store
+
+ThumbFormat = Literal["png", "webp"]
+MAX_THUMB_SIZE = 4096
+
+
+def decode(desc: dict[str, Any], store: Any) -> Any:
+    """Rebuild the media object a descriptor describes (validated first; paths cannot escape)."""
+    validate(desc)
+    return get_kind(desc["_type"]).decode(desc, coerce_store(store))
+
+
+def thumbnail(
+    desc: dict[str, Any],
+    store: Any,
+    *,
+    size: int = 256,
+    format: ThumbFormat = "png",  # noqa: A002 - the familiar name
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
+    """Render a thumbnail of a descriptor's media as PNG (or WebP) bytes.
+
+    The long side never exceeds ``size``; small media are not upscaled; the same descriptor and
+    files always give the same bytes. ``limits`` bounds the work an untrusted descriptor can cause.
+    """
+    if isinstance(size, bool) or not isinstance(size, int):
+        msg = f"size: expected an int, got {type(size).__name__} {size!r}"
+        raise MediaTypeError(msg)
+    if not 8 <= size <= MAX_THUMB_SIZE:
+        msg = f"size: expected 8 to {MAX_THUMB_SIZE} pixels, got {size}"
+        raise ValidationError(msg)
+    if format not in ("png", "webp"):
+        msg = f"format: expected 'png' or 'webp', got {format!r}"
+        raise ValidationError(msg)
+    validate(desc)
+    st = coerce_store(store)
+    im = get_renderer(desc["_type"])(desc, st, size=size, limits=limits)
+    return finish(im, size, format)
+
+
+def finish(im: Any, size: int, fmt: str) -> bytes:
+    """Fit ``im`` inside ``size`` (never upscaling) and encode it deterministically."""
+    from PIL import Image as PILImage
+
+    if max(im.size) > size:
+        im = im.copy()
+        im.thumbnail((size, size), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+    if im.mode not in ("RGB", "RGBA", "L", "LA"):
+        im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
+    buf = io.BytesIO()
+    if fmt == "png":
+        im.save(buf, format="PNG", compress_level=6)
+    else:
+        im.save(buf, format="WEBP", quality=85, method=4, exact=False)
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""Byte-level encoders and decoders shared by the kinds (PNG, raster images, ...)."""

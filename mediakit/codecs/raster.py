@@ -1,0 +1,103 @@
+"""Raster files through Pillow: guarded decoding of untrusted bytes, encoding to PNG/JPEG/WebP/BMP.
+
+Decoding reads the header first and refuses images beyond the pixel and side limits before any
+pixel data is decompressed (decompression bombs), and turns Pillow's own bomb warning into an
+error. Encoding is deterministic: no metadata, fixed parameters.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+import numpy as np
+from PIL import Image as PILImage
+
+from .._errors import DecodeError, LimitError
+from .._limits import MAX_PIXELS, MAX_SIDE
+from .png import decode_png_fast, encode_png
+
+#: Pillow format name -> our format name and file suffix.
+FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "BMP": "bmp", "GIF": "gif"}
+SUFFIX = {"png": ".png", "jpeg": ".jpg", "webp": ".webp", "bmp": ".bmp", "gif": ".gif"}
+PIL_FORMAT = {v: k for k, v in FORMATS.items()}
+
+
+def probe(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE) -> PILImage.Image:
+    """Open (header only) and check limits; the caller may then ``load()`` safely."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            im = PILImage.open(io.BytesIO(data))
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as e:
+        msg = f"{field}: refused as a decompression bomb: {e}"
+        raise LimitError(msg) from None
+    except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for unreadable files
+        msg = f"{field}: not a readable image file ({type(e).__name__}: {e})"
+        raise DecodeError(msg) from None
+    w, h = im.size
+    if w < 1 or h < 1 or w > max_side or h > max_side:
+        msg = f"{field}: image of {w}x{h} pixels; each side must be between 1 and {max_side}"
+        raise LimitError(msg)
+    if w * h > max_pixels:
+        msg = f"{field}: image of {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels} (decompression-bomb guard)"
+        raise LimitError(msg)
+    return im
+
+
+def load(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE) -> PILImage.Image:
+    """Open and fully decode an image file, with the limits of :func:`probe`."""
+    im = probe(data, field=field, max_pixels=max_pixels, max_side=max_side)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            im.load()
+    except Exception as e:  # noqa: BLE001
+        msg = f"{field}: image data could not be decoded ({type(e).__name__}: {e})"
+        raise DecodeError(msg) from None
+    return im
+
+
+def pil_to_array(im: PILImage.Image) -> np.ndarray:
+    """Pixels of a Pillow image as uint8 (or uint16 for 16-bit grey), in L/LA-free modes."""
+    mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        return np.asarray(im, dtype=np.uint16)
+    if mode == "I":
+        arr = np.asarray(im)
+        if arr.min() >= 0 and arr.max() <= 65535:
+            return arr.astype(np.uint16)
+        return arr
+    if mode == "F":
+        return np.asarray(im)
+    if mode in ("L", "RGB", "RGBA"):
+        return np.asarray(im)
+    if mode == "1":
+        return np.asarray(im.convert("L"))
+    if mode in ("LA", "PA") or (mode == "P" and "transparency" in im.info) or mode == "RGBa":
+        return np.asarray(im.convert("RGBA"))
+    return np.asarray(im.convert("RGB"))
+
+
+def decode_pixels(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode any supported image file to an array (fast path for mediakit's own PNGs)."""
+    fast = decode_png_fast(data, max_pixels=max_pixels)
+    if fast is not None:
+        return fast
+    return pil_to_array(load(data, field=field, max_pixels=max_pixels))
+
+
+def encode(arr: np.ndarray, fmt: str, *, quality: int | None = None) -> bytes:
+    """Encode pixels as ``fmt`` (png, jpeg, webp, bmp) deterministically."""
+    if fmt == "png":
+        return encode_png(arr)
+    im = PILImage.fromarray(arr)
+    buf = io.BytesIO()
+    kwargs: dict[str, Any] = {}
+    if fmt == "jpeg":
+        kwargs = {"quality": quality or 90, "optimize": False, "progressive": False, "subsampling": 0 if (quality or 90) >= 90 else 2}
+    elif fmt == "webp":
+        kwargs = {"quality": quality or 90, "method": 4, "lossless": quality == 100, "exact": True}
+    im.save(buf, format=PIL_FORMAT[fmt], **kwargs)
+    return buf.getvalue()

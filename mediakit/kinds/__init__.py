@@ -1,0 +1,1 @@
+"""Media kinds, one module each."""

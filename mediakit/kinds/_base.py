@@ -1,0 +1,93 @@
+"""What every kind shares: the encode/decode contract, equality by content, field checks."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._descriptor import validate
+from .._errors import MediaTypeError, SchemaError
+from ..store import Store, coerce_store
+
+
+class Kind:
+    """Base class of media kinds.
+
+    Subclasses set ``TYPE`` (the descriptor ``_type``, registry key and schema file name) and
+    ``VERSION`` (the schema version), and implement ``_encode(store)``, ``_decode(desc, store)``
+    and ``_content()`` (the values that define equality).
+    """
+
+    TYPE: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
+
+    # -- contract -------------------------------------------------------------------------------
+    def encode(self, store: Any) -> dict[str, Any]:
+        """Write this object's files into ``store`` and return its (schema-valid) descriptor.
+
+        ``store`` is a :class:`~mediakit.Store`, a local directory path or an fsspec URL. If
+        anything fails, every file this call newly wrote is removed again.
+        """
+        st = coerce_store(store)
+        with st.transaction():
+            desc = self._encode(st)
+            return validate(desc)
+
+    @classmethod
+    def decode(cls, desc: dict[str, Any], store: Any) -> Any:
+        """Rebuild the object from its descriptor (validated first) and the store's files."""
+        validate(desc)
+        if desc["_type"] != cls.TYPE:
+            msg = f"_type: {cls.__name__}.decode expected a {cls.TYPE!r} descriptor, got {desc['_type']!r}"
+            raise SchemaError(msg, field="$._type")
+        return cls._decode(desc, coerce_store(store))
+
+    def _encode(self, store: Store) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def _decode(cls, desc: dict[str, Any], store: Store) -> Any:
+        raise NotImplementedError
+
+    def _content(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def _header(self) -> dict[str, Any]:
+        return {"_type": self.TYPE, "_version": self.VERSION}
+
+    # -- equality by content ---------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return deep_equal(self._content(), other._content())  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:  # content objects hold arrays: not hashable
+        raise TypeError(f"unhashable type: {type(self).__name__!r}")
+
+
+def deep_equal(a: Any, b: Any) -> bool:
+    """Structural equality that compares numpy arrays by shape, dtype and values."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return False
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(deep_equal(a[k], b[k]) for k in a)
+    if isinstance(a, Kind) and isinstance(b, Kind):
+        return a == b
+    return bool(a == b)
+
+
+def check_caption(caption: object, *, field: str = "caption") -> str | None:
+    """A caption is a string or ``None``."""
+    if caption is None or isinstance(caption, str):
+        return caption
+    msg = f"{field}: expected a str or None, got {type(caption).__name__} {caption!r}"
+    raise MediaTypeError(msg)
+
+
+def file_fields(ref: Any) -> dict[str, Any]:
+    return ref.to_dict()

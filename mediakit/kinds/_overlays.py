@@ -1,0 +1,371 @@
+"""Segmentation masks and bounding boxes that ride on an Image: validation and descriptors.
+
+Input forms follow the trackers' dicts::
+
+    masks={"predictions": {"mask_data": 2-D int array, "class_labels": {1: "tree"}}}
+    masks={"ground_truth": {"path": "mask.png", "class_labels": {...}}}
+    boxes={"predictions": {"box_data": [{"position": {"minX": .1, "maxX": .2, "minY": .3, "maxY": .4},
+                                          "class_id": 2, "box_caption": "car", "scores": {"acc": .9},
+                                          "domain": "pixel"}], "class_labels": {2: "car"}}}
+
+Every problem is reported with its path, e.g. ``boxes["predictions"].box_data[3].position.minX``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._arrays import is_array_like, to_numpy
+from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._limits import MAX_BOXES, MAX_MASKS
+
+_BOX_KEYS = {"position", "class_id", "box_caption", "scores", "domain"}
+_MINMAX = ("minX", "maxX", "minY", "maxY")
+
+
+def _where(group: str, name: str) -> str:
+    return f"{group}[{name!r}]"
+
+
+def check_class_labels(labels: Any, where: str) -> dict[int, str]:
+    """``{int: str}``; string keys made of digits (from JSON) are accepted."""
+    if labels is None:
+        return {}
+    if not isinstance(labels, dict):
+        msg = f"{where}: expected a dict of class id -> label, got {type(labels).__name__}"
+        raise MediaTypeError(msg)
+    out: dict[int, str] = {}
+    for k, v in labels.items():
+        key = k
+        if isinstance(k, str) and k.lstrip("-").isdigit():
+            key = int(k)
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+            msg = f"{where}: class ids must be integers, got key {k!r}"
+            raise MediaTypeError(msg)
+        if not isinstance(v, str):
+            msg = f"{where}[{k!r}]: class labels must be strings, got {type(v).__name__} {v!r}"
+            raise MediaTypeError(msg)
+        out[int(key)] = v
+    return dict(sorted(out.items()))
+
+
+def check_classes(classes: Any) -> dict[int, str]:
+    """``classes=[{"id": 1, "name": "tree"}, ...]`` -> ``{1: "tree"}``."""
+    if classes is None:
+        return {}
+    if hasattr(classes, "_class_set"):  # a wandb-style Classes object
+        classes = classes._class_set
+    if not isinstance(classes, (list, tuple)):
+        msg = f"classes: expected a list of {{'id': int, 'name': str}}, got {type(classes).__name__}"
+        raise MediaTypeError(msg)
+    out: dict[int, str] = {}
+    for i, c in enumerate(classes):
+        if not isinstance(c, dict) or "id" not in c or "name" not in c:
+            msg = f"classes[{i}]: expected {{'id': int, 'name': str}}, got {c!r}"
+            raise MediaTypeError(msg)
+        cid, name = c["id"], c["name"]
+        if isinstance(cid, bool) or not isinstance(cid, (int, np.integer)):
+            msg = f"classes[{i}].id: expected an int, got {cid!r}"
+            raise MediaTypeError(msg)
+        if not isinstance(name, str):
+            msg = f"classes[{i}].name: expected a str, got {name!r}"
+            raise MediaTypeError(msg)
+        if int(cid) in out:
+            msg = f"classes[{i}].id: class id {int(cid)} appears twice"
+            raise ValidationError(msg)
+        out[int(cid)] = name
+    return dict(sorted(out.items()))
+
+
+@dataclass
+class Mask:
+    """One named segmentation mask: a uint8 (H, W) array of class ids plus labels."""
+
+    data: np.ndarray
+    class_labels: dict[int, str]
+    unlabeled_ids: list[int] = field(default_factory=list)
+
+    def content(self) -> tuple[Any, ...]:
+        return (self.data, self.class_labels)
+
+
+def check_masks(masks: Any, shape: tuple[int, int], classes: dict[int, str]) -> dict[str, Mask]:
+    if masks is None:
+        return {}
+    if not isinstance(masks, dict):
+        msg = f"masks: expected a dict of name -> {{'mask_data': array, 'class_labels': dict}}, got {type(masks).__name__}"
+        raise MediaTypeError(msg)
+    if len(masks) > MAX_MASKS:
+        msg = f"masks: at most {MAX_MASKS} masks per image, got {len(masks)}"
+        raise ValidationError(msg)
+    out: dict[str, Mask] = {}
+    for name in masks:
+        out[_check_name(name, "masks")] = _check_mask(masks[name], shape, classes, _where("masks", name))
+    return dict(sorted(out.items()))
+
+
+def _check_name(name: Any, group: str) -> str:
+    if not isinstance(name, str) or not name:
+        msg = f"{group}: names must be non-empty strings, got {name!r}"
+        raise MediaTypeError(msg)
+    return name
+
+
+def _check_mask(spec: Any, shape: tuple[int, int], classes: dict[int, str], where: str) -> Mask:
+    if isinstance(spec, Mask):
+        spec = {"mask_data": spec.data, "class_labels": spec.class_labels}
+    if not isinstance(spec, dict):
+        msg = f"{where}: expected a dict with 'mask_data' (or 'path') and 'class_labels', got {type(spec).__name__}"
+        raise MediaTypeError(msg)
+    unknown = set(spec) - {"mask_data", "path", "class_labels"}
+    if unknown:
+        msg = f"{where}: unexpected keys {sorted(unknown)!r} (allowed: 'mask_data', 'path', 'class_labels')"
+        raise ValidationError(msg)
+    if ("mask_data" in spec) == ("path" in spec):
+        msg = f"{where}: give exactly one of 'mask_data' (an array) or 'path' (a PNG file)"
+        raise ValidationError(msg)
+    if "path" in spec:
+        arr = _load_mask_file(spec["path"], f"{where}.path")
+    else:
+        raw = spec["mask_data"]
+        if not (is_array_like(raw) or isinstance(raw, (list, tuple))):
+            msg = f"{where}.mask_data: expected a 2-D integer array, got {type(raw).__name__}"
+            raise MediaTypeError(msg)
+        arr = to_numpy(raw, field=f"{where}.mask_data") if is_array_like(raw) else np.asarray(raw)
+    arr = _mask_values(arr, f"{where}.mask_data")
+    if arr.shape != shape:
+        msg = f"{where}.mask_data: shape {arr.shape} does not match the image's (height, width) {shape}"
+        raise ValidationError(msg)
+    labels = check_class_labels(spec.get("class_labels"), f"{where}.class_labels") or dict(classes)
+    present = [int(v) for v in np.flatnonzero(np.bincount(arr.ravel(), minlength=256))]
+    missing = [v for v in present if v not in labels]
+    if missing:
+        warnings.warn(
+            f"{where}: class ids {missing} have no label; using 'class_<id>'",
+            UserWarning,
+            stacklevel=5,
+        )
+        labels = dict(sorted({**labels, **{v: f"class_{v}" for v in missing}}.items()))
+    return Mask(np.ascontiguousarray(arr), labels, missing)
+
+
+def _mask_values(arr: np.ndarray, where: str) -> np.ndarray:
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim != 2:
+        msg = f"{where}: expected a 2-D array (height, width), got shape {arr.shape}"
+        raise ValidationError(msg)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.uint8)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or not (arr == np.round(arr)).all():
+            msg = f"{where}: expected integer class ids 0-255, got non-integer floats (dtype {arr.dtype})"
+            raise ValidationError(msg)
+    elif arr.dtype.kind not in "iu":
+        msg = f"{where}: expected integer class ids 0-255, got dtype {arr.dtype}"
+        raise MediaTypeError(msg)
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        bad = np.argwhere((arr < 0) | (arr > 255))[0]
+        msg = f"{where}: class ids must be in 0-255, got {arr[tuple(bad)]!r} at [{bad[0]}, {bad[1]}]"
+        raise ValidationError(msg)
+    return arr.astype(np.uint8)
+
+
+def _load_mask_file(path: Any, where: str) -> np.ndarray:
+    from ..codecs import raster
+
+    if not isinstance(path, (str, os.PathLike)):
+        msg = f"{where}: expected a path to a PNG file, got {type(path).__name__}"
+        raise MediaTypeError(msg)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        msg = f"{where}: file {os.fspath(path)!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+    im = raster.load(data, field=where)
+    if im.mode not in ("L", "P", "1", "I", "I;16"):
+        msg = f"{where}: expected a single-channel (greyscale or palette) mask image, got mode {im.mode!r}"
+        raise ValidationError(msg)
+    return np.asarray(im if im.mode != "1" else im.convert("L"))
+
+
+# -- boxes -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class BoxSet:
+    """One named group of boxes; ``boxes`` are normalised dicts (Python numbers only)."""
+
+    boxes: list[dict[str, Any]]
+    class_labels: dict[int, str]
+    unlabeled_ids: list[int] = field(default_factory=list)
+    outside: list[int] = field(default_factory=list)
+
+    def content(self) -> tuple[Any, ...]:
+        return (self.boxes, self.class_labels)
+
+
+def check_boxes(boxes: Any, size: tuple[int, int], classes: dict[int, str]) -> dict[str, BoxSet]:
+    """``size`` is (width, height) of the image."""
+    if boxes is None:
+        return {}
+    if not isinstance(boxes, dict):
+        msg = f"boxes: expected a dict of name -> {{'box_data': [...], 'class_labels': dict}}, got {type(boxes).__name__}"
+        raise MediaTypeError(msg)
+    out: dict[str, BoxSet] = {}
+    total = 0
+    for name in boxes:
+        where = _where("boxes", _check_name(name, "boxes"))
+        spec = boxes[name]
+        if isinstance(spec, BoxSet):
+            spec = {"box_data": spec.boxes, "class_labels": spec.class_labels}
+        if not isinstance(spec, dict):
+            msg = f"{where}: expected a dict with 'box_data' and 'class_labels', got {type(spec).__name__}"
+            raise MediaTypeError(msg)
+        unknown = set(spec) - {"box_data", "class_labels"}
+        if unknown:
+            msg = f"{where}: unexpected keys {sorted(unknown)!r} (allowed: 'box_data', 'class_labels')"
+            raise ValidationError(msg)
+        data = spec.get("box_data")
+        if not isinstance(data, (list, tuple)):
+            msg = f"{where}.box_data: expected a list of boxes, got {type(data).__name__}"
+            raise MediaTypeError(msg)
+        total += len(data)
+        if total > MAX_BOXES:
+            msg = f"{where}.box_data: at most {MAX_BOXES} boxes per image, got {total}"
+            raise ValidationError(msg)
+        labels = check_class_labels(spec.get("class_labels"), f"{where}.class_labels") or dict(classes)
+        checked = [_check_box(b, f"{where}.box_data[{i}]") for i, b in enumerate(data)]
+        ids = sorted({b["class_id"] for b in checked if "class_id" in b})
+        missing = [i for i in ids if i not in labels]
+        if missing:
+            warnings.warn(f"{where}: class ids {missing} have no label; using 'class_<id>'", UserWarning, stacklevel=4)
+            labels = dict(sorted({**labels, **{i: f"class_{i}" for i in missing}}.items()))
+        outside = [i for i, b in enumerate(checked) if _is_outside(b, size)]
+        if outside:
+            warnings.warn(
+                f"{where}: boxes {outside[:10]}{'...' if len(outside) > 10 else ''} lie partly or wholly outside the image; kept as given",
+                UserWarning,
+                stacklevel=4,
+            )
+        out[name] = BoxSet(checked, labels, missing, outside)
+    return dict(sorted(out.items()))
+
+
+def _number(v: Any, where: str) -> float | int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        msg = f"{where}: expected a number, got {type(v).__name__} {v!r}"
+        raise MediaTypeError(msg)
+    x = v.item() if isinstance(v, np.generic) else v
+    if isinstance(x, float) and not math.isfinite(x):
+        msg = f"{where}: expected a finite number, got {x!r}"
+        raise ValidationError(msg)
+    return x
+
+
+def _check_box(box: Any, where: str) -> dict[str, Any]:
+    if not isinstance(box, dict):
+        msg = f"{where}: expected a dict with 'position', got {type(box).__name__}"
+        raise MediaTypeError(msg)
+    unknown = set(box) - _BOX_KEYS
+    if unknown:
+        msg = f"{where}: unexpected keys {sorted(unknown)!r} (allowed: {sorted(_BOX_KEYS)})"
+        raise ValidationError(msg)
+    if "position" not in box:
+        msg = f"{where}: missing 'position'"
+        raise ValidationError(msg)
+    pos = box["position"]
+    if not isinstance(pos, dict):
+        msg = f"{where}.position: expected a dict, got {type(pos).__name__}"
+        raise MediaTypeError(msg)
+    out: dict[str, Any] = {}
+    keys = set(pos)
+    if keys == set(_MINMAX):
+        p = {k: _number(pos[k], f"{where}.position.{k}") for k in _MINMAX}
+        for lo, hi in (("minX", "maxX"), ("minY", "maxY")):
+            if p[lo] > p[hi]:
+                msg = f"{where}.position.{lo}: {lo} ({p[lo]!r}) must be <= {hi} ({p[hi]!r})"
+                raise ValidationError(msg)
+        out["position"] = p
+    elif keys == {"middle", "width", "height"}:
+        mid = pos["middle"]
+        if not isinstance(mid, (list, tuple, np.ndarray)) or len(mid) != 2:
+            msg = f"{where}.position.middle: expected [x, y], got {mid!r}"
+            raise ValidationError(msg)
+        m = [_number(mid[0], f"{where}.position.middle[0]"), _number(mid[1], f"{where}.position.middle[1]")]
+        wd = _number(pos["width"], f"{where}.position.width")
+        ht = _number(pos["height"], f"{where}.position.height")
+        for k, v in (("width", wd), ("height", ht)):
+            if v < 0:
+                msg = f"{where}.position.{k}: expected a number >= 0, got {v!r}"
+                raise ValidationError(msg)
+        out["position"] = {"middle": m, "width": wd, "height": ht}
+    else:
+        msg = (
+            f"{where}.position: expected keys {{minX, maxX, minY, maxY}} or {{middle, width, height}}, "
+            f"got {sorted(keys)}"
+        )
+        raise ValidationError(msg)
+    if "domain" in box and box["domain"] is not None:
+        if box["domain"] != "pixel":
+            msg = f"{where}.domain: expected 'pixel' or None (fractions of the image), got {box['domain']!r}"
+            raise ValidationError(msg)
+        out["domain"] = "pixel"
+    if "class_id" in box and box["class_id"] is not None:
+        cid = box["class_id"]
+        if isinstance(cid, (bool, np.bool_)) or not isinstance(cid, (int, np.integer)):
+            msg = f"{where}.class_id: expected an int, got {type(cid).__name__} {cid!r}"
+            raise MediaTypeError(msg)
+        out["class_id"] = int(cid)
+    if "box_caption" in box and box["box_caption"] is not None:
+        if not isinstance(box["box_caption"], str):
+            msg = f"{where}.box_caption: expected a str, got {type(box['box_caption']).__name__}"
+            raise MediaTypeError(msg)
+        out["box_caption"] = box["box_caption"]
+    if "scores" in box and box["scores"] is not None:
+        scores = box["scores"]
+        if not isinstance(scores, dict):
+            msg = f"{where}.scores: expected a dict of name -> number, got {type(scores).__name__}"
+            raise MediaTypeError(msg)
+        checked: dict[str, float | int] = {}
+        for k, v in scores.items():
+            if not isinstance(k, str):
+                msg = f"{where}.scores: names must be strings, got {k!r}"
+                raise MediaTypeError(msg)
+            checked[k] = _number(v, f"{where}.scores[{k!r}]")
+        out["scores"] = dict(sorted(checked.items()))
+    return out
+
+
+def box_extent(box: dict[str, Any]) -> tuple[float, float, float, float]:
+    """(minX, minY, maxX, maxY) in the box's own domain."""
+    p = box["position"]
+    if "minX" in p:
+        return p["minX"], p["minY"], p["maxX"], p["maxY"]
+    (mx, my), w, h = p["middle"], p["width"], p["height"]
+    return mx - w / 2, my - h / 2, mx + w / 2, my + h / 2
+
+
+def box_pixels(box: dict[str, Any], width: int, height: int) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) in pixels of an image of this size."""
+    x0, y0, x1, y1 = box_extent(box)
+    if box.get("domain") == "pixel":
+        return x0, y0, x1, y1
+    return x0 * width, y0 * height, x1 * width, y1 * height
+
+
+def _is_outside(box: dict[str, Any], size: tuple[int, int]) -> bool:
+    x0, y0, x1, y1 = box_extent(box)
+    w, h = (size if box.get("domain") == "pixel" else (1, 1))
+    return x0 < 0 or y0 < 0 or x1 > w or y1 > h
+
+
+def labels_json(labels: dict[int, str]) -> dict[str, str]:
+    return {str(k): v for k, v in sorted(labels.items())}

@@ -1,0 +1,159 @@
+"""Html: an HTML document or fragment, optionally sanitised, stored as a UTF-8 ``.html`` file.
+
+Backend: stdlib; ``sanitize=True`` needs nh3 (``pip install 'mediakit[html]'``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError
+from .._lazy import require
+from ..store import Store
+from ._base import Kind
+
+MAX_HTML_BYTES = 64 << 20
+
+#: The stylesheet ``inject=True`` adds: readable defaults for logged fragments, no external fetch.
+DEFAULT_STYLE = (
+    '<style data-mediakit="default">'
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;"
+    "line-height:1.45;color:#1f2328;margin:8px}table{border-collapse:collapse}"
+    "td,th{border:1px solid #d0d7de;padding:2px 6px}pre,code{font-family:ui-monospace,monospace}"
+    "img{max-width:100%}"
+    "</style>"
+)
+
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+_HTML = re.compile(r"<html(\s[^>]*)?>", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+class Html(Kind):
+    """HTML content.
+
+    Parameters
+    ----------
+    data:
+        A string of HTML, a path to an ``.html``/``.htm`` file (``str`` or ``Path``), or a text or
+        binary file object.
+    inject:
+        Add a small default stylesheet inside ``<head>`` (created if missing). ``False`` leaves
+        the document exactly as given.
+    sanitize:
+        Strip scripts, styles, event handlers and ``javascript:`` URLs (for showing untrusted HTML).
+    """
+
+    TYPE: ClassVar[str] = "html"
+    VERSION: ClassVar[int] = 1
+
+    def __init__(self, data: Any, *, inject: bool = True, sanitize: bool = False) -> None:
+        for name, flag in (("inject", inject), ("sanitize", sanitize)):
+            if not isinstance(flag, bool):
+                msg = f"{name}: expected True or False, got {flag!r}"
+                raise MediaTypeError(msg)
+        text = _read(data)
+        if sanitize:
+            nh3 = require("nh3", extra="html", feature="Html(sanitize=True)")
+            text = nh3.clean(text)
+        if inject:
+            text = inject_style(text)
+        self.html = text
+        self.inject = inject
+        self.sanitized = sanitize
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Html:
+        return cls(Path(path), **kwargs)
+
+    @classmethod
+    def from_string(cls, html: str, **kwargs: Any) -> Html:
+        if not isinstance(html, str):
+            msg = f"html: expected a str, got {type(html).__name__}"
+            raise MediaTypeError(msg)
+        return cls(_Literal(html), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Html({len(self.html)} chars)"
+
+    @property
+    def title(self) -> str | None:
+        m = _TITLE.search(self.html)
+        return re.sub(r"\s+", " ", m.group(1)).strip() if m else None
+
+    def _encode(self, store: Store) -> dict[str, Any]:
+        ref = store.put(self.html.encode("utf-8"), suffix=".html")
+        return {
+            **self._header(),
+            **ref.to_dict(),
+            "chars": len(self.html),
+            "title": self.title,
+            "injected": self.inject,
+            "sanitized": self.sanitized,
+        }
+
+    @classmethod
+    def _decode(cls, desc: dict[str, Any], store: Store) -> Html:
+        obj = cls.from_string(_utf8(store.read(desc["path"]), "path"), inject=False)
+        obj.inject, obj.sanitized = desc["injected"], desc["sanitized"]
+        return obj
+
+    def _content(self) -> tuple[Any, ...]:
+        return (self.html,)
+
+
+class _Literal(str):
+    """Marks a string as HTML text, never a path."""
+
+
+def inject_style(text: str) -> str:
+    """Insert :data:`DEFAULT_STYLE` at the start of ``<head>`` (adding a head when absent)."""
+    if DEFAULT_STYLE in text:
+        return text
+    m = _HEAD.search(text)
+    if m:
+        return text[: m.end()] + DEFAULT_STYLE + text[m.end() :]
+    m = _HTML.search(text)
+    if m:
+        return text[: m.end()] + "<head>" + DEFAULT_STYLE + "</head>" + text[m.end() :]
+    return "<head>" + DEFAULT_STYLE + "</head>" + text
+
+
+def _utf8(blob: bytes, field: str) -> str:
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        msg = f"{field}: HTML must be UTF-8 text; byte {e.start} is not ({e.reason})"
+        raise DecodeError(msg) from None
+
+
+def _read(data: Any) -> str:
+    if isinstance(data, _Literal):
+        return str(data)
+    if isinstance(data, os.PathLike) or (
+        isinstance(data, str) and data.lower().endswith((".html", ".htm")) and "<" not in data and "\n" not in data
+    ):
+        path = os.fspath(data)
+        try:
+            size = os.path.getsize(path)
+            if size > MAX_HTML_BYTES:
+                msg = f"data: {path!r} has {size} bytes; at most {MAX_HTML_BYTES} are accepted"
+                raise LimitError(msg)
+            with open(path, "rb") as f:
+                return _utf8(f.read(), f"data ({path!r})")
+        except FileNotFoundError:
+            msg = f"data: HTML file {path!r} does not exist"
+            raise MediaFileNotFoundError(msg) from None
+    if isinstance(data, str):
+        return data
+    if callable(getattr(data, "read", None)):
+        blob = data.read(MAX_HTML_BYTES + 1)
+        if len(blob) > MAX_HTML_BYTES:
+            msg = f"data: file object holds more than {MAX_HTML_BYTES} bytes of HTML"
+            raise LimitError(msg)
+        return blob if isinstance(blob, str) else _utf8(bytes(blob), "data (file object)")
+    msg = f"data: expected an HTML string, a path to an .html file or a file object, got {type(data).__name__}"
+    raise MediaTypeError(msg)

@@ -1,0 +1,438 @@
+"""Image: pixels (PNG/JPEG/WebP/BMP, or a kept file) with optional masks and boxes.
+
+Backend: numpy + Pillow (core). Input forms: numpy arrays and array-likes (torch/jax/tf via
+``__array__``/``.numpy()``, never imported), ``PIL.Image``, a path (kept byte-for-byte), bytes or
+a binary file object (kept), a matplotlib figure or the ``pyplot`` module (rendered), or another
+``Image``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import types
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels
+from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._limits import MAX_PIXELS, MAX_SIDE
+from ..codecs import raster
+from ..store import Store
+from . import _overlays as ov
+from ._base import Kind, check_caption
+
+FileType = Literal["png", "jpeg", "jpg", "webp", "bmp"]
+_FILE_TYPES = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "bmp": "bmp"}
+_MODES = ("L", "LA", "RGB", "RGBA", "I;16")
+_CHANNELS_OK = (1, 3, 4)
+
+
+class Image(Kind):
+    """An image with optional segmentation masks and bounding boxes.
+
+    Parameters
+    ----------
+    data:
+        Array ``(H, W)``, ``(H, W, 1|3|4)`` or channel-first ``(1|3|4, H, W)``; array-like;
+        ``PIL.Image``; path; bytes; binary file object; matplotlib figure or ``pyplot``;
+        another :class:`Image`.
+    mode:
+        Convert to this Pillow mode (``L``, ``LA``, ``RGB``, ``RGBA``, ``I;16``).
+    caption, grouping:
+        Free text and an integer group, kept in the descriptor.
+    classes:
+        ``[{"id": int, "name": str}, ...]`` shared by masks and boxes without their own labels.
+    boxes, masks:
+        See :mod:`mediakit.kinds._overlays`.
+    file_type:
+        ``png`` (default for arrays), ``jpeg``/``jpg``, ``webp`` or ``bmp``. Files keep their own
+        format unless this asks for another.
+    layout:
+        ``"auto"`` (channel-first only when unambiguous), ``"HWC"`` or ``"CHW"``.
+    normalize:
+        ``"auto"``, ``"clip"``, ``"minmax"`` or ``"none"`` for float and wide-integer pixels.
+    quality:
+        JPEG/WebP quality (default 90; WebP 100 is lossless).
+
+    Raises
+    ------
+    MediaTypeError, ValidationError, DecodeError, LimitError, MediaFileNotFoundError
+    """
+
+    TYPE: ClassVar[str] = "image"
+    VERSION: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        mode: str | None = None,
+        caption: str | None = None,
+        grouping: int | None = None,
+        classes: Any = None,
+        boxes: Any = None,
+        masks: Any = None,
+        file_type: FileType | None = None,
+        layout: Literal["auto", "HWC", "CHW"] = "auto",
+        normalize: Literal["auto", "clip", "minmax", "none"] = "auto",
+        quality: int | None = None,
+    ) -> None:
+        check_normalize(normalize)
+        if layout not in ("auto", "HWC", "CHW"):
+            msg = f"layout: expected 'auto', 'HWC' or 'CHW', got {layout!r}"
+            raise ValidationError(msg)
+        if file_type is not None and file_type not in _FILE_TYPES:
+            msg = f"file_type: expected one of {sorted(_FILE_TYPES)}, got {file_type!r}"
+            raise ValidationError(msg)
+        if mode is not None and mode not in _MODES:
+            msg = f"mode: expected one of {_MODES}, got {mode!r}"
+            raise ValidationError(msg)
+        if quality is not None and (isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100):
+            msg = f"quality: expected an int from 1 to 100, got {quality!r}"
+            raise ValidationError(msg)
+        if grouping is not None and (isinstance(grouping, bool) or not isinstance(grouping, (int, np.integer))):
+            msg = f"grouping: expected an int or None, got {type(grouping).__name__} {grouping!r}"
+            raise MediaTypeError(msg)
+
+        self._pixels: np.ndarray | None = None
+        self._file: bytes | None = None
+        self._file_format: str | None = None
+        self.normalize_applied: str | None = None
+        inherited: dict[str, Any] = {}
+
+        adapter = _adapter_for(data)
+        adapter(self, data, layout=layout, normalize=normalize, inherited=inherited)
+
+        self.caption = check_caption(caption if caption is not None else inherited.get("caption"))
+        self.grouping = int(grouping) if grouping is not None else inherited.get("grouping")
+        self.quality = quality
+
+        if mode is not None:
+            self._convert_mode(mode)
+        self.file_type = self._choose_format(_FILE_TYPES.get(file_type) if file_type else None)
+
+        self.classes = ov.check_classes(classes) if classes is not None else inherited.get("classes", {})
+        shape = (self.height, self.width)
+        self.masks = ov.check_masks(masks, shape, self.classes) if masks is not None else inherited.get("masks", {})
+        self.boxes = (
+            ov.check_boxes(boxes, (self.width, self.height), self.classes) if boxes is not None else inherited.get("boxes", {})
+        )
+
+    # -- named constructors ----------------------------------------------------------------------
+    @classmethod
+    def from_array(cls, array: Any, **kwargs: Any) -> Image:
+        """From an array or array-like (see the class docstring for shapes and value rules)."""
+        if not is_array_like(array):
+            msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
+            raise MediaTypeError(msg)
+        return cls(array, **kwargs)
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Image:
+        """From an image file, kept byte-for-byte."""
+        return cls(Path(path), **kwargs)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, **kwargs: Any) -> Image:
+        """From the bytes of an image file, kept byte-for-byte."""
+        return cls(bytes(data), **kwargs)
+
+    # -- properties -----------------------------------------------------------------------------
+    @property
+    def pixels(self) -> np.ndarray:
+        """The decoded pixels: uint8 (or uint16) ``(H, W)`` or ``(H, W, C)``."""
+        if self._pixels is None:
+            assert self._file is not None  # noqa: S101 - internal invariant, set by every adapter
+            self._pixels = raster.decode_pixels(self._file, field="data")
+        return self._pixels
+
+    @property
+    def format(self) -> str:
+        return self.file_type
+
+    def to_pil(self) -> Any:
+        from PIL import Image as PILImage
+
+        return PILImage.fromarray(self.pixels)
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={len(v)}" for k, v in (("masks", self.masks), ("boxes", self.boxes)) if v)
+        return f"Image({self.width}x{self.height} {self.mode} {self.file_type}{extra}, caption={self.caption!r})"
+
+    # -- input adapters --------------------------------------------------------------------------
+    def _set_array(self, arr: np.ndarray, *, layout: str, normalize: str) -> None:
+        arr = _to_hwc(arr, layout)
+        px, applied = to_pixels(arr, normalize)
+        if px.ndim == 3 and px.shape[2] == 1:
+            px = px[:, :, 0]
+        _check_size(px.shape[1], px.shape[0])
+        self._pixels = np.ascontiguousarray(px)
+        self.normalize_applied = applied
+        self._set_geometry()
+
+    def _set_file(self, data: bytes, field: str) -> None:
+        im = raster.probe(data, field=field)
+        fmt = raster.FORMATS.get(im.format or "")
+        self.width, self.height = im.size
+        if fmt is None:
+            # Readable but not web-ready (TIFF, ...): decode and re-encode as PNG.
+            px = raster.pil_to_array(raster.load(data, field=field))
+            self._set_array(px, layout="HWC", normalize="auto")
+            return
+        if getattr(im, "n_frames", 1) > 1 and fmt != "gif":
+            fmt = None
+        # Prove the whole file decodes (a truncated file is an error now, not in a viewer later).
+        self._pixels = raster.pil_to_array(raster.load(data, field=field))
+        self._file = data
+        self._file_format = fmt
+        self._set_geometry()
+
+    def _set_geometry(self) -> None:
+        px = self._pixels
+        assert px is not None  # noqa: S101
+        self.height, self.width = int(px.shape[0]), int(px.shape[1])
+        c = 1 if px.ndim == 2 else px.shape[2]
+        if px.dtype == np.uint16:
+            self.mode = "I;16"
+        else:
+            self.mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[c]
+
+    def _convert_mode(self, mode: str) -> None:
+        if mode == self.mode:
+            return
+        from PIL import Image as PILImage
+
+        if mode == "I;16" or self.mode == "I;16":
+            msg = f"mode: cannot convert a {self.mode} image to {mode!r} without losing data; convert the array yourself"
+            raise ValidationError(msg)
+        im = PILImage.fromarray(self.pixels).convert(mode)
+        self._pixels = np.asarray(im)
+        self._file = None
+        self._file_format = None
+        self._set_geometry()
+
+    def _choose_format(self, requested: str | None) -> str:
+        fmt = requested or self._file_format or "png"
+        if self._file is not None and fmt != self._file_format:
+            self._file = None  # transcode at encode time
+        if self._file is None:
+            if self.mode == "I;16" and fmt != "png":
+                msg = f"file_type: 16-bit images can only be stored as png, got {fmt!r}"
+                raise ValidationError(msg)
+            if fmt == "jpeg" and self.mode in ("RGBA", "LA"):
+                warnings.warn("file_type='jpeg' cannot hold transparency: the alpha channel is dropped", UserWarning, stacklevel=3)
+                self._pixels = np.ascontiguousarray(self.pixels[:, :, :-1] if self.mode == "RGBA" else self.pixels[:, :, 0])
+                self._set_geometry()
+            if fmt == "gif":
+                fmt = "png"
+        return fmt
+
+    # -- encode / decode -------------------------------------------------------------------------
+    def _encode(self, store: Store) -> dict[str, Any]:
+        if self._file is not None:
+            blob = self._file
+        else:
+            blob = raster.encode(self.pixels, self.file_type, quality=self.quality)
+        ref = store.put(blob, suffix=raster.SUFFIX[self.file_type])
+        desc = {
+            **self._header(),
+            **ref.to_dict(),
+            "format": self.file_type,
+            "width": self.width,
+            "height": self.height,
+            "mode": self.mode,
+            "caption": self.caption,
+        }
+        if self.grouping is not None:
+            desc["grouping"] = self.grouping
+        if self.normalize_applied is not None:
+            desc["normalize"] = self.normalize_applied
+        if self.classes:
+            desc["classes"] = [{"id": k, "name": v} for k, v in self.classes.items()]
+        if self.masks:
+            desc["masks"] = {name: _mask_desc(m, store) for name, m in self.masks.items()}
+        if self.boxes:
+            desc["boxes"] = {
+                name: {
+                    "box_data": b.boxes,
+                    "class_labels": ov.labels_json(b.class_labels),
+                    **({"unlabeled_ids": b.unlabeled_ids} if b.unlabeled_ids else {}),
+                    **({"outside": b.outside} if b.outside else {}),
+                }
+                for name, b in self.boxes.items()
+            }
+        return desc
+
+    @classmethod
+    def _decode(cls, desc: dict[str, Any], store: Store) -> Image:
+        data = store.read(desc["path"])
+        masks = {
+            name: {"mask_data": raster.decode_pixels(store.read(m["path"]), field=f"masks[{name!r}]"), "class_labels": m["class_labels"]}
+            for name, m in desc.get("masks", {}).items()
+        }
+        boxes = {name: {"box_data": b["box_data"], "class_labels": b["class_labels"]} for name, b in desc.get("boxes", {}).items()}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings were given when the image was made
+            return cls(
+                data,
+                caption=desc.get("caption"),
+                grouping=desc.get("grouping"),
+                classes=desc.get("classes"),
+                masks=masks or None,
+                boxes=boxes or None,
+            )
+
+    def _content(self) -> tuple[Any, ...]:
+        return (
+            self.pixels,
+            self.caption,
+            self.grouping,
+            self.classes,
+            {k: m.content() for k, m in self.masks.items()},
+            {k: b.content() for k, b in self.boxes.items()},
+        )
+
+
+def _mask_desc(m: ov.Mask, store: Store) -> dict[str, Any]:
+    from ..codecs.png import encode_png
+
+    ref = store.put(encode_png(m.data), suffix=".png")
+    out = {**ref.to_dict(), "class_labels": ov.labels_json(m.class_labels)}
+    if m.unlabeled_ids:
+        out["unlabeled_ids"] = m.unlabeled_ids
+    return out
+
+
+# -- shape rules -------------------------------------------------------------------------------
+
+
+def _to_hwc(arr: np.ndarray, layout: str) -> np.ndarray:
+    shape = arr.shape
+    if arr.ndim == 2:
+        return arr
+    if arr.ndim != 3:
+        msg = (
+            f"data: expected an image of shape (H, W), (H, W, C) or (C, H, W) with C in {_CHANNELS_OK}, "
+            f"got shape {shape}" + ("; for a batch, pass a list of Images" if arr.ndim == 4 else "")
+        )
+        raise ValidationError(msg)
+    first, last = shape[0] in _CHANNELS_OK, shape[2] in _CHANNELS_OK
+    if layout == "HWC" or (layout == "auto" and last and not first):
+        if not last:
+            msg = f"data: layout='HWC' needs 1, 3 or 4 channels in the last axis, got shape {shape}"
+            raise ValidationError(msg)
+        return arr
+    if layout == "CHW" or (layout == "auto" and first and not last):
+        if not first:
+            msg = f"data: layout='CHW' needs 1, 3 or 4 channels in the first axis, got shape {shape}"
+            raise ValidationError(msg)
+        return np.moveaxis(arr, 0, -1)
+    if first and last:
+        msg = f"data: shape {shape} is ambiguous (channels first or last?); pass layout='HWC' or layout='CHW'"
+        raise ValidationError(msg)
+    msg = f"data: expected 1, 3 or 4 channels in the first or last axis, got shape {shape}"
+    raise ValidationError(msg)
+
+
+def _check_size(w: int, h: int) -> None:
+    if w < 1 or h < 1:
+        msg = f"data: image has no pixels (width {w}, height {h})"
+        raise ValidationError(msg)
+    if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
+        from .._errors import LimitError
+
+        msg = f"data: image of {w}x{h} exceeds the limits (side <= {MAX_SIDE}, pixels <= {MAX_PIXELS})"
+        raise LimitError(msg)
+
+
+# -- the input adapter table ---------------------------------------------------------------------
+
+Adapter = Callable[..., None]
+
+
+def _from_image(self: Image, data: Image, *, inherited: dict[str, Any], **_: Any) -> None:
+    self._pixels = data._pixels
+    self._file = data._file
+    self._file_format = data._file_format
+    self.normalize_applied = data.normalize_applied
+    self.width, self.height, self.mode = data.width, data.height, data.mode
+    inherited.update(caption=data.caption, grouping=data.grouping, classes=data.classes, masks=data.masks, boxes=data.boxes)
+
+
+def _from_pil(self: Image, data: Any, **_: Any) -> None:
+    self._set_array(raster.pil_to_array(data), layout="HWC", normalize="auto")
+
+
+def _from_array(self: Image, data: Any, *, layout: str, normalize: str, **_: Any) -> None:
+    self._set_array(to_numpy(data), layout=layout, normalize=normalize)
+
+
+def _from_path(self: Image, data: str | os.PathLike[str], **_: Any) -> None:
+    path = os.fspath(data)
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except FileNotFoundError:
+        msg = f"data: image file {path!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+    except IsADirectoryError:
+        msg = f"data: {path!r} is a directory, expected an image file"
+        raise ValidationError(msg) from None
+    self._set_file(blob, f"data ({path!r})")
+
+
+def _from_bytes(self: Image, data: bytes | bytearray | memoryview, **_: Any) -> None:
+    self._set_file(bytes(data), "data (bytes)")
+
+
+def _from_fileobj(self: Image, data: Any, **_: Any) -> None:
+    blob = data.read()
+    if isinstance(blob, str):
+        msg = "data: expected a binary file object (open the file with 'rb'), got a text file object"
+        raise MediaTypeError(msg)
+    self._set_file(bytes(blob), "data (file object)")
+
+
+def _from_figure(self: Image, data: Any, **_: Any) -> None:
+    fig = data.gcf() if isinstance(data, types.ModuleType) else data
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    self._set_array(raster.pil_to_array(raster.load(buf.getvalue(), field="data (figure)")), layout="HWC", normalize="auto")
+
+
+def _is_pil(x: Any) -> bool:
+    return type(x).__module__.startswith("PIL.") and hasattr(x, "getbands")
+
+
+def _is_figure(x: Any) -> bool:
+    if isinstance(x, types.ModuleType):
+        return x.__name__ == "matplotlib.pyplot"
+    return type(x).__module__.startswith("matplotlib") and hasattr(x, "savefig")
+
+
+_ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
+    (lambda x: isinstance(x, Image), _from_image),
+    (_is_pil, _from_pil),
+    (_is_figure, _from_figure),
+    (lambda x: isinstance(x, (str, os.PathLike)), _from_path),
+    (lambda x: isinstance(x, (bytes, bytearray, memoryview)), _from_bytes),
+    (lambda x: callable(getattr(x, "read", None)), _from_fileobj),
+    (is_array_like, _from_array),
+    (lambda x: isinstance(x, (list, tuple)), _from_array),
+)
+
+
+def _adapter_for(data: Any) -> Adapter:
+    for accepts, adapter in _ADAPTERS:
+        if accepts(data):
+            return adapter
+    msg = (
+        "data: expected a numpy array or array-like, PIL.Image, path, bytes, binary file object, "
+        f"matplotlib figure or Image, got {type(data).__name__}"
+    )
+    raise MediaTypeError(msg)

@@ -1,0 +1,94 @@
+"""Image thumbnails: the picture scaled to fit, masks blended with the class palette, boxes
+drawn with their labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image as PILImage
+from PIL import ImageDraw
+
+from .._limits import Limits
+from ..codecs import raster
+from ..kinds._overlays import box_pixels
+from ..store import Store
+from ._common import color_for, fit, font
+
+MASK_ALPHA = 0.45
+
+
+def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
+    data = store.read(desc["path"])
+    im = raster.probe(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side)
+    w, h = im.size
+    tw, th = fit(w, h, size)
+    if (tw, th) != (w, h) and im.format == "JPEG":
+        im.draft("RGB", (tw, th))  # decode JPEGs at reduced scale directly
+    im = raster.load(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side) if im.format != "JPEG" else _load(im)
+    if im.mode in ("I;16", "I", "F"):
+        arr = np.asarray(im, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        im = PILImage.fromarray(arr.astype(np.uint8))
+    im = im.convert("RGBA") if ("A" in im.getbands() or "transparency" in im.info) else im.convert("RGB")
+    if im.size != (tw, th):
+        im = im.resize((tw, th), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+    for name in sorted(desc.get("masks", {})):
+        im = _blend_mask(im, store.read(desc["masks"][name]["path"]), limits)
+    if desc.get("boxes"):
+        im = _draw_boxes(im, desc["boxes"], w, h)
+    return im
+
+
+def _load(im: PILImage.Image) -> PILImage.Image:
+    from .._errors import DecodeError
+
+    try:
+        im.load()
+    except Exception as e:  # noqa: BLE001
+        msg = f"path: image data could not be decoded ({type(e).__name__}: {e})"
+        raise DecodeError(msg) from None
+    return im
+
+
+def _blend_mask(im: PILImage.Image, blob: bytes, limits: Limits) -> PILImage.Image:
+    mask = raster.decode_pixels(blob, field="masks.path", max_pixels=limits.max_pixels)
+    if mask.ndim != 2:
+        mask = mask[..., 0]
+    m = PILImage.fromarray(mask.astype(np.uint8)).resize(im.size, PILImage.Resampling.NEAREST)
+    ids = np.asarray(m)
+    lut = np.array([color_for(i) for i in range(256)], np.uint8)
+    color = lut[ids]
+    base = np.asarray(im.convert("RGB"), np.float32)
+    sel = (ids > 0)[..., None]
+    out = np.where(sel, base * (1 - MASK_ALPHA) + color.astype(np.float32) * MASK_ALPHA, base)
+    res = PILImage.fromarray(np.rint(out).astype(np.uint8))
+    if im.mode == "RGBA":
+        res.putalpha(im.getchannel("A"))
+    return res
+
+
+def _draw_boxes(im: PILImage.Image, boxes: dict[str, Any], w: int, h: int) -> PILImage.Image:
+    im = im.copy()
+    d = ImageDraw.Draw(im)
+    sx, sy = im.width / w, im.height / h
+    fs = max(8, min(im.size) // 24)
+    f = font(fs)
+    lw = max(1, min(im.size) // 160)
+    for name in sorted(boxes):
+        group = boxes[name]
+        labels = group.get("class_labels", {})
+        for box in group["box_data"]:
+            x0, y0, x1, y1 = box_pixels(box, w, h)
+            x0, x1, y0, y1 = x0 * sx, x1 * sx, y0 * sy, y1 * sy
+            cid = box.get("class_id", 0)
+            col = color_for(cid) if cid else (255, 255, 255)
+            d.rectangle((x0, y0, x1, y1), outline=col, width=lw)
+            label = box.get("box_caption") or labels.get(str(cid)) if "class_id" in box else box.get("box_caption")
+            if label:
+                tw = d.textlength(label, font=f)
+                ty = y0 - fs - 2 if y0 - fs - 2 >= 0 else y0
+                d.rectangle((x0, ty, x0 + tw + 4, ty + fs + 2), fill=col)
+                d.text((x0 + 2, ty), label, fill=(0, 0, 0) if sum(col) > 380 else (255, 255, 255), font=f)
+    return im

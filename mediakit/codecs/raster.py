@@ -33,6 +33,9 @@ def probe(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as e:
         msg = f"{field}: refused as a decompression bomb: {e}"
         raise LimitError(msg) from None
+    except PILImage.UnidentifiedImageError:
+        msg = f"{field}: not a readable image file (no PNG, JPEG, WebP, BMP, GIF or TIFF signature; {len(data)} bytes)"
+        raise DecodeError(msg) from None
     except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for unreadable files
         msg = f"{field}: not a readable image file ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
@@ -101,3 +104,32 @@ def encode(arr: np.ndarray, fmt: str, *, quality: int | None = None) -> bytes:
         kwargs = {"quality": quality or 90, "method": 4, "lossless": quality == 100, "exact": True}
     im.save(buf, format=PIL_FORMAT[fmt], **kwargs)
     return buf.getvalue()
+
+
+def convert(src: Any, dst: Any, *, progress: Any = None) -> None:
+    """Convert an image file to png, jpeg, webp or bmp (chosen by ``dst``'s suffix)."""
+    from pathlib import Path
+
+    from .._errors import MediaFileNotFoundError, ValidationError
+
+    src, dst = Path(src), Path(dst)
+    fmt = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".bmp": "bmp"}.get(dst.suffix.lower())
+    if fmt is None:
+        msg = f"output: images convert to .png, .jpg, .webp or .bmp, got {dst.suffix!r}"
+        raise ValidationError(msg)
+    try:
+        data = src.read_bytes()
+    except FileNotFoundError:
+        msg = f"input: file {str(src)!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+    arr = pil_to_array(load(data, field="input"))
+    if fmt == "jpeg" and arr.ndim == 3 and arr.shape[2] == 4:
+        arr = arr[:, :, :3]
+    if arr.dtype != np.uint8 and fmt != "png":
+        arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
+    out = encode(arr, fmt)
+    tmp = dst.with_name(f".tmp-{dst.name}")
+    tmp.write_bytes(out)
+    tmp.replace(dst)
+    if progress is not None:
+        progress(1, 1)

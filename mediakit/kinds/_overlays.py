@@ -145,9 +145,10 @@ def _check_mask(spec: Any, shape: tuple[int, int], classes: dict[int, str], wher
     labels = check_class_labels(spec.get("class_labels"), f"{where}.class_labels") or dict(classes)
     present = [int(v) for v in np.flatnonzero(np.bincount(arr.ravel(), minlength=256))]
     missing = [v for v in present if v not in labels]
-    if missing:
+    if [v for v in missing if v != 0]:
+        # id 0 is conventionally background: it gets a default label but no warning.
         warnings.warn(
-            f"{where}: class ids {missing} have no label; using 'class_<id>'",
+            f"{where}: class ids {[v for v in missing if v != 0]} have no label; using 'class_<id>'",
             UserWarning,
             stacklevel=5,
         )

@@ -152,7 +152,9 @@ class Validator:
             for key in s.get("required", ()):
                 if key not in v:
                     msg = f"{_fmt(path)}: missing required field {key!r}"
-                    raise SchemaError(msg, field=f"{path}.{key}")
+                    err = SchemaError(msg, field=f"{path}.{key}")
+                    err.structural = True  # type: ignore[attr-defined]
+                    raise err
             props = s.get("properties", {})
             pprops = s.get("patternProperties", {})
             extra = s.get("additionalProperties", True)
@@ -173,7 +175,9 @@ class Validator:
                     if extra is False:
                         allowed = sorted(props)
                         msg = f"{_fmt(path)}: unexpected field {key!r} (allowed: {', '.join(allowed) or 'none'})"
-                        raise SchemaError(msg, field=sub_path)
+                        err = SchemaError(msg, field=sub_path)
+                        err.structural = True  # type: ignore[attr-defined]
+                        raise err
                     if isinstance(extra, dict):
                         self._check(item, extra, f, sub_path)
         for sub in s.get("allOf", ()):
@@ -191,7 +195,9 @@ class Validator:
                 except SchemaError as e:
                     errors.append(e)
             if passed == 0:
-                best = max(errors, key=lambda e: len(e.field))
+                # Report the branch that got furthest: one whose shape (required and allowed
+                # fields) matched and that failed deeper, rather than a branch of another shape.
+                best = max(errors, key=lambda e: (not getattr(e, "structural", False), len(e.field)))
                 raise SchemaError(str(best), field=best.field)
             if "oneOf" in s and passed > 1:
                 msg = f"{_fmt(path)}: value matches more than one allowed form"

@@ -37,7 +37,7 @@ def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
             arr = obj.numpy()
         else:
             arr = np.asarray(obj)
-    except Exception as e:  # noqa: BLE001 - any failure of a foreign library is a type problem here
+    except Exception as e:
         msg = f"{field}: could not convert {type(x).__name__} to a numpy array: {e}"
         raise MediaTypeError(msg) from e
     if not isinstance(arr, np.ndarray):

@@ -102,7 +102,7 @@ def _animated_gif(p: Path) -> bool:
 
         with PILImage.open(p) as im:
             return getattr(im, "n_frames", 1) > 1
-    except Exception:  # noqa: BLE001 - unreadable files are reported by the kind itself
+    except Exception:
         return False
 
 

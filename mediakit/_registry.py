@@ -58,7 +58,7 @@ def _load(target: str) -> Any:
 
 
 def _load_entry_points() -> None:
-    global _entry_points_loaded  # noqa: PLW0603 - a one-shot flag, not configuration
+    global _entry_points_loaded
     if _entry_points_loaded:
         return
     _entry_points_loaded = True

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ _TYPES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """Load ``schemas/<name>`` (``name`` like ``image.schema.json`` or ``_defs/common.schema.json``)."""
     path = SCHEMA_DIR / name
@@ -91,7 +91,7 @@ class Validator:
             node = node[token.replace("~1", "/").replace("~0", "~")]
         return node, target_file
 
-    def _check(self, v: Any, s: Any, f: str, path: str) -> None:  # noqa: C901 - one keyword per branch
+    def _check(self, v: Any, s: Any, f: str, path: str) -> None:
         if s is True or s == {}:
             return
         if s is False:
@@ -218,7 +218,7 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator_for(type_name: str) -> Validator:
     return Validator(f"{type_name}.schema.json")
 

@@ -26,7 +26,7 @@ def thumbnail(
     store: Any,
     *,
     size: int = 256,
-    format: ThumbFormat = "png",  # noqa: A002 - the familiar name
+    format: ThumbFormat = "png",
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:
     """Render a thumbnail of a descriptor's media as PNG (or WebP) bytes.

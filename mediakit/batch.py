@@ -62,7 +62,7 @@ def run_isolated(
         for item, fut in zip(items, futures):
             try:
                 res, err = fut.result(), None
-            except Exception as e:  # noqa: BLE001 - isolating per-item failures is the point
+            except Exception as e:
                 res, err = None, e
             if on_done is not None:
                 on_done(item, res, err)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._descriptor import dumps
-from ._errors import MediaTypeError, MediakitError, ValidationError
+from ._errors import MediakitError, MediaTypeError, ValidationError
 from .encode import encode
 from .store import LocalStore
 
@@ -22,7 +22,7 @@ from .store import LocalStore
 class Run:
     """A sequence of logged steps in a directory (``history.jsonl``, ``summary.json``, ``media/``)."""
 
-    def __init__(self, dir: str | os.PathLike[str] = "mediakit-run", *, config: dict[str, Any] | None = None, **meta: Any) -> None:  # noqa: A002
+    def __init__(self, dir: str | os.PathLike[str] = "mediakit-run", *, config: dict[str, Any] | None = None, **meta: Any) -> None:
         self.dir = Path(dir)
         self.store = LocalStore(self.dir)
         self.config = dict(config or {})
@@ -82,9 +82,9 @@ class Run:
 _current: Run | None = None
 
 
-def init(dir: str | os.PathLike[str] = "mediakit-run", **kwargs: Any) -> Run:  # noqa: A002
+def init(dir: str | os.PathLike[str] = "mediakit-run", **kwargs: Any) -> Run:
     """Start a run (and make it the one ``mediakit.log`` writes to)."""
-    global _current  # noqa: PLW0603 - the familiar module-level call forms need a current run
+    global _current
     _current = Run(dir, **{k: v for k, v in kwargs.items() if k in ("config",)}, **{k: v for k, v in kwargs.items() if k != "config"})
     return _current
 
@@ -98,7 +98,7 @@ def log(data: dict[str, Any], step: int | None = None, commit: bool | None = Non
 
 
 def finish() -> None:
-    global _current  # noqa: PLW0603
+    global _current
     if _current is not None:
         _current.finish()
         _current = None

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 import mediakit as mk
-from conftest import CORPUS
 from mediakit.cli import main
 
 

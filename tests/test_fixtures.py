@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIXTURES, check_descriptor
 
 import mediakit as mk
-from conftest import FIXTURES, check_descriptor
 
 
 def test_generate_is_byte_for_byte_reproducible():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, _reference_validator
 
 import mediakit as mk
-from conftest import ROOT, _reference_validator
 from mediakit._registry import _KINDS, _RENDERERS
 from mediakit._schema import schema_names
 

@@ -114,7 +114,7 @@ def safe_relpath(path: object, *, field: str = "path") -> str:
     return posixpath.normpath(path)
 
 
-DataLike = Union[bytes, bytearray, memoryview, IO[bytes]]
+DataLike = Union[bytes, bytearray, memoryview, IO[bytes]]  # noqa: UP007 - a runtime alias on 3.10
 
 
 def hash_bytes(data: bytes | bytearray | memoryview) -> str:

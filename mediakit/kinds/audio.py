@@ -1,0 +1,350 @@
+"""Audio: a clip of samples stored as WAV, FLAC or Ogg/Vorbis, or a kept WAV/FLAC/OGG/MP3 file.
+
+Backend: numpy for WAV output (core); soundfile (libsndfile) for FLAC/Ogg output and for reading
+any file, extra ``audio``. Input forms: numpy arrays ``(N,)`` / ``(N, C)`` and array-likes
+(torch/jax/tf via ``__array__``/``.numpy()``, never imported), a path, bytes or a binary file
+object (probed and kept byte-for-byte), or another ``Audio``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from .._arrays import is_array_like, to_numpy
+from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from ..codecs import audio as codec
+from ..store import Store
+from ._base import Kind, check_caption
+
+FileType = Literal["wav", "flac", "ogg"]
+Subtype = Literal["pcm16", "pcm24", "float"]
+#: Sample types accepted from arrays.
+DTYPES = (np.int16, np.int32, np.float32, np.float64)
+#: Most channels an array may have (7.1 surround; what browsers play).
+MAX_CHANNELS = 8
+#: Highest sample rate accepted at all (formats may allow less, see codecs.audio.MAX_RATE).
+MAX_SAMPLE_RATE = max(codec.MAX_RATE.values())
+
+
+class Audio(Kind):
+    """An audio clip.
+
+    Parameters
+    ----------
+    data:
+        Samples ``(N,)`` (mono) or ``(N, C)``, C <= 8 channels, as int16, int32, float32 or
+        float64; a ``(C, N)`` array with C <= 8 < N is transposed. Array-likes (torch tensors...)
+        are accepted. Or a path, bytes or binary file object of a WAV, FLAC, OGG or MP3 file:
+        it is decoded completely to prove it is sound, and stored byte-for-byte.
+    sample_rate:
+        Samples per second, a positive int. Required for arrays; for files it is read from the
+        file (passing a different one is an error: mediakit does not resample).
+    caption:
+        Free text kept in the descriptor.
+    file_type:
+        ``"wav"`` (the default for arrays), ``"flac"`` or ``"ogg"`` (Vorbis). Files keep their
+        own format unless another is asked for (then they are transcoded).
+    normalize:
+        Float samples must lie in [-1, 1]; with ``normalize=True`` louder audio is scaled down
+        by its peak instead of being refused (the gain goes into the descriptor).
+    subtype:
+        Sample encoding: ``"pcm16"`` (default), ``"pcm24"`` or ``"float"`` (WAV only; lossless
+        for float32 input). Ogg/Vorbis takes none.
+
+    Raises
+    ------
+    MediaTypeError, ValidationError, DecodeError, LimitError, MediaFileNotFoundError
+
+    Examples
+    --------
+    >>> import numpy as np, mediakit as mk
+    >>> tone = np.sin(np.linspace(0, 2 * np.pi * 440, 44100)).astype(np.float32)
+    >>> desc = mk.Audio(tone, sample_rate=44100, caption="A4").encode(mk.MemoryStore())
+    >>> desc["duration"], desc["channels"]
+    (1.0, 1)
+    """
+
+    TYPE: ClassVar[str] = "audio"
+    VERSION: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        sample_rate: int | None = None,
+        caption: str | None = None,
+        file_type: FileType | None = None,
+        normalize: bool = False,
+        subtype: Subtype | None = None,
+    ) -> None:
+        if file_type is not None and file_type not in codec.SUBTYPES:
+            msg = f"file_type: expected one of {sorted(codec.SUBTYPES)}, got {file_type!r}"
+            raise ValidationError(msg)
+        if not isinstance(normalize, bool):
+            msg = f"normalize: expected True or False, got {type(normalize).__name__} {normalize!r}"
+            raise MediaTypeError(msg)
+        if sample_rate is not None:
+            sample_rate = _check_rate(sample_rate)
+        self._samples: np.ndarray | None = None
+        self._file: bytes | None = None
+        self._info: codec.AudioInfo | None = None
+        self.gain: float | None = None
+        inherited: dict[str, Any] = {}
+
+        _adapter_for(data)(self, data, sample_rate=sample_rate, normalize=normalize, inherited=inherited)
+
+        self.caption = check_caption(caption if caption is not None else inherited.get("caption"))
+        if self._info is not None:
+            if sample_rate is not None and sample_rate != self._info.sample_rate:
+                msg = f"sample_rate: the file's sample rate is {self._info.sample_rate} Hz, got {sample_rate}; mediakit does not resample"
+                raise ValidationError(msg)
+            self.sample_rate = self._info.sample_rate
+        elif sample_rate is None:
+            sample_rate = inherited.get("sample_rate")
+            if sample_rate is None:
+                msg = "sample_rate: required for sample arrays (e.g. sample_rate=44100), got None"
+                raise ValidationError(msg)
+            self.sample_rate = sample_rate
+        else:
+            self.sample_rate = sample_rate
+        self._choose_output(file_type, subtype)
+
+    # -- named constructors ----------------------------------------------------------------------
+    @classmethod
+    def from_array(cls, array: Any, *, sample_rate: int, **kwargs: Any) -> Audio:
+        """From samples ``(N,)`` or ``(N, C)`` (see the class docstring)."""
+        if not is_array_like(array):
+            msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
+            raise MediaTypeError(msg)
+        return cls(array, sample_rate=sample_rate, **kwargs)
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Audio:
+        """From a WAV, FLAC, OGG or MP3 file, kept byte-for-byte."""
+        return cls(Path(path), **kwargs)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, **kwargs: Any) -> Audio:
+        """From the bytes of a WAV, FLAC, OGG or MP3 file, kept byte-for-byte."""
+        return cls(bytes(data), **kwargs)
+
+    # -- properties -----------------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The samples: ``(N,)`` for mono, ``(N, C)`` otherwise. Arrays keep their dtype; files
+        decode to int16/int32 for 16/32-bit PCM and to float32 otherwise."""
+        s = self._all_samples()
+        return s[:, 0] if s.shape[1] == 1 else s
+
+    def as_float(self) -> np.ndarray:
+        """The samples as float32 in [-1, 1], always ``(N, C)``."""
+        return codec.to_float(self._all_samples())
+
+    @property
+    def channels(self) -> int:
+        return self._info.channels if self._info is not None else int(self._all_samples().shape[1])
+
+    @property
+    def frames(self) -> int:
+        return self._info.frames if self._info is not None else int(self._all_samples().shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.frames / self.sample_rate
+
+    @property
+    def format(self) -> str:
+        return self.file_type
+
+    def __repr__(self) -> str:
+        return f"Audio({self.duration:.3f} s, {self.sample_rate} Hz, {self.channels} ch, {self.file_type}, caption={self.caption!r})"
+
+    # -- input handling --------------------------------------------------------------------------
+    def _all_samples(self) -> np.ndarray:
+        if self._samples is None:
+            assert self._file is not None  # noqa: S101 - internal invariant, set by every adapter
+            self._samples = codec.read(self._file)
+        return self._samples
+
+    def _set_array(self, arr: np.ndarray, *, normalize: bool) -> None:
+        if arr.dtype not in DTYPES:
+            msg = f"data: expected samples of dtype int16, int32, float32 or float64, got {arr.dtype}"
+            raise MediaTypeError(msg)
+        arr = _to_frames_channels(arr)
+        if arr.dtype.kind == "f":
+            arr = self._check_float_range(arr, normalize)
+        self._samples = arr
+
+    def _check_float_range(self, arr: np.ndarray, normalize: bool) -> np.ndarray:
+        finite = np.isfinite(arr)
+        if not finite.all():
+            frame, ch = (int(i) for i in np.argwhere(~finite)[0])
+            msg = f"data: expected finite samples, got {arr[frame, ch]!r} at frame {frame}, channel {ch}"
+            raise ValidationError(msg)
+        peak = float(np.abs(arr).max())
+        if peak <= 1.0:
+            return arr
+        if not normalize:
+            msg = f"data: float samples must lie in [-1, 1], got a peak of {peak:g}; scale them, or pass normalize=True to divide by the peak"
+            raise ValidationError(msg)
+        self.gain = 1.0 / peak
+        return (arr * (1.0 / peak)).astype(arr.dtype, copy=False)
+
+    def _set_file(self, blob: bytes, field: str) -> None:
+        info, samples = codec.probe(blob, field=field)
+        self._file = blob
+        self._info = info
+        self._samples = samples
+
+    def _choose_output(self, file_type: str | None, subtype: str | None) -> None:
+        info = self._info
+        kept = info is not None and info.kept and (file_type is None or file_type == info.format)
+        fmt = info.format if kept and info is not None else (file_type or "wav")
+        if kept and subtype is not None:
+            kept = False  # an explicit sample encoding means: re-encode
+        if subtype is not None and subtype not in codec.SUBTYPES[fmt]:
+            allowed = [s for s in codec.SUBTYPES[fmt] if s] or ["None"]
+            msg = f"subtype: {fmt} takes {', '.join(allowed)}, got {subtype!r}"
+            raise ValidationError(msg)
+        if not kept:
+            self._file = None
+            if self.sample_rate > codec.MAX_RATE[fmt]:
+                msg = f"sample_rate: {fmt} holds sample rates up to {codec.MAX_RATE[fmt]} Hz, got {self.sample_rate}"
+                raise ValidationError(msg)
+            if fmt != "ogg" and subtype is None and info is not None:
+                subtype = {"FLOAT": "float", "DOUBLE": "float", "PCM_24": "pcm24", "PCM_32": "pcm24"}.get(info.subtype)
+                subtype = subtype if subtype in codec.SUBTYPES[fmt] else None
+            subtype = subtype or codec.SUBTYPES[fmt][0]
+            self._info = None  # the stored file will be a new one; its facts come from the samples
+        self.file_type = fmt
+        self.subtype = subtype if not kept else None
+
+    # -- encode / decode -------------------------------------------------------------------------
+    def _encode(self, store: Store) -> dict[str, Any]:
+        if self._file is not None and self._info is not None:
+            blob, encoding = self._file, self._info.subtype.lower()
+        else:
+            blob = codec.encode(self._all_samples(), self.sample_rate, self.file_type, self.subtype)
+            encoding = {"pcm16": "pcm_16", "pcm24": "pcm_24", "float": "float", None: "vorbis"}[self.subtype]
+        ref = store.put(blob, suffix=codec.SUFFIX[self.file_type])
+        desc = {
+            **self._header(),
+            **ref.to_dict(),
+            "format": self.file_type,
+            "encoding": encoding,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "frames": self.frames,
+            "duration": round(self.duration, 6),
+            "caption": self.caption,
+        }
+        if self.gain is not None:
+            desc["gain"] = self.gain
+        return desc
+
+    @classmethod
+    def _decode(cls, desc: dict[str, Any], store: Store) -> Audio:
+        return cls(store.read(desc["path"]), caption=desc.get("caption"))
+
+    def _content(self) -> tuple[Any, ...]:
+        return (self._all_samples(), self.sample_rate, self.caption)
+
+
+def _check_rate(rate: object) -> int:
+    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)):
+        msg = f"sample_rate: expected a positive int (samples per second), got {type(rate).__name__} {rate!r}"
+        raise MediaTypeError(msg)
+    if not 1 <= int(rate) <= MAX_SAMPLE_RATE:
+        msg = f"sample_rate: expected an int from 1 to {MAX_SAMPLE_RATE}, got {rate!r}"
+        raise ValidationError(msg)
+    return int(rate)
+
+
+def _to_frames_channels(arr: np.ndarray) -> np.ndarray:
+    """``(N,)`` -> ``(N, 1)``; ``(N, C)`` kept; ``(C, N)`` with C <= 8 < N transposed."""
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    elif arr.ndim == 2:
+        n0, n1 = arr.shape
+        if n0 <= MAX_CHANNELS < n1:
+            arr = arr.T
+        elif n0 <= MAX_CHANNELS and n1 <= MAX_CHANNELS and arr.size > 1:
+            msg = (
+                f"data: shape {arr.shape} is ambiguous: (frames, channels) or (channels, frames)? "
+                f"Pass a clip longer than {MAX_CHANNELS} frames, or a 1-D array for mono"
+            )
+            raise ValidationError(msg)
+        elif n1 > MAX_CHANNELS:
+            msg = f"data: expected (frames, channels) with at most {MAX_CHANNELS} channels, got shape {arr.shape}"
+            raise ValidationError(msg)
+    else:
+        msg = f"data: expected samples of shape (N,) or (N, C), got a {arr.ndim}-D array of shape {arr.shape}"
+        raise ValidationError(msg)
+    if arr.shape[0] == 0:
+        msg = f"data: expected at least one sample, got shape {arr.shape}"
+        raise ValidationError(msg)
+    return arr
+
+
+# -- the input adapter table ---------------------------------------------------------------------
+
+Adapter = Callable[..., None]
+
+
+def _from_audio(self: Audio, data: Audio, *, inherited: dict[str, Any], **_: Any) -> None:
+    self._samples, self._file, self._info, self.gain = data._samples, data._file, data._info, data.gain
+    inherited.update(caption=data.caption, sample_rate=data.sample_rate)
+
+
+def _from_array(self: Audio, data: Any, *, normalize: bool, **_: Any) -> None:
+    self._set_array(to_numpy(data), normalize=normalize)
+
+
+def _from_path(self: Audio, data: str | os.PathLike[str], **_: Any) -> None:
+    path = os.fspath(data)
+    try:
+        with open(path, "rb") as f:
+            blob = f.read()
+    except FileNotFoundError:
+        msg = f"data: audio file {path!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+    except IsADirectoryError:
+        msg = f"data: {path!r} is a directory, expected an audio file"
+        raise ValidationError(msg) from None
+    self._set_file(blob, f"data ({path!r})")
+
+
+def _from_bytes(self: Audio, data: bytes | bytearray | memoryview, **_: Any) -> None:
+    self._set_file(bytes(data), "data (bytes)")
+
+
+def _from_fileobj(self: Audio, data: Any, **_: Any) -> None:
+    blob = data.read()
+    if isinstance(blob, str):
+        msg = "data: expected a binary file object (open the file with 'rb'), got a text file object"
+        raise MediaTypeError(msg)
+    self._set_file(bytes(blob), "data (file object)")
+
+
+_ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
+    (lambda x: isinstance(x, Audio), _from_audio),
+    (lambda x: isinstance(x, (str, os.PathLike)), _from_path),
+    (lambda x: isinstance(x, (bytes, bytearray, memoryview)), _from_bytes),
+    (lambda x: callable(getattr(x, "read", None)), _from_fileobj),
+    (is_array_like, _from_array),
+    (lambda x: isinstance(x, (list, tuple)), _from_array),
+)
+
+
+def _adapter_for(data: Any) -> Adapter:
+    for accepts, adapter in _ADAPTERS:
+        if accepts(data):
+            return adapter
+    msg = f"data: expected a numpy array or array-like, path, bytes, binary file object or Audio, got {type(data).__name__}"
+    raise MediaTypeError(msg)

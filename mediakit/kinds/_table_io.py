@@ -1,0 +1,534 @@
+"""Table files: the JSON table file, Parquet, and reading CSV/TSV/JSONL/Parquet/JSON tables.
+
+Backend: stdlib ``json`` for the JSON table file (canonical: sorted keys, compact separators,
+``allow_nan=False``); pyarrow (``pip install 'mediakit[table]'``) for Parquet and for reading
+CSV/TSV/JSONL/Parquet files and polars frames.
+
+The JSON table file is ``{"columns": [...], "column_types": [...], "data": [[row], ...]}`` plus,
+only when needed, two side records keyed by column name:
+
+- ``nonfinite``: ``{"nan": [rows], "posinf": [rows], "neginf": [rows]}``. JSON has no NaN or
+  infinities, so those cells are written as ``null`` (what a plain JSON reader shows) and listed
+  here, which makes the file lossless without inventing non-standard JSON.
+- ``media_rows``: rows of a ``mixed`` column whose cell is a media descriptor (in media columns
+  every non-null cell is one).
+
+In Parquet, numbers, bools, datetimes and strings are native columns (NaN is native there);
+nested values and media descriptors are JSON text; the column types travel in the schema metadata
+under ``mediakit``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._descriptor import dumps
+from .._errors import DecodeError, MediaTypeError
+from .._lazy import require
+from ..store import Store
+from ._base import Kind
+from ._table_columns import TYPES, Column, from_array, from_cells, where
+
+#: Rows kept in the JSON preview written beside a Parquet table.
+PREVIEW_ROWS = 100
+_META_KEY = b"mediakit"
+
+
+def _json_dumps(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+# -- media cells ------------------------------------------------------------------------------
+
+
+def encode_media(columns: list[Column], store: Store) -> dict[int, dict[int, dict[str, Any]]]:
+    """Encode every media cell once: ``{column index: {row: descriptor}}`` (in parallel)."""
+    from ..batch import encode_many
+    from ._base import Kind
+
+    jobs: list[tuple[int, int]] = []
+    items: list[Any] = []
+    for j, col in enumerate(columns):
+        if col.type in ("media", "mixed"):
+            for i, c in enumerate(col.values):
+                if isinstance(c, Kind):
+                    jobs.append((j, i))
+                    items.append(c)
+    out: dict[int, dict[int, dict[str, Any]]] = {}
+    if not items:
+        return out
+    for (j, i), desc in zip(jobs, encode_many(items, store)):
+        out.setdefault(j, {})[i] = desc
+    return out
+
+
+# -- JSON table file -------------------------------------------------------------------------------
+
+
+def json_cells(col: Column, media: dict[int, dict[str, Any]] | None) -> tuple[list[Any], dict[str, list[int]] | None, list[int] | None]:
+    """A column's JSON cells, its non-finite record and (mixed columns) its media rows."""
+    t = col.type
+    nonfinite = None
+    if t in ("number", "bool"):
+        cells = col.values.tolist()
+        if col.dtype is not None and col.values.dtype.kind == "f":
+            fin = np.isfinite(col.values)
+            if not fin.all():
+                bad = ~fin if col.mask is None else (~fin & ~col.mask)
+                nonfinite = _nonfinite_record(col.values, bad)
+                for i in np.flatnonzero(~fin).tolist():
+                    cells[i] = None
+        if col.mask is not None:
+            for i in np.flatnonzero(col.mask).tolist():
+                cells[i] = None
+        return cells, nonfinite, None
+    if t == "datetime":
+        cells = np.datetime_as_string(col.values, unit=col.unit or "auto").tolist()
+        for i in np.flatnonzero(col.missing()).tolist():
+            cells[i] = None
+        return cells, None, None
+    if t == "array":
+        return [None if c is None else c.tolist() for c in col.values], None, None
+    if t == "media":
+        media = media or {}
+        return [None if c is None else _media_cell(c, i, media, col.name) for i, c in enumerate(col.values)], None, None
+    if t == "mixed":
+        media = media or {}
+        cells = list(col.values)
+        nf: dict[str, list[int]] = {"nan": [], "posinf": [], "neginf": []}
+        for i, c in enumerate(cells):
+            if i in media:
+                cells[i] = media[i]
+            elif isinstance(c, Kind):
+                cells[i] = _media_cell(c, i, media, col.name)
+            elif type(c) is float and not math.isfinite(c):
+                nf["nan" if math.isnan(c) else ("posinf" if c > 0 else "neginf")].append(i)
+                cells[i] = None
+        return cells, (nf if any(nf.values()) else None), (sorted(media) or None)
+    return list(col.values), None, None
+
+
+def _media_cell(c: Any, i: int, media: dict[int, dict[str, Any]], name: str) -> Any:
+    """The descriptor of a media cell: encoded by :func:`encode_media`, or already a descriptor
+    (a table read from a file without a store keeps its cells' descriptors)."""
+    if i in media:
+        return media[i]
+    if isinstance(c, dict):
+        return c
+    msg = f"{where(i, name)}: media cells must be encoded into a store first (use Table.encode)"
+    raise MediaTypeError(msg)
+
+
+def _nonfinite_record(values: np.ndarray, bad: np.ndarray) -> dict[str, list[int]]:
+    return {
+        "nan": np.flatnonzero(bad & np.isnan(values)).tolist(),
+        "posinf": np.flatnonzero(bad & (values == np.inf)).tolist(),
+        "neginf": np.flatnonzero(bad & (values == -np.inf)).tolist(),
+    }
+
+
+def json_table(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]], *, rows: int | None = None) -> bytes:
+    """The canonical JSON table file of ``columns`` (the first ``rows`` rows if given)."""
+    cols = [c.take(rows) for c in columns] if rows is not None else columns
+    cell_lists, nonfinite, media_rows = [], {}, {}
+    for j, col in enumerate(cols):
+        m = media.get(j)
+        if m is not None and rows is not None:
+            m = {i: d for i, d in m.items() if i < rows}
+        cells, nf, mr = json_cells(col, m)
+        cell_lists.append(cells)
+        if nf:
+            nonfinite[col.name] = nf
+        if mr:
+            media_rows[col.name] = mr
+    n = len(cols[0]) if cols else 0
+    data = list(map(list, zip(*cell_lists))) if cell_lists else [[] for _ in range(n)]
+    doc: dict[str, Any] = {"columns": [c.name for c in cols], "column_types": [c.info() for c in cols], "data": data}
+    if nonfinite:
+        doc["nonfinite"] = nonfinite
+    if media_rows:
+        doc["media_rows"] = media_rows
+    return _json_dumps(doc)
+
+
+def parse_json_table(blob: bytes, field: str = "path") -> dict[str, Any]:
+    """Parse and structurally check a JSON table file (untrusted input)."""
+    from .._descriptor import loads
+    from .._errors import SchemaError
+
+    try:
+        doc = loads(blob)
+    except SchemaError as e:
+        msg = f"{field}: not a JSON table file: {e}"
+        raise DecodeError(msg) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("data"), list):
+        msg = f"{field}: not a JSON table file (expected an object with 'columns' and 'data')"
+        raise DecodeError(msg)
+    names = doc["columns"]
+    if not all(isinstance(c, str) for c in names) or len(set(names)) != len(names):
+        msg = f"{field}.columns: expected unique column names (strings), got {names!r}"[:300]
+        raise DecodeError(msg)
+    ncols = len(names)
+    for i, row in enumerate(doc["data"]):
+        if not isinstance(row, list) or len(row) != ncols:
+            msg = f"{field}.data[{i}]: expected a list of {ncols} values, got {str(row)[:80]}"
+            raise DecodeError(msg)
+    types = doc.get("column_types")
+    if types is not None:
+        if not isinstance(types, list) or len(types) != ncols:
+            msg = f"{field}.column_types: expected {ncols} entries, got {types!r}"[:300]
+            raise DecodeError(msg)
+        for j, info in enumerate(types):
+            check_info(info, f"{field}.column_types[{j}]")
+    for key in ("nonfinite", "media_rows"):
+        side = doc.get(key, {})
+        if not isinstance(side, dict) or any(k not in names for k in side):
+            msg = f"{field}.{key}: expected an object keyed by column names"
+            raise DecodeError(msg)
+    return doc
+
+
+def check_info(info: Any, field: str) -> None:
+    """Check one ``column_types`` entry from an untrusted file."""
+    if not isinstance(info, dict) or info.get("type") not in TYPES or not isinstance(info.get("optional"), bool):
+        msg = f"{field}: expected a column type {{'type': one of {TYPES}, 'optional': bool, ...}}, got {info!r}"[:300]
+        raise DecodeError(msg)
+    dt = info.get("dtype")
+    if dt is not None:
+        try:
+            ok = np.dtype(dt).kind in "biuf" and np.dtype(dt).name == dt
+        except TypeError:
+            ok = False
+        if not ok:
+            msg = f"{field}.dtype: expected a numeric numpy dtype name, got {dt!r}"
+            raise DecodeError(msg)
+    unit = info.get("unit")
+    if unit is not None and unit not in ("Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns"):
+        msg = f"{field}.unit: expected a datetime unit, got {unit!r}"
+        raise DecodeError(msg)
+
+
+def _rows_of(side: Any, n: int, field: str) -> list[int]:
+    if not isinstance(side, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i in side):
+        msg = f"{field}: expected a list of row numbers below {n}"
+        raise DecodeError(msg)
+    return side
+
+
+def columns_from_json(doc: dict[str, Any], store: Store | None, *, field: str = "path", decode_media: bool = True) -> list[Column]:
+    """Rebuild columns from a checked JSON table file; without ``column_types`` they are inferred."""
+    names = doc["columns"]
+    data = doc["data"]
+    cols = [list(c) for c in zip(*data)] if data else [[] for _ in names]
+    types = doc.get("column_types")
+    out = []
+    for j, name in enumerate(names):
+        if types is None:
+            out.append(from_cells(name, cols[j]))
+            continue
+        nf = doc.get("nonfinite", {}).get(name)
+        mr = doc.get("media_rows", {}).get(name)
+        out.append(restore(name, types[j], cols[j], store, nonfinite=nf, media_rows=mr, field=f"{field}.data[*][{j}]", decode_media=decode_media))
+    return out
+
+
+def restore(
+    name: str,
+    info: dict[str, Any],
+    cells: list[Any],
+    store: Store | None,
+    *,
+    nonfinite: Any = None,
+    media_rows: Any = None,
+    field: str,
+    decode_media: bool = True,
+) -> Column:
+    """A column of a declared type from stored cells, checking every cell against the type."""
+    t = info["type"]
+    n = len(cells)
+    allowed = _STORED_TYPES[t]
+    seen = set(map(type, cells)) - {type(None)}
+    if not seen <= allowed:
+        bad = next(i for i, c in enumerate(cells) if c is not None and type(c) not in allowed)
+        msg = f"{field}: row {bad}: a {t} column cannot hold {type(cells[bad]).__name__} {str(cells[bad])[:60]}"
+        raise DecodeError(msg)
+    optional = info["optional"]
+    if not optional and None in cells and t not in ("number", "mixed"):
+        msg = f"{field}: row {cells.index(None)}: missing value in a non-optional column"
+        raise DecodeError(msg)
+    try:
+        col = _restore(name, info, cells, store, nonfinite, media_rows, field, n, decode_media)
+    except (ValueError, TypeError, OverflowError) as e:
+        if isinstance(e, DecodeError):
+            raise
+        msg = f"{field}: cells do not match the column type {info!r}: {e}"[:400]
+        raise DecodeError(msg) from None
+    col.optional = optional
+    if not optional and col.missing().any():
+        msg = f"{field}: missing value in a non-optional column"
+        raise DecodeError(msg)
+    return col
+
+
+_STORED_TYPES: dict[str, set[type]] = {
+    "number": {int, float},
+    "bool": {bool},
+    "datetime": {str},
+    "string": {str},
+    "list": {list},
+    "dict": {dict},
+    "array": {list, int, float, bool},
+    "media": {dict},
+    "null": set(),
+    "mixed": {int, float, bool, str, list, dict},
+}
+
+
+def _restore(name: str, info: dict[str, Any], cells: list[Any], store: Store | None, nonfinite: Any, media_rows: Any, field: str, n: int, decode_media: bool) -> Column:
+    t = info["type"]
+    if t == "number":
+        obj = np.array(cells, dtype=object)
+        mask = obj == None  # noqa: E711
+        obj[mask] = 0
+        arr = np.array(obj.tolist(), dtype=np.dtype(info.get("dtype", "float64")))
+        if nonfinite:
+            for key, val in (("nan", np.nan), ("posinf", np.inf), ("neginf", -np.inf)):
+                rows = _rows_of(nonfinite.get(key, []), n, f"{field}.nonfinite.{key}")
+                if rows and arr.dtype.kind != "f":
+                    msg = f"{field}.nonfinite: an integer column cannot hold {key}"
+                    raise DecodeError(msg)
+                arr[rows] = val
+                mask[rows] = False
+        return Column(name, "number", arr, mask if mask.any() else None, dtype=arr.dtype.name)
+    if t == "bool":
+        obj = np.array(cells, dtype=object)
+        mask = obj == None  # noqa: E711
+        obj[mask] = False
+        return Column(name, "bool", np.array(obj.tolist(), dtype=bool), mask if mask.any() else None, dtype="bool")
+    if t == "datetime":
+        unit = info.get("unit") or "us"
+        arr = np.array(["NaT" if c is None else c for c in cells], dtype=f"datetime64[{unit}]")
+        mask = np.isnat(arr)
+        return Column(name, "datetime", arr, mask if mask.any() else None, unit=unit, tz=info.get("tz"))
+    if t == "array":
+        dt = np.dtype(info.get("dtype", "float64"))
+        vals = [None if c is None else np.asarray(c, dtype=dt) for c in cells]
+        return Column(name, "array", vals, dtype=dt.name)
+    if t == "media":
+        kind = info.get("kind")
+        if not isinstance(kind, str):
+            msg = f"{field}: a media column needs its 'kind'"
+            raise DecodeError(msg)
+        for i, c in enumerate(cells):
+            if c is not None and c.get("_type") != kind:
+                msg = f"{field}: row {i}: expected a {kind!r} descriptor, got _type {c.get('_type')!r}"
+                raise DecodeError(msg)
+        vals = [c if c is None or not decode_media else _decode_cell(c, store, f"{field}: row {i}") for i, c in enumerate(cells)]
+        return Column(name, "media", vals, kind=kind)
+    if t == "mixed":
+        vals = list(cells)
+        for i in _rows_of(media_rows or [], n, f"{field}.media_rows"):
+            if not isinstance(vals[i], dict):
+                msg = f"{field}: row {i}: listed in media_rows but not a descriptor"
+                raise DecodeError(msg)
+            vals[i] = _decode_cell(vals[i], store, f"{field}: row {i}") if decode_media else vals[i]
+        if nonfinite:
+            for key, val in (("nan", math.nan), ("posinf", math.inf), ("neginf", -math.inf)):
+                for i in _rows_of(nonfinite.get(key, []), n, f"{field}.nonfinite.{key}"):
+                    vals[i] = val
+        return Column(name, "mixed", vals)
+    return Column(name, t, list(cells))
+
+
+def _decode_cell(desc: dict[str, Any], store: Store | None, field: str) -> Any:
+    from .._errors import MediakitError
+    from ..api import decode
+
+    try:
+        return decode(desc, store)
+    except MediakitError as e:
+        msg = f"{field}: media cell could not be decoded: {e}"
+        raise type(e)(msg) from e
+
+
+# -- Arrow / Parquet -----------------------------------------------------------------------------
+
+
+def to_arrow(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]] | None = None) -> Any:
+    """A ``pyarrow.Table`` of the columns (nested values and media as JSON text)."""
+    pa = require("pyarrow", extra="table", feature="Parquet tables")
+    media = media or {}
+    arrays, fields = [], []
+    nonfinite: dict[str, Any] = {}
+    for j, col in enumerate(columns):
+        if col.type in ("number", "bool"):
+            arr = pa.array(col.values, mask=col.mask)
+        elif col.type == "datetime":
+            arr = pa.array(col.values, mask=col.missing(), type=pa.timestamp(col.unit if col.unit in ("s", "ms", "us", "ns") else "us"))
+        elif col.type == "string":
+            arr = pa.array(col.values, type=pa.string())
+        else:
+            cells, nf, _mr = json_cells(col, media.get(j))
+            if nf:
+                nonfinite[col.name] = nf
+            arr = pa.array([None if c is None else dumps(c).decode("utf-8") for c in cells], type=pa.string())
+        arrays.append(arr)
+        fields.append(pa.field(col.name, arr.type))
+    meta = {
+        "columns": [c.name for c in columns],
+        "column_types": [c.info() for c in columns],
+        "media_rows": {c.name: sorted(media.get(j, {})) for j, c in enumerate(columns) if c.type == "mixed" and media.get(j)},
+        "nonfinite": nonfinite,
+    }
+    schema = pa.schema(fields, metadata={_META_KEY: _json_dumps(meta)})
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def parquet_bytes(table: Any) -> bytes:
+    pq = require("pyarrow.parquet", extra="table", feature="Parquet tables")
+    buf = io.BytesIO()
+    # Fixed writer settings: same table, same bytes (no timestamps are written by Parquet).
+    pq.write_table(table, buf, compression="snappy", use_dictionary=True, write_statistics=True, row_group_size=1 << 20)
+    return buf.getvalue()
+
+
+def read_parquet(blob: bytes | str, field: str) -> Any:
+    pq = require("pyarrow.parquet", extra="table", feature="Parquet tables")
+    pa = require("pyarrow", extra="table", feature="Parquet tables")
+    try:
+        return pq.read_table(io.BytesIO(blob) if isinstance(blob, bytes) else blob)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        msg = f"{field}: not a readable Parquet file: {e}"
+        raise DecodeError(msg) from None
+
+
+def columns_from_arrow(tbl: Any, store: Store | None, *, field: str = "path", decode_media: bool = True) -> tuple[list[str], list[Any]]:
+    """Names and raw column values of an Arrow table. Our own files (with ``mediakit`` schema
+    metadata) come back as finished :class:`Column` objects; foreign ones as raw values for
+    inference: ``("array", ndarray, mask, tz)`` or ``("cells", list)``."""
+    meta = (tbl.schema.metadata or {}).get(_META_KEY)
+    names = [str(n) for n in tbl.column_names]
+    if meta is not None:
+        try:
+            info = json.loads(meta)
+            types = info["column_types"]
+            if info["columns"] != names or len(types) != len(names):
+                raise ValueError("columns do not match the file")
+        except (ValueError, KeyError, TypeError) as e:
+            msg = f"{field}: bad mediakit metadata in the Parquet file: {e}"
+            raise DecodeError(msg) from None
+        cols = []
+        for j, name in enumerate(names):
+            check_info(types[j], f"{field}.column_types[{j}]")
+            side = {k: (info.get(k) or {}).get(name) for k in ("media_rows", "nonfinite")}
+            cols.append(_stored_arrow_column(name, types[j], tbl.column(j), store, side, f"{field}[{name!r}]", decode_media))
+        return names, cols
+    return names, [raw_arrow(tbl.column(j)) for j in range(len(names))]
+
+
+def _stored_arrow_column(name: str, info: dict[str, Any], col: Any, store: Store | None, side: dict[str, Any], field: str, decode_media: bool) -> Column:
+    t = info["type"]
+    if t in ("number", "bool", "datetime"):
+        _kind, values, mask, _tz = raw_arrow(col)
+        target = np.dtype(info["dtype"]) if t != "datetime" else np.dtype(f"datetime64[{info.get('unit') or 'us'}]")
+        c = from_array(name, values.astype(target), mask)
+        c.tz = info.get("tz") if t == "datetime" else None
+        c.optional = info["optional"]
+        if t != c.type:
+            msg = f"{field}: stored as {col.type}, declared {t}"
+            raise DecodeError(msg)
+        return c
+    if t == "string":
+        return restore(name, info, col.to_pylist(), store, field=field)
+    texts = col.to_pylist()
+    try:
+        cells = [None if s is None else json.loads(s) for s in texts]
+    except (TypeError, ValueError) as e:
+        msg = f"{field}: expected JSON text cells: {e}"
+        raise DecodeError(msg) from None
+    return restore(name, info, cells, store, nonfinite=side["nonfinite"], media_rows=side["media_rows"], field=field, decode_media=decode_media)
+
+
+def raw_arrow(col: Any) -> tuple[str, Any, Any, Any]:
+    """A foreign Arrow column as raw values for inference."""
+    pa = require("pyarrow", extra="table", feature="Arrow tables")
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = col.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+        if col.null_count:
+            mask = col.is_null().to_numpy(zero_copy_only=False)
+            values = col.fill_null(False if pa.types.is_boolean(t) else 0).to_numpy(zero_copy_only=False)
+            return ("array", values, mask, None)
+        return ("array", col.to_numpy(zero_copy_only=False), None, None)
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        tz = getattr(t, "tz", None)
+        if tz is not None:
+            col = col.cast(pa.timestamp(t.unit))
+        values = col.to_numpy(zero_copy_only=False)
+        if values.dtype.kind != "M":
+            values = values.astype("datetime64[us]")
+        return ("array", values, None, tz)
+    if pa.types.is_null(t):
+        return ("cells", [None] * len(col), None, None)
+    return ("cells", col.to_pylist(), None, None)
+
+
+# -- reading files ----------------------------------------------------------------------------------
+
+READERS = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".json")
+
+
+def read_file(path: str, *, progress: Callable[[int, int | None], None] | None = None) -> tuple[str, Any]:
+    """Read a table file: ``("arrow", pyarrow.Table)`` or ``("json", JSON table document)``."""
+    import os
+
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in READERS:
+        msg = f"path: expected a table file ({', '.join(READERS)}), got {path!r}"
+        raise DecodeError(msg)
+    if not os.path.isfile(path):
+        from .._errors import MediaFileNotFoundError
+
+        msg = f"path: table file {path!r} does not exist"
+        raise MediaFileNotFoundError(msg)
+    size = os.path.getsize(path)
+    if progress:
+        progress(0, size)
+    if suffix == ".json":
+        with open(path, "rb") as f:
+            doc = parse_json_table(f.read(), field=repr(path))
+        out: tuple[str, Any] = ("json", doc)
+    elif suffix == ".parquet":
+        out = ("arrow", read_parquet(path, repr(path)))
+    else:
+        pa = require("pyarrow", extra="table", feature=f"Reading {suffix} tables")
+        try:
+            if suffix in (".jsonl", ".ndjson"):
+                pj = require("pyarrow.json", extra="table", feature="Reading JSONL tables")
+                tbl = pj.read_json(path)
+            else:
+                pc = require("pyarrow.csv", extra="table", feature="Reading CSV tables")
+                opts = pc.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
+                tbl = pc.read_csv(path, parse_options=opts)
+        except (pa.ArrowException, OSError, ValueError) as e:
+            msg = f"path: {path!r} is not a readable {suffix[1:].upper()} table: {e}"
+            raise DecodeError(msg) from None
+        out = ("arrow", tbl)
+    if progress:
+        progress(size, size)
+    return out
+
+
+def csv_bytes(table: Any, *, delimiter: str = ",") -> bytes:
+    pc = require("pyarrow.csv", extra="table", feature="Writing CSV tables")
+    buf = io.BytesIO()
+    pc.write_csv(table, buf, write_options=pc.WriteOptions(delimiter=delimiter))
+    return buf.getvalue()

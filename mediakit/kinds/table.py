@@ -1,0 +1,689 @@
+"""Table: named, typed columns of numbers, strings, bools, datetimes, nested values and media.
+
+Backend: numpy (core); pandas frames, polars frames and Parquet/CSV/TSV/JSONL files need the
+``table`` extra (``pip install 'mediakit[table]'``: pandas, pyarrow), imported on first use.
+
+Encoded as a canonical JSON table file (``columns``, ``column_types``, ``data``; NaN and
+infinities kept losslessly in a side record, see :mod:`mediakit.kinds._table_io`). Tables larger
+than :data:`JSON_MAX_ROWS` rows are stored as Parquet (with a small JSON preview of the first rows)
+when pyarrow is installed. Media cells (any mediakit kind) are encoded into the same store and the
+cell holds their descriptor.
+
+Type inference and checks work per column on whole arrays (see
+:mod:`mediakit.kinds._table_columns`): a million-row numeric frame is never walked cell by cell.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from .._errors import DecodeError, LimitError, MediakitError, MediaTypeError, ValidationError
+from .._lazy import available, require
+from ..store import Store
+from ..store._base import hash_bytes
+from . import _table_cast as tc
+from . import _table_io as tio
+from ._base import Kind
+from ._table_columns import Column, category_of, check_not_missing, concat, describe, from_array, from_cells, merge_category, short, where
+
+#: The reference documents' row limit (raise it with ``max_rows``).
+DEFAULT_MAX_ROWS = 10_000
+#: Above this many rows, ``storage="auto"`` writes Parquet (when pyarrow is installed).
+JSON_MAX_ROWS = 10_000
+#: Column names used when none are given (the reference documents' default).
+DEFAULT_COLUMNS = ("Input", "Output", "Expected")
+
+Storage = Literal["auto", "json", "parquet", "both"]
+_STORAGE = ("auto", "json", "parquet", "both")
+
+
+class Table(Kind):
+    """A table of typed columns.
+
+    Parameters
+    ----------
+    columns:
+        Column names (strings; ints are turned into strings). Default ``["Input", "Output",
+        "Expected"]``; taken from the frame for ``dataframe=``.
+    data:
+        Rows as a list of lists/tuples, a 2-D numpy array, or a pandas/polars frame.
+    rows:
+        Another name for ``data`` (as in the reference documents).
+    dataframe:
+        A pandas or polars ``DataFrame`` (its index is not kept).
+    dtype:
+        Cast columns up front: one type for every column, a list aligned with the columns, or
+        ``{column: type}``; types are ``int``, ``float``, ``bool``, ``str``, numpy dtypes,
+        ``"number"``/``"string"``/``"bool"``/``"datetime"``, or a media kind (``mk.Image``: cells
+        that are arrays, paths, PIL images ... become images).
+    optional:
+        Whether missing cells (``None``) are allowed: one bool, or one per column.
+    allow_mixed_types:
+        Let a column hold cells of different types (otherwise a mismatch is an error naming its
+        row and column).
+    max_rows:
+        Most rows allowed (default 10,000, the reference documents' limit; ``None``: no limit).
+        More rows is an error, never a silent truncation.
+    storage:
+        ``"auto"`` (JSON up to :data:`JSON_MAX_ROWS` rows, Parquet above when pyarrow is
+        installed), ``"json"``, ``"parquet"`` or ``"both"`` (JSON plus a Parquet copy).
+
+    Raises
+    ------
+    MediaTypeError
+        A cell of an unsupported type, or of a type other than its column's.
+    ValidationError
+        Rows of the wrong length, duplicate column names, a missing cell in a non-optional
+        column, a failed cast.
+    LimitError
+        More rows than ``max_rows``.
+
+    Examples
+    --------
+    >>> t = Table(columns=["Text", "Label"], data=[["I love my phone", 1], ["My phone sucks", 0]])
+    >>> t.add_data("It is fine", 1)
+    >>> len(t), t.get_column("Label")
+    (3, [1, 0, 1])
+    """
+
+    TYPE: ClassVar[str] = "table"
+    VERSION: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        columns: Sequence[str] | None = None,
+        data: Any = None,
+        rows: Any = None,
+        dataframe: Any = None,
+        *,
+        dtype: Any = None,
+        optional: bool | Sequence[bool] = True,
+        allow_mixed_types: bool = False,
+        max_rows: int | None = DEFAULT_MAX_ROWS,
+        storage: Storage = "auto",
+    ) -> None:
+        if not isinstance(allow_mixed_types, bool):
+            msg = f"allow_mixed_types: expected True or False, got {allow_mixed_types!r}"
+            raise MediaTypeError(msg)
+        if storage not in _STORAGE:
+            msg = f"storage: expected one of {_STORAGE}, got {storage!r}"
+            raise ValidationError(msg)
+        self.max_rows = _check_max_rows(max_rows)
+        self.allow_mixed_types = allow_mixed_types
+        self.storage = storage
+        given = [(n, v) for n, v in (("data", data), ("rows", rows), ("dataframe", dataframe)) if v is not None]
+        if len(given) > 1:
+            msg = f"Table: give only one of data, rows or dataframe, got {' and '.join(n for n, _ in given)}"
+            raise ValidationError(msg)
+        source = given[0][1] if given else None
+        if dataframe is not None and not _is_frame(dataframe):
+            msg = f"dataframe: expected a pandas or polars DataFrame, got {type(dataframe).__module__}.{type(dataframe).__name__}"
+            raise MediaTypeError(msg)
+        names, raws = _read_source(source, columns)
+        n = _count_rows(raws)
+        self._check_rows(n)
+        opts = _per_column(optional, names, "optional", bool)
+        casts = tc.parse_all(dtype, names)
+        self._casts = casts
+        self._columns = [_build(name, raw, cast, opt, allow_mixed_types) for name, raw, cast, opt in zip(names, raws, casts, opts)]
+        self._pending: list[tuple[Any, ...]] = []
+        self._cats: list[str | None] | None = None
+
+    # -- named constructors ----------------------------------------------------------------------
+    @classmethod
+    def from_dataframe(cls, df: Any, **kwargs: Any) -> Table:
+        """From a pandas or polars ``DataFrame`` (columns checked and typed per column)."""
+        return cls(dataframe=df, **kwargs)
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Table:
+        """From a CSV, TSV, JSONL, Parquet or JSON table file.
+
+        ``max_rows`` applies as usual (default 10,000): pass ``max_rows=None`` to read a file of
+        any length.
+        """
+        kind, obj = tio.read_file(os.fspath(path))
+        return cls._from_file(kind, obj, None, **kwargs)
+
+    @classmethod
+    def from_arrow(cls, table: Any, **kwargs: Any) -> Table:
+        """From a ``pyarrow.Table``."""
+        return cls._from_file("arrow", table, None, **kwargs)
+
+    @classmethod
+    def _from_file(cls, kind: str, obj: Any, store: Store | None, **kwargs: Any) -> Table:
+        if kind == "json":
+            cols = tio.columns_from_json(obj, store, decode_media=store is not None)
+        else:
+            names, raws = tio.columns_from_arrow(obj, store, decode_media=store is not None)
+            if all(isinstance(r, Column) for r in raws):
+                cols = raws
+            else:
+                t = cls(data=_Raw(names, raws), **kwargs)
+                return t
+        return cls._from_columns(cols, **kwargs)
+
+    @classmethod
+    def _from_columns(cls, cols: list[Column], **kwargs: Any) -> Table:
+        t = cls(columns=[c.name for c in cols], **{k: v for k, v in kwargs.items() if k in ("max_rows", "storage", "allow_mixed_types")})
+        t._check_rows(len(cols[0]) if cols else 0)
+        t._columns = cols
+        t._casts = [None] * len(cols)
+        if kwargs.get("dtype") is not None or kwargs.get("optional", True) is not True:
+            # Re-apply user options to the file's columns.
+            for j, cast in enumerate(tc.parse_all(kwargs.get("dtype"), t.columns)):
+                if cast is not None:
+                    t.cast(t.columns[j], cast)
+            for j, opt in enumerate(_per_column(kwargs.get("optional", True), t.columns, "optional", bool)):
+                if not opt:
+                    check_not_missing(t._columns[j])
+                    t._columns[j].optional = False
+        return t
+
+    # -- the list-like API ---------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        """Column names, in order."""
+        return [c.name for c in self._columns]
+
+    @property
+    def column_types(self) -> list[dict[str, Any]]:
+        """Each column's type (``{"type": "number", "dtype": "int64", "optional": True}`` ...)."""
+        self._flush()
+        return [c.info() for c in self._columns]
+
+    @property
+    def data(self) -> list[list[Any]]:
+        """All rows as lists of Python values (materialised: prefer :meth:`get_column` for big tables)."""
+        self._flush()
+        cols = [c.to_list() for c in self._columns]
+        return [list(r) for r in zip(*cols)] if cols else []
+
+    def __len__(self) -> int:
+        n = len(self._columns[0]) if self._columns else 0
+        return n + len(self._pending)
+
+    def len(self) -> int:  # noqa: A003 - the reference call form
+        """Number of rows (also ``len(table)``)."""
+        return len(self)
+
+    @property
+    def ncols(self) -> int:
+        return len(self._columns)
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        """Rows as lists of Python values."""
+        self._flush()
+        cols = [c.to_list() for c in self._columns]
+        return (list(r) for r in zip(*cols))
+
+    def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
+        """``(index, row)`` pairs, as in the reference documents."""
+        return enumerate(iter(self))
+
+    def __repr__(self) -> str:
+        return f"Table({len(self)} rows x {self.ncols} columns: {', '.join(self.columns[:8])}{', ...' if self.ncols > 8 else ''})"
+
+    def add_data(self, *row: Any) -> None:
+        """Append one row; each cell is checked against its column's type right away."""
+        i = len(self)
+        if len(row) != self.ncols:
+            msg = f"row {i}: expected {self.ncols} values (columns {', '.join(map(repr, self.columns))}), got {len(row)}"
+            raise ValidationError(msg)
+        self._check_rows(i + 1)
+        row = tuple(self._cast_cell(j, c, i) for j, c in enumerate(row))
+        cats = self._categories()
+        new = list(cats)
+        for j, cell in enumerate(row):
+            col = self._columns[j]
+            cat = category_of(type(cell))
+            if cat == "unsupported":
+                from_cells(col.name, [cell], row0=i)  # raises the standard message
+            if cat == "null" and not col.optional:
+                msg = f"{where(i, col.name)}: expected a value (the column is not optional), got None"
+                raise ValidationError(msg)
+            if cat == "array" and cell.dtype.kind not in "biuf":
+                from_cells(col.name, [cell], row0=i)
+            merged = merge_category(cats[j], cat)
+            if merged is None and not (self.allow_mixed_types or col.type == "mixed"):
+                msg = f"{where(i, col.name)}: expected {describe(cats[j] or '')} like the rows before, got {describe(cat)} {short(cell)} (pass allow_mixed_types=True to allow mixed types)"
+                raise MediaTypeError(msg)
+            new[j] = merged if merged is not None else "mixed"
+        self._cats = new
+        self._pending.append(row)
+
+    def add_column(self, name: str, data: Any, optional: bool = True) -> None:
+        """Add a column of ``len(table)`` values (list, array, pandas/polars Series)."""
+        self._flush()
+        name = _check_name(name, "name")
+        if name in self.columns:
+            msg = f"name: column {name!r} already exists"
+            raise ValidationError(msg)
+        raw = _raw_series(data, name)
+        n = _count_rows([raw])
+        if self._columns and n != len(self):
+            msg = f"data: column {name!r} has {n} values, the table has {len(self)} rows"
+            raise ValidationError(msg)
+        self._check_rows(n)
+        self._columns.append(_build(name, raw, None, optional, self.allow_mixed_types))
+        self._casts.append(None)
+        self._cats = None
+
+    def get_column(self, name: str, convert_to: Literal["numpy"] | None = None) -> Any:
+        """A column's values as a list (``convert_to="numpy"``: a numpy array)."""
+        col = self._column(name)
+        if convert_to is None:
+            return col.to_list()
+        if convert_to != "numpy":
+            msg = f"convert_to: expected None or 'numpy', got {convert_to!r}"
+            raise ValidationError(msg)
+        if col.dense and col.mask is None:
+            return col.values.copy()
+        if col.type == "number" and col.values.dtype.kind == "f":
+            out = col.values.astype(np.float64)
+            out[col.mask] = np.nan
+            return out
+        return np.array(col.to_list(), dtype=object) if col.type != "array" else np.array(col.to_list())
+
+    def get_index(self) -> list[int]:
+        return list(range(len(self)))
+
+    def cast(self, name: str, dtype: Any, optional: bool | None = None) -> None:
+        """Cast an existing column to ``dtype`` (see the class docs), checking every value."""
+        col = self._column(name)
+        j = self.columns.index(name)
+        cast = dtype if isinstance(dtype, tc.Cast) else tc.parse(dtype, "dtype")
+        raw = ("array", col.values, col.mask, col.tz) if col.dense else ("cells", col.to_list(), None, None)
+        opt = col.optional if optional is None else optional
+        self._columns[j] = _build(name, raw, cast, opt, self.allow_mixed_types)
+        self._casts[j] = cast
+        self._cats = None
+
+    # -- conversions -------------------------------------------------------------------------------
+    def to_pandas(self) -> Any:
+        """A pandas ``DataFrame`` (media cells stay media objects; missing numbers become NaN or
+        pandas' nullable types)."""
+        pd = require("pandas", extra="table", feature="Table.to_pandas")
+        self._flush()
+        data = {}
+        for c in self._columns:
+            if c.dense and c.mask is None:
+                s = pd.Series(c.values, name=c.name)
+            elif c.type == "number":
+                s = pd.Series(pd.array(c.values, dtype=_nullable(c.values.dtype), copy=True), name=c.name)
+                s[c.mask] = pd.NA
+            elif c.type == "bool":
+                s = pd.Series(pd.array(np.where(c.mask, None, c.values).tolist(), dtype="boolean"), name=c.name)
+            elif c.type == "datetime":
+                s = pd.Series(c.values, name=c.name)
+            else:
+                s = pd.Series(c.to_list(), name=c.name, dtype=object)
+            if c.type == "datetime" and c.tz:
+                s = s.dt.tz_localize("UTC").dt.tz_convert(c.tz)
+            data[c.name] = s
+        return pd.DataFrame(data, columns=self.columns)
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table`` (media cells must be encoded first, so this refuses media columns)."""
+        self._flush()
+        return tio.to_arrow(self._columns)
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _check_rows(self, n: int) -> None:
+        if self.max_rows is not None and n > self.max_rows:
+            msg = f"data: {n:,} rows exceed max_rows={self.max_rows:,}; pass a larger max_rows (or None) to allow them — rows are never dropped silently"
+            raise LimitError(msg)
+
+    def _column(self, name: str) -> Column:
+        self._flush()
+        for c in self._columns:
+            if c.name == name:
+                return c
+        msg = f"name: no column {name!r} (columns: {', '.join(map(repr, self.columns))})"
+        raise ValidationError(msg)
+
+    def _categories(self) -> list[str | None]:
+        if self._cats is None:
+            self._cats = [_category_of_column(c) for c in self._columns]
+        return self._cats
+
+    def _cast_cell(self, j: int, cell: Any, i: int) -> Any:
+        cast = self._casts[j] if j < len(self._casts) else None
+        if cast is None or cell is None:
+            return cell
+        try:
+            vals, _mask = tc.apply(cast, self._columns[j].name, [cell])
+        except MediakitError as e:
+            msg = str(e).replace("row 0,", f"row {i},", 1)
+            raise type(e)(msg) from e
+        if isinstance(vals, np.ndarray):
+            return vals[0].item() if cast.target != "datetime" else vals[0]
+        return vals[0]
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        n0 = len(self._columns[0]) if self._columns else 0
+        pending, self._pending = self._pending, []
+        for j, cells in enumerate(zip(*pending)):
+            col = self._columns[j]
+            new = from_cells(col.name, list(cells), allow_mixed=self.allow_mixed_types or col.type == "mixed", optional=col.optional, row0=n0)
+            self._columns[j] = concat(col, new, allow_mixed=True)
+
+    # -- encode / decode ---------------------------------------------------------------------------
+    def _format(self) -> str:
+        if self.storage == "auto":
+            return "parquet" if len(self) > JSON_MAX_ROWS and available("pyarrow") else "json"
+        return "json" if self.storage == "both" else self.storage
+
+    def _encode(self, store: Store) -> dict[str, Any]:
+        self._flush()
+        cols = self._columns
+        media = tio.encode_media(cols, store)
+        fmt = self._format()
+        desc: dict[str, Any] = {**self._header()}
+        if fmt == "json":
+            ref = store.put(tio.json_table(cols, media), suffix=".json")
+        else:
+            ref = store.put(tio.parquet_bytes(tio.to_arrow(cols, media)), suffix=".parquet")
+        desc.update(ref.to_dict())
+        desc.update(format=fmt, columns=self.columns, column_types=[c.info() for c in cols], nrows=len(self), ncols=self.ncols)
+        if fmt == "parquet":
+            rows = min(len(self), tio.PREVIEW_ROWS)
+            desc["preview"] = {**store.put(tio.json_table(cols, media, rows=rows), suffix=".json").to_dict(), "rows": rows}
+        if self.storage == "both":
+            desc["parquet"] = store.put(tio.parquet_bytes(tio.to_arrow(cols, media)), suffix=".parquet").to_dict()
+        return desc
+
+    @classmethod
+    def _decode(cls, desc: dict[str, Any], store: Store) -> Table:
+        blob = store.read(desc["path"])
+        if hash_bytes(blob) != desc["sha256"]:
+            msg = f"path: the content of {desc['path']!r} does not match its sha256 (the file was changed)"
+            raise DecodeError(msg)
+        nrows = desc["nrows"]
+        kwargs: dict[str, Any] = {"max_rows": max(DEFAULT_MAX_ROWS, nrows)}
+        if desc["format"] == "json":
+            t = cls._from_file("json", tio.parse_json_table(blob), store, **kwargs)
+        else:
+            t = cls._from_file("arrow", tio.read_parquet(blob, "path"), store, **kwargs)
+        if t.columns != desc["columns"] or len(t) != nrows or t.column_types != desc["column_types"]:
+            msg = f"path: the table file does not match the descriptor (columns, types or {nrows} rows)"
+            raise DecodeError(msg)
+        return t
+
+    def _content(self) -> tuple[Any, ...]:
+        self._flush()
+        return (self.columns, [c.content() for c in self._columns])
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+class _Raw:
+    """Already-split raw columns (from an Arrow table) passed through the constructor."""
+
+    def __init__(self, names: list[str], raws: list[Any]) -> None:
+        self.names, self.raws = names, raws
+
+
+def _check_max_rows(max_rows: Any) -> int | None:
+    if max_rows is None:
+        return None
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)):
+        msg = f"max_rows: expected an int or None, got {type(max_rows).__name__} {max_rows!r}"
+        raise MediaTypeError(msg)
+    if max_rows < 0:
+        msg = f"max_rows: expected a number >= 0, got {max_rows}"
+        raise ValidationError(msg)
+    return int(max_rows)
+
+
+def _check_name(name: Any, field: str) -> str:
+    if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+        return str(name)
+    if not isinstance(name, str):
+        msg = f"{field}: expected a column name (str), got {type(name).__name__} {short(name)}"
+        raise MediaTypeError(msg)
+    if not name:
+        msg = f"{field}: column names cannot be empty"
+        raise ValidationError(msg)
+    return name
+
+
+def _check_names(columns: Any, field: str = "columns") -> list[str]:
+    if isinstance(columns, (str, bytes)) or not isinstance(columns, (list, tuple)) and not hasattr(columns, "__iter__"):
+        msg = f"{field}: expected a list of column names, got {type(columns).__name__} {short(columns)}"
+        raise MediaTypeError(msg)
+    names = [_check_name(c, f"{field}[{i}]") for i, c in enumerate(columns)]
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            msg = f"{field}[{i}]: duplicate column name {n!r}"
+            raise ValidationError(msg)
+        seen.add(n)
+    return names
+
+
+def _per_column(value: Any, names: list[str], field: str, typ: type) -> list[Any]:
+    if isinstance(value, typ):
+        return [value] * len(names)
+    if isinstance(value, (list, tuple)) and len(value) == len(names) and all(isinstance(v, typ) for v in value):
+        return list(value)
+    msg = f"{field}: expected a {typ.__name__} or a list of {len(names)} ({typ.__name__} per column), got {short(value)}"
+    raise ValidationError(msg) if isinstance(value, (list, tuple)) else MediaTypeError(msg)
+
+
+def _is_frame(x: Any) -> bool:
+    mod = type(x).__module__.split(".")[0]
+    return mod in ("pandas", "polars") and type(x).__name__ == "DataFrame"
+
+
+def _count_rows(raws: list[Any]) -> int:
+    return len(raws[0][1]) if raws else 0
+
+
+def _category_of_column(c: Column) -> str | None:
+    if c.type == "number":
+        return "int" if c.values.dtype.kind in "iu" else "float"
+    if c.type == "media":
+        return f"media:{c.kind}"
+    if c.type == "null" or len(c) == 0:
+        return None
+    return c.type
+
+
+def _build(name: str, raw: tuple[str, Any, Any, Any], cast: tc.Cast | None, optional: bool, allow_mixed: bool) -> Column:
+    kind, values, mask, tz = raw
+    if cast is not None:
+        values, mask = tc.apply(cast, name, values, mask)
+        if isinstance(values, list):
+            return from_cells(name, values, allow_mixed=allow_mixed, optional=optional)
+        return from_array(name, values, mask, optional=optional)
+    if kind == "array":
+        col = from_array(name, values, mask, optional=optional, tz=tz)
+        return col
+    if kind == "strings":
+        col = Column(name, "string", values, optional=optional)
+        if not optional:
+            check_not_missing(col)
+        return col
+    return from_cells(name, values, allow_mixed=allow_mixed, optional=optional)
+
+
+def _read_source(source: Any, columns: Any) -> tuple[list[str], list[Any]]:
+    """Names and raw columns (``(kind, values, mask, tz)``) of any supported source."""
+    if isinstance(source, _Raw):
+        return _check_names(source.names), [r if isinstance(r, tuple) else ("cells", r, None, None) for r in source.raws]
+    if source is None:
+        names = _check_names(DEFAULT_COLUMNS if columns is None else columns)
+        return names, [("cells", [], None, None) for _ in names]
+    if _is_frame(source):
+        if columns is not None:
+            msg = "columns: not used with a data frame (the frame's columns are the table's); select or rename columns on the frame"
+            raise ValidationError(msg)
+        return _read_frame(source)
+    if isinstance(source, np.ndarray) or (hasattr(source, "__array__") and not isinstance(source, (list, tuple))):
+        from .._arrays import to_numpy
+
+        arr = to_numpy(source, field="data") if not isinstance(source, np.ndarray) else source
+        if arr.ndim != 2:
+            msg = f"data: expected a 2-D array (rows x columns), got shape {arr.shape}"
+            raise ValidationError(msg)
+        names = _names_for(columns, arr.shape[1])
+        return names, [("array", arr[:, j], None, None) for j in range(arr.shape[1])]
+    if isinstance(source, (list, tuple)):
+        return _read_rows(list(source), columns)
+    msg = f"data: expected a list of rows, a 2-D numpy array or a pandas/polars DataFrame, got {type(source).__module__}.{type(source).__name__}"
+    raise MediaTypeError(msg)
+
+
+def _names_for(columns: Any, width: int) -> list[str]:
+    if columns is None:
+        if width != len(DEFAULT_COLUMNS):
+            msg = f"columns: rows have {width} values; give {width} column names (the default names are {list(DEFAULT_COLUMNS)})"
+            raise ValidationError(msg)
+        return list(DEFAULT_COLUMNS)
+    names = _check_names(columns)
+    if len(names) != width:
+        msg = f"columns: {len(names)} names for rows of {width} values"
+        raise ValidationError(msg)
+    return names
+
+
+def _read_rows(rows: list[Any], columns: Any) -> tuple[list[str], list[Any]]:
+    bad = None
+    if not set(map(type, rows)) <= {list, tuple}:
+        bad = next((i for i, r in enumerate(rows) if not isinstance(r, (list, tuple, np.ndarray))), None)
+    if bad is not None:
+        msg = f"row {bad}: expected a list or tuple of cell values, got {type(rows[bad]).__name__} {short(rows[bad])}"
+        raise MediaTypeError(msg)
+    lengths = set(map(len, rows))
+    width = len(rows[0]) if rows else (len(DEFAULT_COLUMNS) if columns is None else len(_check_names(columns)))
+    names = _names_for(columns, width)
+    if len(lengths) > 1 or (lengths and width != len(names)):
+        i = next(i for i, r in enumerate(rows) if len(r) != len(names))
+        msg = f"row {i}: expected {len(names)} values (columns {', '.join(map(repr, names))}), got {len(rows[i])}"
+        raise ValidationError(msg)
+    if not rows:
+        return names, [("cells", [], None, None) for _ in names]
+    cols = [list(c) for c in zip(*rows)]
+    return names, [("cells", c, None, None) for c in cols]
+
+
+def _raw_series(data: Any, name: str) -> tuple[str, Any, Any, Any]:
+    mod = type(data).__module__.split(".")[0]
+    if mod == "pandas" and type(data).__name__ == "Series":
+        return _pandas_column(data)
+    if mod == "polars" and type(data).__name__ == "Series":
+        pa_arr = data.to_arrow()
+        pa = require("pyarrow", extra="table", feature="polars columns")
+        return tio.raw_arrow(pa.chunked_array([pa_arr]))
+    if isinstance(data, np.ndarray):
+        if data.ndim != 1:
+            msg = f"data: expected a 1-D column of values for {name!r}, got shape {data.shape}"
+            raise ValidationError(msg)
+        return ("array", data, None, None)
+    if isinstance(data, (list, tuple)):
+        return ("cells", list(data), None, None)
+    msg = f"data: expected a list, 1-D array or Series for column {name!r}, got {type(data).__name__}"
+    raise MediaTypeError(msg)
+
+
+def _read_frame(df: Any) -> tuple[list[str], list[Any]]:
+    mod = type(df).__module__.split(".")[0]
+    if mod == "polars":
+        tbl = df.to_arrow()
+        names = _check_names([str(c) for c in tbl.column_names])
+        return names, [tio.raw_arrow(tbl.column(j)) for j in range(tbl.num_columns)]
+    names = _check_names([c if isinstance(c, str) else str(c) for c in df.columns])
+    return names, [_pandas_column(df.iloc[:, j]) for j in range(df.shape[1])]
+
+
+def _pandas_column(s: Any) -> tuple[str, Any, Any, Any]:
+    """One pandas column as raw values: numeric, bool and datetime dtypes as whole arrays."""
+    pd = require("pandas", extra="table", feature="pandas DataFrames")
+    dt = s.dtype
+    if isinstance(dt, pd.CategoricalDtype):
+        s = s.astype(dt.categories.dtype if dt.categories.dtype.kind in "biufM" and not s.isna().any() else object)
+        dt = s.dtype
+    if isinstance(dt, pd.DatetimeTZDtype):
+        mask = s.isna().to_numpy()
+        values = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        return ("array", values, mask, str(dt.tz))
+    if isinstance(dt, np.dtype):
+        if dt.kind in "biufMUm":
+            return ("array", s.to_numpy(), None, None)
+        mask = s.isna().to_numpy()
+        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            cells = s.to_numpy(dtype=object).tolist()
+            for i in np.flatnonzero(mask).tolist():
+                cells[i] = None
+            return ("strings", cells, None, None)
+        cells = s.to_numpy(dtype=object).tolist()
+        for i in np.flatnonzero(mask).tolist():
+            cells[i] = None
+        return ("cells", cells, None, None)
+    if isinstance(dt, pd.StringDtype):
+        return ("strings", s.to_numpy(dtype=object, na_value=None).tolist(), None, None)
+    np_dt = getattr(dt, "numpy_dtype", None)
+    if np_dt is not None and np.dtype(np_dt).kind in "biuf":
+        mask = s.isna().to_numpy()
+        fill = False if np.dtype(np_dt).kind == "b" else 0
+        return ("array", s.to_numpy(dtype=np_dt, na_value=fill), mask if mask.any() else None, None)
+    return ("cells", s.to_numpy(dtype=object, na_value=None).tolist(), None, None)
+
+
+def _nullable(dt: np.dtype) -> str:
+    if dt.kind == "f":
+        return {"float32": "Float32"}.get(dt.name, "Float64")
+    return dt.name.capitalize() if dt.kind == "i" else "U" + dt.name[1:].capitalize()
+
+
+# -- CLI conversion -----------------------------------------------------------------------------------
+
+_OUT = (".json", ".csv", ".tsv", ".parquet")
+
+
+def convert(src: Path, dst: Path, *, progress: Callable[[int, int | None], None] | None = None) -> None:
+    """Convert a table file: CSV, TSV, JSONL, Parquet or JSON table -> JSON table, CSV, TSV or Parquet.
+
+    Reads the whole file (no row limit), checks and types every column, and writes ``dst``
+    atomically (a temporary file renamed into place). Nested values and media descriptors become
+    JSON text in CSV/TSV cells.
+    """
+    src, dst = Path(src), Path(dst)
+    out = dst.suffix.lower()
+    if out not in _OUT:
+        msg = f"dst: expected a {', '.join(_OUT)} file, got {str(dst)!r}"
+        raise ValidationError(msg)
+    kind, obj = tio.read_file(str(src), progress=None)
+    total = 3
+    if progress:
+        progress(1, total)
+    table = Table._from_file(kind, obj, None, max_rows=None)
+    if progress:
+        progress(2, total)
+    cols = table._columns
+    if out == ".json":
+        blob = tio.json_table(cols, {})
+    else:
+        arrow = tio.to_arrow(cols)
+        blob = tio.parquet_bytes(arrow) if out == ".parquet" else tio.csv_bytes(arrow, delimiter="\t" if out == ".tsv" else ",")
+    tmp = dst.with_name(f".{dst.name}.partial")
+    try:
+        tmp.write_bytes(blob)
+        os.replace(tmp, dst)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        from .._errors import StorageError
+
+        msg = f"dst: could not write {str(dst)!r}: {e}"
+        raise StorageError(msg) from e
+    if progress:
+        progress(3, total)

@@ -6,6 +6,8 @@ none of those libraries is ever imported here.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from typing import Any, Literal
 
@@ -15,6 +17,24 @@ from ._errors import MediaTypeError, ValidationError
 
 Normalize = Literal["auto", "clip", "minmax", "none"]
 NORMALIZE_CHOICES = ("auto", "clip", "minmax", "none")
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn, attributing the warning to the first caller outside mediakit.
+
+    A fixed ``stacklevel`` is wrong as soon as the same check is reached through another path
+    (``Image(...)``, ``Image.from_array(...)``, ``mk.decode``, a subclass), so the level is found
+    by walking up the stack past mediakit's own frames.
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def is_array_like(x: Any) -> bool:
@@ -105,11 +125,9 @@ def to_pixels(arr: np.ndarray, normalize: str, *, field: str = "data") -> tuple[
         return _round_u8((arr.astype(np.float64) + 1.0) * 127.5), "signed_unit"
     if lo >= 0 and hi <= 255:
         return _round_u8(arr), "byte"
-    warnings.warn(
+    warn_user(
         f"{field}: values span [{lo:g}, {hi:g}], outside [0, 1], [-1, 1] and [0, 255]; "
-        "stretched min-max to [0, 255] (pass normalize='minmax' or 'clip' to choose explicitly)",
-        UserWarning,
-        stacklevel=4,
+        "stretched min-max to [0, 255] (pass normalize='minmax' or 'clip' to choose explicitly)"
     )
     return _minmax(arr, lo, hi), "minmax"
 

@@ -161,6 +161,9 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
     w, h, depth, ctype, _comp, _filt, interlace = header
     if interlace or depth not in (8, 16) or ctype not in _CHANNELS:
         return None
+    if w < 1 or h < 1:
+        msg = f"PNG: image of {w}x{h} pixels has no pixels"
+        raise DecodeError(msg)
     if w * h > max_pixels:
         msg = f"PNG: {w}x{h} exceeds the limit of {max_pixels} pixels"
         from .._errors import LimitError

@@ -63,7 +63,8 @@ def load(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_
 
 
 def pil_to_array(im: PILImage.Image) -> np.ndarray:
-    """Pixels of a Pillow image as uint8 (or uint16 for 16-bit grey), in L/LA-free modes."""
+    """Pixels of a Pillow image as uint8 ``(H, W)`` L, ``(H, W, 2)`` LA, ``(H, W, 3)`` RGB or
+    ``(H, W, 4)`` RGBA (uint16 for 16-bit grey); other modes are converted to the nearest of these."""
     mode = im.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         return np.asarray(im, dtype=np.uint16)
@@ -74,18 +75,24 @@ def pil_to_array(im: PILImage.Image) -> np.ndarray:
         return arr
     if mode == "F":
         return np.asarray(im)
-    if mode in ("L", "RGB", "RGBA"):
+    if mode in ("L", "LA", "RGB", "RGBA"):
         return np.asarray(im)
     if mode == "1":
         return np.asarray(im.convert("L"))
-    if mode in ("LA", "PA") or (mode == "P" and "transparency" in im.info) or mode == "RGBa":
+    if mode == "La":  # premultiplied alpha: Pillow converts it to LA only
+        return np.asarray(im.convert("LA"))
+    if mode == "PA" or (mode == "P" and "transparency" in im.info) or mode == "RGBa":
         return np.asarray(im.convert("RGBA"))
     return np.asarray(im.convert("RGB"))
 
 
 def decode_pixels(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode any supported image file to an array (fast path for mediakit's own PNGs)."""
-    fast = decode_png_fast(data, max_pixels=max_pixels)
+    try:
+        fast = decode_png_fast(data, max_pixels=max_pixels)
+    except (DecodeError, LimitError) as e:
+        msg = f"{field}: {e}"
+        raise type(e)(msg) from None
     if fast is not None:
         return fast
     return pil_to_array(load(data, field=field, max_pixels=max_pixels))
@@ -123,8 +130,9 @@ def convert(src: Any, dst: Any, *, progress: Any = None) -> None:
         msg = f"input: file {str(src)!r} does not exist"
         raise MediaFileNotFoundError(msg) from None
     arr = pil_to_array(load(data, field="input"))
-    if fmt == "jpeg" and arr.ndim == 3 and arr.shape[2] == 4:
-        arr = arr[:, :, :3]
+    if fmt in ("jpeg", "bmp") and arr.ndim == 3 and arr.shape[2] in (2, 4):
+        # Neither format holds alpha (Pillow's 32-bit BMP is read back without it): drop it.
+        arr = arr[:, :, :-1] if arr.shape[2] == 4 else arr[:, :, 0]
     if arr.dtype != np.uint8 and fmt != "png":
         arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
     out = encode(arr, fmt)

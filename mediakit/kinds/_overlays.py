@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .._arrays import is_array_like, to_numpy
+from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
 from .._limits import MAX_BOXES, MAX_MASKS
 
@@ -138,21 +137,20 @@ def _check_mask(spec: Any, shape: tuple[int, int], classes: dict[int, str], wher
             msg = f"{where}.mask_data: expected a 2-D integer array, got {type(raw).__name__}"
             raise MediaTypeError(msg)
         arr = to_numpy(raw, field=f"{where}.mask_data") if is_array_like(raw) else np.asarray(raw)
-    arr = _mask_values(arr, f"{where}.mask_data")
+    field_name = f"{where}.path" if "path" in spec else f"{where}.mask_data"
+    arr = _mask_values(arr, field_name)
     if arr.shape != shape:
-        msg = f"{where}.mask_data: shape {arr.shape} does not match the image's (height, width) {shape}"
+        msg = f"{field_name}: shape {arr.shape} does not match the image's (height, width) {shape}"
         raise ValidationError(msg)
     labels = check_class_labels(spec.get("class_labels"), f"{where}.class_labels") or dict(classes)
     present = [int(v) for v in np.flatnonzero(np.bincount(arr.ravel(), minlength=256))]
     missing = [v for v in present if v not in labels]
-    if [v for v in missing if v != 0]:
-        # id 0 is conventionally background: it gets a default label but no warning.
-        warnings.warn(
-            f"{where}: class ids {[v for v in missing if v != 0]} have no label; using 'class_<id>'",
-            UserWarning,
-            stacklevel=5,
-        )
-        labels = dict(sorted({**labels, **{v: f"class_{v}" for v in missing}}.items()))
+    # Every unlabeled id is reported. Id 0 is conventionally background: it keeps no label and
+    # raises no warning; any other id gets the default ``class_<id>`` and a warning.
+    named = [v for v in missing if v != 0]
+    if named:
+        warn_user(f"{where}: class ids {named} have no label; using 'class_<id>'")
+        labels = dict(sorted({**labels, **{v: f"class_{v}" for v in named}}.items()))
     return Mask(np.ascontiguousarray(arr), labels, missing)
 
 
@@ -173,7 +171,7 @@ def _mask_values(arr: np.ndarray, where: str) -> np.ndarray:
         raise MediaTypeError(msg)
     if arr.size and (arr.min() < 0 or arr.max() > 255):
         bad = np.argwhere((arr < 0) | (arr > 255))[0]
-        msg = f"{where}: class ids must be in 0-255, got {arr[tuple(bad)]!r} at [{bad[0]}, {bad[1]}]"
+        msg = f"{where}: class ids must be in 0-255, got {arr[tuple(bad)].item()!r} at [{bad[0]}, {bad[1]}]"
         raise ValidationError(msg)
     return arr.astype(np.uint8)
 
@@ -190,6 +188,9 @@ def _load_mask_file(path: Any, where: str) -> np.ndarray:
     except FileNotFoundError:
         msg = f"{where}: file {os.fspath(path)!r} does not exist"
         raise MediaFileNotFoundError(msg) from None
+    except IsADirectoryError:
+        msg = f"{where}: {os.fspath(path)!r} is a directory, expected a PNG mask file"
+        raise ValidationError(msg) from None
     im = raster.load(data, field=where)
     if im.mode not in ("L", "P", "1", "I", "I;16"):
         msg = f"{where}: expected a single-channel (greyscale or palette) mask image, got mode {im.mode!r}"
@@ -247,14 +248,12 @@ def check_boxes(boxes: Any, size: tuple[int, int], classes: dict[int, str]) -> d
         ids = sorted({b["class_id"] for b in checked if "class_id" in b})
         missing = [i for i in ids if i not in labels]
         if missing:
-            warnings.warn(f"{where}: class ids {missing} have no label; using 'class_<id>'", UserWarning, stacklevel=4)
+            warn_user(f"{where}: class ids {missing} have no label; using 'class_<id>'")
             labels = dict(sorted({**labels, **{i: f"class_{i}" for i in missing}}.items()))
         outside = [i for i, b in enumerate(checked) if _is_outside(b, size)]
         if outside:
-            warnings.warn(
-                f"{where}: boxes {outside[:10]}{'...' if len(outside) > 10 else ''} lie partly or wholly outside the image; kept as given",
-                UserWarning,
-                stacklevel=4,
+            warn_user(
+                f"{where}: boxes {outside[:10]}{'...' if len(outside) > 10 else ''} lie partly or wholly outside the image; kept as given"
             )
         out[name] = BoxSet(checked, labels, missing, outside)
     return dict(sorted(out.items()))

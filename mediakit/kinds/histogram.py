@@ -7,6 +7,7 @@ few chunk-sized buffers whatever the input's size, and gives exactly ``np.histog
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -115,7 +116,7 @@ def _check_np_histogram(pair: Any) -> tuple[np.ndarray, np.ndarray]:
             raise ValidationError(msg)
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             i = int(np.flatnonzero(~np.isfinite(arr))[0])
-            msg = f"{name}[{i}]: expected a finite number, got {arr[i]!r}"
+            msg = f"{name}[{i}]: expected a finite number, got {arr[i].item()!r}"
             raise ValidationError(msg)
     if len(values) < 1 or len(values) > MAX_BINS:
         msg = f"np_histogram[0] (values): expected 1 to {MAX_BINS} bins, got {len(values)}"
@@ -126,7 +127,7 @@ def _check_np_histogram(pair: Any) -> tuple[np.ndarray, np.ndarray]:
     steps = np.diff(edges.astype(np.float64))
     if (steps <= 0).any():
         i = int(np.flatnonzero(steps <= 0)[0])
-        msg = f"np_histogram[1] (bin_edges)[{i + 1}]: edges must increase strictly, got {edges[i]!r} then {edges[i + 1]!r}"
+        msg = f"np_histogram[1] (bin_edges)[{i + 1}]: edges must increase strictly, got {edges[i].item()!r} then {edges[i + 1].item()!r}"
         raise ValidationError(msg)
     values = values.astype(np.int64) if values.dtype.kind in "iu" else values.astype(np.float64)
     return values, edges.astype(np.float64)
@@ -169,25 +170,67 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
         "posinf": sum(p[3] for p in parts),
     }
     has_bad = any(nonfinite.values())
-    if lo > hi:  # no finite values at all
+    # With no finite values np.histogram uses the range (0, 1) as Python numbers, so its edges
+    # are computed in float64 and then cast; otherwise they are computed in the data's type.
+    empty = lo > hi
+    if empty:
         lo, hi = 0.0, 1.0
+    data_lo, data_hi = lo, hi
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
-    edges = np.linspace(work.type(lo), work.type(hi), bins + 1, endpoint=True, dtype=work)
-    lo_w, scale = work.type(lo), work.type(bins) / (work.type(hi) - work.type(lo))
+    edges = _edges(lo, hi, bins, work, native=not empty)
+    if edges is None and work != np.float64:
+        # The range overflows the narrow float type, or is too narrow for this many distinct
+        # edges in it (np.histogram raises in both cases): bin in float64 instead.
+        work = np.dtype(np.float64)
+        edges = _edges(lo, hi, bins, work)
+    if edges is None and math.isfinite(hi - lo):
+        # Too many bins for a range this narrow even in float64 (np.histogram raises "Too many
+        # bins for data range"): widen it around the data, as np.histogram does for lo == hi.
+        pad = max(0.5, float(np.finfo(np.float64).eps) * 8 * bins * max(abs(lo), abs(hi)))
+        lo, hi = lo - pad, hi + pad
+        edges = _edges(lo, hi, bins, work)
+    if edges is None:
+        msg = f"sequence: values span [{data_lo:g}, {data_hi:g}]; that range overflows float64 and cannot be binned"
+        raise ValidationError(msg)
+    # Bin indices are estimated arithmetically and only samples that may sit on the wrong side
+    # of an edge are checked against the edges themselves. How close counts as "may" depends on
+    # the rounding of the edges (in the data's float type) and of the estimate.
+    est = np.dtype(np.float64) if work == np.float64 else np.dtype(np.float32)
+    lo_w, hi_w = float(edges[0]), float(edges[-1])
+    scale_f = bins / (hi_w - lo_w)
+    with np.errstate(over="ignore"):
+        lo_e, scale = est.type(lo_w), est.type(scale_f)
+    mag = max(abs(lo_w), abs(hi_w)) * scale_f
+    fw, fe = np.finfo(work), np.finfo(est)
+    # In bin widths: rounding of the edges (linspace adds i * step to lo, so its error grows
+    # with the bin count) and of the estimate, relative and in subnormal spacing.
+    tol = 1e-3 + 4 * (
+        float(fw.eps) * (bins + mag)
+        + float(fe.eps) * (bins + 2 * mag)
+        + (float(fw.smallest_subnormal) + float(fe.smallest_subnormal)) * scale_f * (bins + 2)
+    )
+    exact = not (math.isfinite(tol) and tol < 0.25 and np.isfinite(scale))
 
     def count(span: tuple[int, int]) -> np.ndarray:
         c = arr[span[0] : span[1]]
         if has_bad:
             c = c[np.isfinite(c)]
         x = c.astype(work, copy=False)
-        f = x - lo_w
+        if exact:
+            # The estimate may be a bin or more off (narrow float types, subnormals, huge
+            # offsets): do what np.histogram does, in its arithmetic, for every sample.
+            lo_n, hi_n = edges[0], edges[-1]
+            idx = ((x - lo_n) / (hi_n - lo_n) * bins).astype(np.intp)
+            idx[idx == bins] -= 1
+            idx[x < edges[idx]] -= 1
+            idx[(x >= edges[idx + 1]) & (idx != bins - 1)] += 1
+            return np.bincount(idx, minlength=bins)
+        f = x.astype(est, copy=False) - lo_e
         f *= scale
         idx = f.astype(np.intp)
-        # Only samples within a hair of a bin edge can be one bin off after rounding; check
-        # just those against the edges themselves.
         f -= idx
-        near = np.flatnonzero((f < 1e-3) | (f > 1 - 1e-3))
+        near = np.flatnonzero((f < tol) | (f > 1 - tol))
         if near.size:
             xs = x[near]
             ids = np.minimum(idx[near], bins - 1)
@@ -200,6 +243,17 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
     for part in _map(count, chunks):
         counts += part
     return counts, edges.astype(np.float64), nonfinite
+
+
+def _edges(lo: float, hi: float, bins: int, work: np.dtype, *, native: bool = True) -> np.ndarray | None:
+    """``bins + 1`` equal-width edges in ``work`` as ``np.histogram`` makes them, or ``None``
+    when they are not finite and strictly increasing in that type. ``native=False`` computes
+    them in float64 before the cast."""
+    a, b = (work.type(lo), work.type(hi)) if native else (lo, hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        edges = np.linspace(a, b, bins + 1, endpoint=True, dtype=work)
+        ok = bool(np.isfinite(b - a)) and bool(np.isfinite(edges).all()) and bool((edges[1:] > edges[:-1]).all())
+    return edges if ok else None
 
 
 def _map(fn: Any, items: list[Any]) -> Any:

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
 from .._lazy import require
 from ..store import Store
 from ._base import Kind
@@ -30,6 +30,7 @@ DEFAULT_STYLE = (
 _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 _HTML = re.compile(r"<html(\s[^>]*)?>", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<!--.*?(-->|$)|<(script|style|template)\b.*?(</\2\s*>|$)", re.IGNORECASE | re.DOTALL)
 
 
 class Html(Kind):
@@ -113,10 +114,13 @@ def inject_style(text: str) -> str:
     """Insert :data:`DEFAULT_STYLE` at the start of ``<head>`` (adding a head when absent)."""
     if DEFAULT_STYLE in text:
         return text
-    m = _HEAD.search(text)
+    # Look for the tags outside comments and scripts (a "<head>" in a comment is not the head):
+    # search a copy with those blanked out, which keeps every offset.
+    visible = _HIDDEN.sub(lambda m: " " * len(m.group(0)), text)
+    m = _HEAD.search(visible)
     if m:
         return text[: m.end()] + DEFAULT_STYLE + text[m.end() :]
-    m = _HTML.search(text)
+    m = _HTML.search(visible)
     if m:
         return text[: m.end()] + "<head>" + DEFAULT_STYLE + "</head>" + text[m.end() :]
     return "<head>" + DEFAULT_STYLE + "</head>" + text
@@ -147,6 +151,9 @@ def _read(data: Any) -> str:
         except FileNotFoundError:
             msg = f"data: HTML file {path!r} does not exist"
             raise MediaFileNotFoundError(msg) from None
+        except IsADirectoryError:
+            msg = f"data: {path!r} is a directory, expected an HTML file"
+            raise ValidationError(msg) from None
     if isinstance(data, str):
         return data
     if callable(getattr(data, "read", None)):

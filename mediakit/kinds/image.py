@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels
+from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
 from .._limits import MAX_PIXELS, MAX_SIDE
 from ..codecs import raster
@@ -92,7 +92,10 @@ class Image(Kind):
         if mode is not None and mode not in _MODES:
             msg = f"mode: expected one of {_MODES}, got {mode!r}"
             raise ValidationError(msg)
-        if quality is not None and (isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100):
+        if quality is not None and (isinstance(quality, bool) or not isinstance(quality, (int, np.integer))):
+            msg = f"quality: expected an int from 1 to 100, got {type(quality).__name__} {quality!r}"
+            raise MediaTypeError(msg)
+        if quality is not None and not 1 <= quality <= 100:
             msg = f"quality: expected an int from 1 to 100, got {quality!r}"
             raise ValidationError(msg)
         if grouping is not None and (isinstance(grouping, bool) or not isinstance(grouping, (int, np.integer))):
@@ -110,7 +113,7 @@ class Image(Kind):
 
         self.caption = check_caption(caption if caption is not None else inherited.get("caption"))
         self.grouping = int(grouping) if grouping is not None else inherited.get("grouping")
-        self.quality = quality
+        self.quality = int(quality) if quality is not None else None
 
         if mode is not None:
             self._convert_mode(mode)
@@ -156,8 +159,12 @@ class Image(Kind):
         return self.file_type
 
     def to_pil(self) -> Any:
+        """The pixels as a ``PIL.Image`` (16-bit grey as ``I;16``)."""
         from PIL import Image as PILImage
 
+        if self.pixels.dtype == np.uint16 and self.pixels.ndim == 3:
+            msg = f"to_pil: Pillow has no 16-bit {self.mode} mode; use .pixels (uint16, shape {self.pixels.shape})"
+            raise ValidationError(msg)
         return PILImage.fromarray(self.pixels)
 
     def __repr__(self) -> str:
@@ -166,7 +173,10 @@ class Image(Kind):
 
     # -- input adapters --------------------------------------------------------------------------
     def _set_array(self, arr: np.ndarray, *, layout: str, normalize: str) -> None:
-        arr = _to_hwc(arr, layout)
+        self._set_hwc(_to_hwc(arr, layout), normalize=normalize)
+
+    def _set_hwc(self, arr: np.ndarray, *, normalize: str = "auto") -> None:
+        # Pixels already in (H, W[, C]) order: decoded files and PIL images (which may be LA).
         px, applied = to_pixels(arr, normalize)
         if px.ndim == 3 and px.shape[2] == 1:
             px = px[:, :, 0]
@@ -182,12 +192,13 @@ class Image(Kind):
         if fmt is None:
             # Readable but not web-ready (TIFF, ...): decode and re-encode as PNG.
             px = raster.pil_to_array(raster.load(data, field=field))
-            self._set_array(px, layout="HWC", normalize="auto")
+            self._set_hwc(px)
             return
         if getattr(im, "n_frames", 1) > 1 and fmt != "gif":
             fmt = None
         # Prove the whole file decodes (a truncated file is an error now, not in a viewer later).
-        self._pixels = raster.pil_to_array(raster.load(data, field=field))
+        # decode_pixels keeps 16-bit colour PNGs at 16 bits (Pillow would reduce them to 8).
+        self._pixels = raster.decode_pixels(data, field=field)
         self._file = data
         self._file_format = fmt
         self._set_geometry()
@@ -197,18 +208,18 @@ class Image(Kind):
         assert px is not None  # noqa: S101
         self.height, self.width = int(px.shape[0]), int(px.shape[1])
         c = 1 if px.ndim == 2 else px.shape[2]
-        if px.dtype == np.uint16:
-            self.mode = "I;16"
-        else:
-            self.mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[c]
+        # The mode names the channels; 16-bit colour keeps its RGB/RGBA name (Pillow has no
+        # 16-bit colour mode) and its depth lives in the pixels and the PNG file.
+        self.mode = {1: "I;16" if px.dtype == np.uint16 else "L", 2: "LA", 3: "RGB", 4: "RGBA"}[c]
 
     def _convert_mode(self, mode: str) -> None:
         if mode == self.mode:
             return
         from PIL import Image as PILImage
 
-        if mode == "I;16" or self.mode == "I;16":
-            msg = f"mode: cannot convert a {self.mode} image to {mode!r} without losing data; convert the array yourself"
+        if mode == "I;16" or self.pixels.dtype == np.uint16:
+            depth = "16-bit " if self.pixels.dtype == np.uint16 else ""
+            msg = f"mode: cannot convert a {depth}{self.mode} image to {mode!r} without losing data; convert the array yourself"
             raise ValidationError(msg)
         im = PILImage.fromarray(self.pixels).convert(mode)
         self._pixels = np.asarray(im)
@@ -221,11 +232,13 @@ class Image(Kind):
         if self._file is not None and fmt != self._file_format:
             self._file = None  # transcode at encode time
         if self._file is None:
-            if self.mode == "I;16" and fmt != "png":
+            if self.pixels.dtype == np.uint16 and fmt != "png":
                 msg = f"file_type: 16-bit images can only be stored as png, got {fmt!r}"
                 raise ValidationError(msg)
-            if fmt == "jpeg" and self.mode in ("RGBA", "LA"):
-                warnings.warn("file_type='jpeg' cannot hold transparency: the alpha channel is dropped", UserWarning, stacklevel=3)
+            if fmt in ("jpeg", "bmp") and self.mode in ("RGBA", "LA"):
+                # JPEG has no alpha; Pillow writes 32-bit BMPs that readers (Pillow included)
+                # load without it. Dropping it loudly beats storing a file that silently lost it.
+                warn_user(f"file_type={fmt!r} cannot hold transparency: the alpha channel is dropped")
                 self._pixels = np.ascontiguousarray(self.pixels[:, :, :-1] if self.mode == "RGBA" else self.pixels[:, :, 0])
                 self._set_geometry()
             if fmt == "gif":
@@ -272,13 +285,16 @@ class Image(Kind):
     def _decode(cls, desc: dict[str, Any], store: Store) -> Image:
         data = store.read(desc["path"])
         masks = {
-            name: {"mask_data": raster.decode_pixels(store.read(m["path"]), field=f"masks[{name!r}]"), "class_labels": m["class_labels"]}
+            name: {
+                "mask_data": raster.decode_pixels(store.read(m["path"]), field=f"masks[{name!r}].path"),
+                "class_labels": _given_labels(m),
+            }
             for name, m in desc.get("masks", {}).items()
         }
-        boxes = {name: {"box_data": b["box_data"], "class_labels": b["class_labels"]} for name, b in desc.get("boxes", {}).items()}
+        boxes = {name: {"box_data": b["box_data"], "class_labels": _given_labels(b)} for name, b in desc.get("boxes", {}).items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # warnings were given when the image was made
-            return cls(
+            obj = cls(
                 data,
                 caption=desc.get("caption"),
                 grouping=desc.get("grouping"),
@@ -286,6 +302,14 @@ class Image(Kind):
                 masks=masks or None,
                 boxes=boxes or None,
             )
+        if obj.mode != desc["mode"] and obj.pixels.dtype == np.uint8 and desc["mode"] != "I;16":
+            # WebP stores grey as RGB and drops an all-opaque alpha: give back the pixels the
+            # descriptor describes, keeping the stored file as it is.
+            from PIL import Image as PILImage
+
+            obj._pixels = np.asarray(PILImage.fromarray(obj.pixels).convert(desc["mode"]))
+            obj._set_geometry()
+        return obj
 
     def _content(self) -> tuple[Any, ...]:
         return (
@@ -296,6 +320,13 @@ class Image(Kind):
             {k: m.content() for k, m in self.masks.items()},
             {k: b.content() for k, b in self.boxes.items()},
         )
+
+
+def _given_labels(group: dict[str, Any]) -> dict[str, str]:
+    """A mask's or box group's labels without the ``class_<id>`` defaults filled in at encode
+    time, so that decoding and encoding again reproduces ``unlabeled_ids``."""
+    defaulted = set(group.get("unlabeled_ids", ()))
+    return {k: v for k, v in group["class_labels"].items() if int(k) not in defaulted}
 
 
 def _mask_desc(m: ov.Mask, store: Store) -> dict[str, Any]:
@@ -322,6 +353,14 @@ def _to_hwc(arr: np.ndarray, layout: str) -> np.ndarray:
         )
         raise ValidationError(msg)
     first, last = shape[0] in _CHANNELS_OK, shape[2] in _CHANNELS_OK
+    if layout == "auto" and shape[2] == 2:
+        # (H, W, 2) reads as grey + alpha, which arrays cannot carry; guessing channel-first
+        # instead would turn it into a sliver of an image.
+        msg = (
+            f"data: shape {shape} has 2 values per pixel in the last axis (grey + alpha arrays are not accepted: "
+            "pass (H, W, 4) RGBA, or layout='CHW' if the channels come first)"
+        )
+        raise ValidationError(msg)
     if layout == "HWC" or (layout == "auto" and last and not first):
         if not last:
             msg = f"data: layout='HWC' needs 1, 3 or 4 channels in the last axis, got shape {shape}"
@@ -365,7 +404,7 @@ def _from_image(self: Image, data: Image, *, inherited: dict[str, Any], **_: Any
 
 
 def _from_pil(self: Image, data: Any, **_: Any) -> None:
-    self._set_array(raster.pil_to_array(data), layout="HWC", normalize="auto")
+    self._set_hwc(raster.pil_to_array(data))
 
 
 def _from_array(self: Image, data: Any, *, layout: str, normalize: str, **_: Any) -> None:
@@ -402,7 +441,7 @@ def _from_figure(self: Image, data: Any, **_: Any) -> None:
     fig = data.gcf() if isinstance(data, types.ModuleType) else data
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi)
-    self._set_array(raster.pil_to_array(raster.load(buf.getvalue(), field="data (figure)")), layout="HWC", normalize="auto")
+    self._set_hwc(raster.pil_to_array(raster.load(buf.getvalue(), field="data (figure)")))
 
 
 def _is_pil(x: Any) -> bool:

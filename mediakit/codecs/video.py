@@ -319,11 +319,12 @@ def probe_bytes(blob: bytes, *, field: str = "data", **kw: Any) -> VideoInfo:
 # -- GIF (Pillow) ---------------------------------------------------------------------------------------------
 
 
-def _gif_delays(n: int, fps: float) -> Iterator[int]:
+def _gif_delays(fps: float) -> Iterator[int]:
     """Per-frame delays in centiseconds whose running sum tracks ``i / fps`` (so 30 fps plays
     as 3, 3, 4, 3, 3, 4 ... cs rather than drifting at 3 cs)."""
-    prev = 0
-    for i in range(1, n + 1):
+    prev, i = 0, 0
+    while True:
+        i += 1
         t = round(100 * i / fps)
         yield max(2, t - prev)
         prev = t
@@ -350,15 +351,16 @@ def _gif_frame(frame: np.ndarray) -> tuple[Any, int | None]:
     return out, 255
 
 
-def encode_gif(frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int, progress: Progress | None = None) -> bytes:
-    """An animated GIF (looping) of ``count`` frames of ``(H, W, C)`` uint8, C in {1, 3, 4}."""
+def encode_gif(frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int | None = None, progress: Progress | None = None) -> bytes:
+    """An animated GIF (looping) of frames of ``(H, W, C)`` uint8, C in {1, 3, 4} (``count``,
+    if known, is only for ``progress``)."""
     from PIL import GifImagePlugin
 
     out = io.BytesIO()
     out.write(b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little") + b"\x00\x00\x00")
     out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
     written = 0
-    for frame, delay in zip(frames, _gif_delays(count, fps)):
+    for frame, delay in zip(frames, _gif_delays(fps)):
         im, transparent = _gif_frame(frame)
         params: dict[str, Any] = {"duration": delay * 10, "include_color_table": True}
         if transparent is not None:
@@ -434,9 +436,9 @@ def probe_gif(blob: bytes, *, field: str = "data", max_frames: int = 100_000, ma
 
 
 def encode_frames(
-    frames: Iterable[np.ndarray], *, width: int, height: int, channels: int, fps: float, fmt: str, count: int, progress: Progress | None = None
+    frames: Iterable[np.ndarray], *, width: int, height: int, channels: int, fps: float, fmt: str, count: int | None = None, progress: Progress | None = None
 ) -> bytes:
-    """Encode ``count`` frames of ``(H, W, C)`` uint8 as ``fmt`` (gif, mp4, webm, ogg), streaming
+    """Encode frames of ``(H, W, C)`` uint8 as ``fmt`` (gif, mp4, webm, ogg), streaming
     them one at a time (to ffmpeg's stdin for the video formats)."""
     if fmt == "gif":
         return encode_gif(frames, width=width, height=height, fps=fps, count=count, progress=progress)
@@ -516,16 +518,16 @@ def _follow_progress(proc: subprocess.Popen[bytes], total: int | None, progress:
 
 def iter_frames(
     path: str | os.PathLike[str], info: VideoInfo, *, channels: int | None = None, size: tuple[int, int] | None = None,
-    max_frames: int | None = None, field: str = "data", timeout: float | None = None,
+    max_frames: int | None = None, field: str = "data", timeout: float | None = None, max_pixels: int = MAX_PIXELS,
 ) -> Iterator[np.ndarray]:  # fmt: skip
     """Yield decoded frames ``(H, W, C)`` uint8 one at a time, optionally scaled to ``size``
     (width, height). C is ``channels`` (1, 3 or 4), by default 4 with alpha, else 3."""
     c = channels or info.channels
     if info.container == "gif":
-        yield from _gif_iter(Path(path).read_bytes(), c, size, max_frames, field)
+        yield from _gif_iter(Path(path).read_bytes(), c, size, max_frames, field, max_pixels)
         return
     w, h = size or (info.width, info.height)
-    args = ["-i", str(path), "-map", "0:V:0", "-fps_mode", "passthrough"]
+    args = ["-max_pixels", str(max_pixels), "-i", str(path), "-map", "0:V:0", "-fps_mode", "passthrough"]
     if size is not None:
         args += ["-vf", f"scale={w}:{h}:flags=area"]
     if max_frames is not None:
@@ -559,10 +561,10 @@ def iter_frames(
         _raise_for(err or f"ffmpeg exited with status {rc}", field, "video could not be decoded")
 
 
-def _gif_iter(blob: bytes, c: int, size: tuple[int, int] | None, max_frames: int | None, field: str) -> Iterator[np.ndarray]:
+def _gif_iter(blob: bytes, c: int, size: tuple[int, int] | None, max_frames: int | None, field: str, max_pixels: int) -> Iterator[np.ndarray]:
     from PIL import Image as PILImage
 
-    for i, (arr, _) in enumerate(gif_frames(blob, field=field, channels=c)):
+    for i, (arr, _) in enumerate(gif_frames(blob, field=field, channels=c, max_pixels=max_pixels)):
         if max_frames is not None and i >= max_frames:
             return
         if size is not None and (arr.shape[1], arr.shape[0]) != size:

@@ -104,10 +104,22 @@ def encode_wav(data: np.ndarray, sample_rate: int, subtype: str = "pcm16") -> by
         msg = f"data: {nbytes} bytes of samples exceed what a WAV file can hold ({MAX_WAV_BYTES}); use file_type='flac'"
         raise LimitError(msg)
     is_float = subtype == "float"
-    extensible = channels > 2 or bits > 16 and not is_float
+    extensible = channels > 2 or (bits > 16 and not is_float)
     if extensible:
         guid = _FLOAT_GUID if is_float else _PCM_GUID
-        fmt = struct.pack("<HHIIHHHHI16s", 0xFFFE, channels, sample_rate, sample_rate * block, block, bits, 22, bits, _CHANNEL_MASKS.get(channels, 0), guid)
+        fmt = struct.pack(
+            "<HHIIHHHHI16s",
+            0xFFFE,
+            channels,
+            sample_rate,
+            sample_rate * block,
+            block,
+            bits,
+            22,
+            bits,
+            _CHANNEL_MASKS.get(channels, 0),
+            guid,
+        )
     elif is_float:
         fmt = struct.pack("<HHIIHHH", 3, channels, sample_rate, sample_rate * block, block, bits, 0)
     else:
@@ -212,6 +224,66 @@ def fix_ogg_serials(blob: bytes) -> bytes:
     return bytes(out)
 
 
+def check_ogg_complete(blob: bytes, *, field: str = "data") -> None:
+    """Refuse a cut-off Ogg file (ffmpeg's demuxer ends quietly at a cut): every page must be
+    whole and the last one must close its stream (end-of-stream flag)."""
+    pos, last_flags = 0, 0
+    while pos < len(blob):
+        if blob[pos : pos + 4] != b"OggS" or pos + 27 > len(blob):
+            msg = f"{field}: corrupt or truncated Ogg file (no page at byte {pos})"
+            raise DecodeError(msg)
+        nseg = blob[pos + 26]
+        end = pos + 27 + nseg + sum(blob[pos + 27 : pos + 27 + nseg])
+        if pos + 27 + nseg > len(blob) or end > len(blob):
+            msg = f"{field}: truncated Ogg file (the page at byte {pos} is cut off)"
+            raise DecodeError(msg)
+        last_flags = blob[pos + 5]
+        pos = end
+    if not last_flags & 0x04:
+        msg = f"{field}: truncated Ogg file (the last page does not end the stream)"
+        raise DecodeError(msg)
+
+
+_MP3_KBPS = {
+    (3, 3): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),  # MPEG-1 layer I
+    (3, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),  # MPEG-1 layer II
+    (3, 1): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 layer III
+    (2, 3): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),  # MPEG-2/2.5 layer I
+    (2, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),  # MPEG-2/2.5 layers II, III
+}
+_MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def check_mp3_complete(blob: bytes, *, field: str = "data") -> None:
+    """Refuse an MPEG audio file whose last frame is cut off (libmpg123 plays what is there and
+    libsndfile's length estimate follows the file size, so nothing else notices).
+
+    Frames are walked from the first header after any ID3v2 tag; on data that is not a frame
+    header the walk stops without judging (junk and unusual tags are left to the decoder)."""
+    pos, end = 0, len(blob)
+    if blob[:3] == b"ID3" and len(blob) >= 10:
+        pos = 10 + ((blob[6] & 0x7F) << 21 | (blob[7] & 0x7F) << 14 | (blob[8] & 0x7F) << 7 | (blob[9] & 0x7F))
+    if end >= 128 and blob[end - 128 : end - 125] == b"TAG":
+        end -= 128
+    while pos + 4 <= end:
+        b1, b2 = blob[pos + 1], blob[pos + 2]
+        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
+        bitrate_i, rate_i = b2 >> 4, (b2 >> 2) & 3
+        if blob[pos] != 0xFF or b1 & 0xE0 != 0xE0 or version == 1 or layer == 0 or bitrate_i in (0, 15) or rate_i == 3:
+            return
+        kbps = _MP3_KBPS[(3 if version == 3 else 2, layer if version == 3 or layer == 3 else 2)][bitrate_i]
+        rate = _MP3_RATES[version][rate_i]
+        pad = (b2 >> 1) & 1
+        if layer == 3:  # layer I
+            length = (12 * kbps * 1000 // rate + pad) * 4
+        else:
+            length = (144 if layer == 2 or version == 3 else 72) * kbps * 1000 // rate + pad
+        if pos + length > end:
+            msg = f"{field}: truncated MP3 file: the frame at byte {pos} needs {length} bytes, only {end - pos} remain"
+            raise DecodeError(msg)
+        pos += length
+
+
 # -- probing and reading ----------------------------------------------------------------------------
 
 
@@ -254,6 +326,10 @@ def probe(blob: bytes, *, field: str = "data", max_frames: int | None = None) ->
     integer type for 16/32-bit PCM, float32 otherwise)."""
     sf = _sf()
     check_wav_length(blob, field=field)
+    if blob[:4] == b"OggS":
+        check_ogg_complete(blob, field=field)
+    elif blob[:3] == b"ID3" or blob[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xfa", b"\xff\xe3"):
+        check_mp3_complete(blob, field=field)
     with _open(blob, field) as f:
         fmt = KEPT_FORMATS.get(f.format, f.format.lower())
         subtype = f.subtype
@@ -289,7 +365,9 @@ def read(blob: bytes, *, field: str = "data") -> np.ndarray:
 _OUT_BY_SUFFIX = {".wav": "wav", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg"}
 
 
-def convert(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None) -> None:
+def convert(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None
+) -> None:
     """Convert an audio file (wav/flac/ogg/mp3, anything libsndfile reads) to wav, flac or ogg,
     chosen by ``dst``'s suffix. WAV output is 16-bit PCM unless the source is float or 24-bit.
 
@@ -311,7 +389,7 @@ def convert(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progres
     if info.sample_rate > MAX_RATE[fmt]:
         msg = f"dst: {fmt} holds sample rates up to {MAX_RATE[fmt]} Hz, the source has {info.sample_rate} Hz"
         raise ValidationError(msg)
-    subtype = {"FLOAT": "float", "DOUBLE": "float", "PCM_24": "pcm24", "PCM_32": "pcm24"}.get(info.subtype, "pcm16")
+    subtype: str | None = {"FLOAT": "float", "DOUBLE": "float", "PCM_24": "pcm24", "PCM_32": "pcm24"}.get(info.subtype, "pcm16")
     if subtype not in SUBTYPES[fmt]:
         subtype = SUBTYPES[fmt][-1] if fmt == "flac" else SUBTYPES[fmt][0]
     out = encode(samples, info.sample_rate, fmt, subtype if fmt != "ogg" else None)

@@ -24,7 +24,7 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -65,8 +65,23 @@ _VIDEO_ARGS: dict[str, list[str]] = {
     ],
     "ogg": ["-c:v", "libtheora", "-q:v", "7", "-pix_fmt", "yuv420p", "-threads", "1"],
 }  # fmt: skip
-_AUDIO_ARGS = {"mp4": ["-c:a", "aac", "-b:a", "128k"], "webm": ["-c:a", "libopus", "-b:a", "96k"], "ogg": ["-c:a", "libvorbis", "-q:a", "4"]}
-_REPRODUCIBLE = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
+_AUDIO_ARGS = {
+    "mp4": ["-c:a", "aac", "-b:a", "128k"],
+    "webm": ["-c:a", "libopus", "-b:a", "96k"],
+    "ogg": ["-c:a", "libvorbis", "-q:a", "4"],
+}
+_REPRODUCIBLE = [
+    "-map_metadata",
+    "-1",
+    "-map_chapters",
+    "-1",
+    "-fflags",
+    "+bitexact",
+    "-flags:v",
+    "+bitexact",
+    "-flags:a",
+    "+bitexact",
+]
 _MUXER = {"mp4": "mp4", "webm": "webm", "ogg": "ogg"}
 _RAW_PIX = {1: "gray", 3: "rgb24", 4: "rgba"}
 _ALPHA_PIX = ("yuva", "rgba", "bgra", "argb", "abgr", "ya8", "ya16", "gbrap")
@@ -169,7 +184,7 @@ def _run(args: list[str], *, field: str, what: str, timeout: float | None = None
     """Run ffmpeg to completion; returns stdout and the parsed log. Errors become DecodeError."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "repeat+level+info", *args]
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout or TIMEOUT, check=False)  # noqa: S603 - fixed argv, no shell
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout or TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         msg = f"{field}: {what} did not finish within {timeout or TIMEOUT:g} s (corrupt or hostile file?)"
         raise DecodeError(msg) from None
@@ -212,7 +227,9 @@ def temp_input(blob: bytes, suffix: str = ".bin") -> Iterator[Path]:
 
 def _split_top(s: str) -> list[str]:
     """Split ffmpeg's stream description on commas outside parentheses."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in s:
         if ch == "(":
             depth += 1
@@ -245,7 +262,14 @@ def _container(demuxer: str, brand: str | None, head: bytes, codec: str) -> str:
     return names[0]
 
 
-def probe(path: str | os.PathLike[str], *, field: str = "data", max_frames: int = 100_000, max_pixels: int = MAX_PIXELS, timeout: float | None = None) -> VideoInfo:
+def probe(
+    path: str | os.PathLike[str],
+    *,
+    field: str = "data",
+    max_frames: int = 100_000,
+    max_pixels: int = MAX_PIXELS,
+    timeout: float | None = None,
+) -> VideoInfo:
     """Identify a video file and decode every frame of its first video stream.
 
     Raises :class:`DecodeError` if it is not a video or does not decode to the end, and
@@ -280,6 +304,10 @@ def probe(path: str | os.PathLike[str], *, field: str = "data", max_frames: int 
             video = _split_top(m.group(1))
         elif (m := re.match(r"Stream #0:\d+\S*: Audio: (\w+)", text)) and audio is None:
             audio = m.group(1)
+    if head[:4] == b"OggS":
+        from .audio import check_ogg_complete
+
+        check_ogg_complete(p.read_bytes(), field=field)
     counts = re.findall(rb"^frame=(\d+)", out, re.MULTILINE)
     if demuxer is None or video is None or not counts:
         msg = f"{field}: not a decodable video (ffmpeg found no video stream)"
@@ -351,7 +379,15 @@ def _gif_frame(frame: np.ndarray) -> tuple[Any, int | None]:
     return out, 255
 
 
-def encode_gif(frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int | None = None, progress: Progress | None = None) -> bytes:
+def encode_gif(
+    frames: Iterable[np.ndarray],
+    *,
+    width: int,
+    height: int,
+    fps: float,
+    count: int | None = None,
+    progress: Progress | None = None,
+) -> bytes:
     """An animated GIF (looping) of frames of ``(H, W, C)`` uint8, C in {1, 3, 4} (``count``,
     if known, is only for ``progress``)."""
     from PIL import GifImagePlugin
@@ -383,12 +419,14 @@ def _open_gif(blob: bytes, field: str, max_pixels: int) -> Any:
         raise LimitError(msg)
     try:
         return PILImage.open(io.BytesIO(blob), formats=["GIF"])
-    except Exception as e:  # noqa: BLE001 - Pillow raises many types for bad data
+    except Exception as e:
         msg = f"{field}: not a decodable GIF ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
 
 
-def gif_frames(blob: bytes, *, field: str = "data", max_frames: int = 100_000, max_pixels: int = MAX_PIXELS, channels: int | None = None) -> Iterator[tuple[np.ndarray, int]]:
+def gif_frames(
+    blob: bytes, *, field: str = "data", max_frames: int = 100_000, max_pixels: int = MAX_PIXELS, channels: int | None = None
+) -> Iterator[tuple[np.ndarray, int]]:
     """Decode a GIF's frames (composited, ``(H, W, C)`` uint8) with their delays in ms. C is
     ``channels`` (1, 3 or 4), by default 4 if the GIF has transparency, else 3."""
     im = _open_gif(blob, field, max_pixels)
@@ -409,7 +447,7 @@ def gif_frames(blob: bytes, *, field: str = "data", max_frames: int = 100_000, m
                     msg = f"{field}: the GIF holds no frames"
                     raise DecodeError(msg) from None
                 return
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 msg = f"{field}: GIF frame {i} could not be decoded ({type(e).__name__}: {e})"
                 raise DecodeError(msg) from None
             yield arr, int(im.info.get("duration") or 0)
@@ -421,6 +459,10 @@ def _effective_delay(ms: int) -> int:
 
 
 def probe_gif(blob: bytes, *, field: str = "data", max_frames: int = 100_000, max_pixels: int = MAX_PIXELS) -> VideoInfo:
+    if not blob.rstrip(b"\x00").endswith(b";"):
+        # Pillow stops quietly at a cut between frames; a complete GIF ends with its trailer.
+        msg = f"{field}: truncated GIF: the file does not end with the GIF trailer"
+        raise DecodeError(msg)
     n, total, alpha = 0, 0, False
     w = h = 0
     for arr, delay in gif_frames(blob, field=field, max_frames=max_frames, max_pixels=max_pixels):
@@ -436,19 +478,46 @@ def probe_gif(blob: bytes, *, field: str = "data", max_frames: int = 100_000, ma
 
 
 def encode_frames(
-    frames: Iterable[np.ndarray], *, width: int, height: int, channels: int, fps: float, fmt: str, count: int | None = None, progress: Progress | None = None
+    frames: Iterable[np.ndarray],
+    *,
+    width: int,
+    height: int,
+    channels: int,
+    fps: float,
+    fmt: str,
+    count: int | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
     """Encode frames of ``(H, W, C)`` uint8 as ``fmt`` (gif, mp4, webm, ogg), streaming
     them one at a time (to ffmpeg's stdin for the video formats)."""
     if fmt == "gif":
         return encode_gif(frames, width=width, height=height, fps=fps, count=count, progress=progress)
-    args = ["-f", "rawvideo", "-pix_fmt", _RAW_PIX[channels], "-s", f"{width}x{height}", "-framerate", fps_arg(fps), "-i", "pipe:0"]
+    args = [
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        _RAW_PIX[channels],
+        "-s",
+        f"{width}x{height}",
+        "-framerate",
+        fps_arg(fps),
+        "-i",
+        "pipe:0",
+    ]
     args += [*_VIDEO_ARGS[fmt], "-an", *_REPRODUCIBLE, "-f", _MUXER[fmt]]
     return _ffmpeg_to_bytes(args, SUFFIX[fmt], feed=frames, count=count, progress=progress, what=f"{fmt} encoding")
 
 
 def _ffmpeg_to_bytes(
-    args: list[str], suffix: str, *, feed: Iterable[np.ndarray] | None = None, count: int | None = None, progress: Progress | None = None, what: str, field: str = "data", timeout: float | None = None
+    args: list[str],
+    suffix: str,
+    *,
+    feed: Iterable[np.ndarray] | None = None,
+    count: int | None = None,
+    progress: Progress | None = None,
+    what: str,
+    field: str = "data",
+    timeout: float | None = None,
 ) -> bytes:
     """Run ffmpeg writing a temporary output file (MP4's faststart needs a seekable file) and
     return its bytes. ``feed`` frames go to stdin; with no feed, ``-progress`` drives ``progress``."""
@@ -460,7 +529,7 @@ def _ffmpeg_to_bytes(
             cmd += ["-progress", "pipe:1", "-nostats"]
         cmd += [*args, "-y", str(out_path)]
         with open(log_path, "wb") as log:
-            proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE if feed is None and progress is not None else subprocess.DEVNULL,
@@ -488,10 +557,10 @@ def _ffmpeg_to_bytes(
 
 
 def _feed(proc: subprocess.Popen[bytes], frames: Iterable[np.ndarray], count: int | None, progress: Progress | None) -> None:
-    assert proc.stdin is not None  # noqa: S101 - set by Popen(stdin=PIPE)
+    assert proc.stdin is not None
     try:
         for i, frame in enumerate(frames, 1):
-            proc.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
+            proc.stdin.write(np.ascontiguousarray(frame).data.cast("B"))
             if progress:
                 progress(i, count)
     except BrokenPipeError:
@@ -504,7 +573,7 @@ def _feed(proc: subprocess.Popen[bytes], frames: Iterable[np.ndarray], count: in
 
 
 def _follow_progress(proc: subprocess.Popen[bytes], total: int | None, progress: Progress) -> None:
-    assert proc.stdout is not None  # noqa: S101
+    assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith(b"frame="):
             try:
@@ -519,7 +588,7 @@ def _follow_progress(proc: subprocess.Popen[bytes], total: int | None, progress:
 def iter_frames(
     path: str | os.PathLike[str], info: VideoInfo, *, channels: int | None = None, size: tuple[int, int] | None = None,
     max_frames: int | None = None, field: str = "data", timeout: float | None = None, max_pixels: int = MAX_PIXELS,
-) -> Iterator[np.ndarray]:  # fmt: skip
+) -> Generator[np.ndarray, None, None]:  # fmt: skip
     """Yield decoded frames ``(H, W, C)`` uint8 one at a time, optionally scaled to ``size``
     (width, height). C is ``channels`` (1, 3 or 4), by default 4 with alpha, else 3."""
     c = channels or info.channels
@@ -537,10 +606,10 @@ def iter_frames(
     frame_bytes = w * h * c
     timeout = timeout or TIMEOUT
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)  # noqa: S603
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
         dog = _Watchdog(proc, timeout)
         try:
-            assert proc.stdout is not None  # noqa: S101
+            assert proc.stdout is not None
             while True:
                 buf = proc.stdout.read(frame_bytes)
                 if len(buf) < frame_bytes:
@@ -561,7 +630,9 @@ def iter_frames(
         _raise_for(err or f"ffmpeg exited with status {rc}", field, "video could not be decoded")
 
 
-def _gif_iter(blob: bytes, c: int, size: tuple[int, int] | None, max_frames: int | None, field: str, max_pixels: int) -> Iterator[np.ndarray]:
+def _gif_iter(
+    blob: bytes, c: int, size: tuple[int, int] | None, max_frames: int | None, field: str, max_pixels: int
+) -> Iterator[np.ndarray]:
     from PIL import Image as PILImage
 
     for i, (arr, _) in enumerate(gif_frames(blob, field=field, channels=c, max_pixels=max_pixels)):
@@ -594,7 +665,9 @@ def read_frames(path: str | os.PathLike[str], info: VideoInfo, *, channels: int 
 # -- conversion -----------------------------------------------------------------------------------------------------
 
 
-def transcode(path: str | os.PathLike[str], info: VideoInfo, fmt: str, *, progress: Progress | None = None, field: str = "data") -> bytes:
+def transcode(
+    path: str | os.PathLike[str], info: VideoInfo, fmt: str, *, progress: Progress | None = None, field: str = "data"
+) -> bytes:
     """Re-encode a probed video file as ``fmt`` (audio is kept, except in GIFs)."""
     if fmt == "gif":
         if info.fps > GIF_MAX_FPS:

@@ -103,15 +103,13 @@ class Audio(Kind):
             if sample_rate is not None and sample_rate != self._info.sample_rate:
                 msg = f"sample_rate: the file's sample rate is {self._info.sample_rate} Hz, got {sample_rate}; mediakit does not resample"
                 raise ValidationError(msg)
-            self.sample_rate = self._info.sample_rate
+            sample_rate = self._info.sample_rate
         elif sample_rate is None:
             sample_rate = inherited.get("sample_rate")
-            if sample_rate is None:
-                msg = "sample_rate: required for sample arrays (e.g. sample_rate=44100), got None"
-                raise ValidationError(msg)
-            self.sample_rate = sample_rate
-        else:
-            self.sample_rate = sample_rate
+        if sample_rate is None:
+            msg = "sample_rate: required for sample arrays (e.g. sample_rate=44100), got None"
+            raise ValidationError(msg)
+        self.sample_rate: int = sample_rate
         self._choose_output(file_type, subtype)
 
     # -- named constructors ----------------------------------------------------------------------
@@ -163,12 +161,14 @@ class Audio(Kind):
         return self.file_type
 
     def __repr__(self) -> str:
-        return f"Audio({self.duration:.3f} s, {self.sample_rate} Hz, {self.channels} ch, {self.file_type}, caption={self.caption!r})"
+        return (
+            f"Audio({self.duration:.3f} s, {self.sample_rate} Hz, {self.channels} ch, {self.file_type}, caption={self.caption!r})"
+        )
 
     # -- input handling --------------------------------------------------------------------------
     def _all_samples(self) -> np.ndarray:
         if self._samples is None:
-            assert self._file is not None  # noqa: S101 - internal invariant, set by every adapter
+            assert self._file is not None
             self._samples = codec.read(self._file)
         return self._samples
 

@@ -78,7 +78,7 @@ class Video(Kind):
         *,
         caption: str | None = None,
         fps: float = 4,
-        format: Format | None = None,  # noqa: A002 - the reference documents' name
+        format: Format | None = None,
         normalize: Literal["auto", "clip", "minmax", "none"] = "auto",
         layout: Literal["TCHW", "THWC"] = "TCHW",
     ) -> None:
@@ -139,7 +139,7 @@ class Video(Kind):
                 self._frames = np.stack(list(self._iter_clip()))
             else:
                 with self._source_path() as path:
-                    assert self._info is not None  # noqa: S101 - set with _file
+                    assert self._info is not None
                     self._frames = codec.read_frames(path, self._info)
         return self._frames
 
@@ -154,7 +154,11 @@ class Video(Kind):
     # -- input handling ------------------------------------------------------------------------
     def _set_frames(self, arr: np.ndarray, *, fps: float, normalize: str, layout: str) -> None:
         if arr.ndim not in (4, 5):
-            hint = "; for a single image use mk.Image, for greyscale frames add a channel axis (arr[:, None])" if arr.ndim == 3 else ""
+            hint = (
+                "; for a single image use mk.Image, for greyscale frames add a channel axis (arr[:, None])"
+                if arr.ndim == 3
+                else ""
+            )
             msg = f"data: expected frames of shape (T, C, H, W) or (B, T, C, H, W), got a {arr.ndim}-D array of shape {arr.shape}{hint}"
             raise ValidationError(msg)
         if layout == "THWC":
@@ -238,13 +242,13 @@ class Video(Kind):
 
         if self._path is not None:
             return nullcontext(self._path)
-        assert self._file is not None  # noqa: S101
+        assert self._file is not None
         return codec.temp_input(self._file)
 
     def _frame_source(self) -> Iterator[np.ndarray]:
         if self._clip is not None:
             return self._iter_clip()
-        assert self._frames is not None  # noqa: S101
+        assert self._frames is not None
         return iter(self._frames)
 
     # -- encode / decode -------------------------------------------------------------------------
@@ -255,7 +259,7 @@ class Video(Kind):
     def _encoded(self, progress: codec.Progress | None = None) -> tuple[bytes, codec.VideoInfo]:
         if self._info is not None:
             if self._kept:
-                assert self._file is not None  # noqa: S101
+                assert self._file is not None
                 return self._file, self._info
             with self._source_path() as path:
                 blob = codec.transcode(path, self._info, self.format, progress=progress)
@@ -359,7 +363,19 @@ Adapter = Callable[..., None]
 
 
 def _from_video(self: Video, data: Video, *, inherited: dict[str, Any], **_: Any) -> None:
-    for name in ("_frames", "_clip", "_file", "_path", "_info", "normalize_applied", "fps", "num_frames", "width", "height", "channels"):
+    for name in (
+        "_frames",
+        "_clip",
+        "_file",
+        "_path",
+        "_info",
+        "normalize_applied",
+        "fps",
+        "num_frames",
+        "width",
+        "height",
+        "channels",
+    ):
         setattr(self, name, getattr(data, name))
     inherited.update(caption=data.caption)
 

@@ -40,7 +40,7 @@ def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path"
     sf = require("soundfile", extra="audio", feature="Audio thumbnails")
     try:
         f = sf.SoundFile(io.BytesIO(blob))
-    except Exception as e:  # noqa: BLE001 - libsndfile reports bad data in several ways
+    except Exception as e:
         msg = f"{field}: audio file could not be read ({e})"
         raise DecodeError(msg) from None
     with f:
@@ -64,7 +64,7 @@ def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path"
                 f.seek(start)
             try:
                 block = f.read(stop - start, dtype="float32", always_2d=True)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 msg = f"{field}: audio data could not be decoded ({e})"
                 raise DecodeError(msg) from None
             if len(block):
@@ -88,7 +88,7 @@ def draw(lo: np.ndarray, hi: np.ndarray, size: int) -> PILImage.Image:
         bottom = np.ceil(half - lo[ch] * half).astype(np.int64)
         bottom = np.maximum(bottom, top)  # silence still draws a one-pixel line
         band = img[ch * lane : (ch + 1) * lane]
-        band[int(round(half))] = _AXIS
+        band[round(half)] = _AXIS
         band[(rows >= top) & (rows <= bottom)] = ACCENT
         if ch:
             band[0] = _SEPARATOR

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from typing import Any, Literal
 
@@ -55,7 +55,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
 
 
 def animated_preview(
-    desc: dict[str, Any], store: Store, size: int = 256, *, max_frames: int = 48, format: Literal["gif", "webp"] = "gif",  # noqa: A002
+    desc: dict[str, Any], store: Store, size: int = 256, *, max_frames: int = 48, format: Literal["gif", "webp"] = "gif",
     limits: Limits = DEFAULT_LIMITS,
 ) -> bytes:  # fmt: skip
     """A small looping animation of the video: at most ``max_frames`` frames picked evenly
@@ -111,13 +111,24 @@ def _checked_file(desc: dict[str, Any], store: Store, limits: Limits) -> bytes:
 
 
 @contextmanager
-def _frames(blob: bytes, desc: dict[str, Any], size: tuple[int, int], limits: Limits, *, max_frames: int) -> Iterator[Iterator[np.ndarray]]:
+def _frames(
+    blob: bytes, desc: dict[str, Any], size: tuple[int, int], limits: Limits, *, max_frames: int
+) -> Iterator[Generator[np.ndarray, None, None]]:
     """RGB frames scaled to ``size``; leaving the block stops the decoder."""
     fmt = "gif" if blob[:6] in (b"GIF87a", b"GIF89a") else desc["format"]
-    info = codec.VideoInfo(fmt, desc["codec"], desc["width"], desc["height"], desc["frames"], float(desc["fps"]), float(desc["duration"]))
+    info = codec.VideoInfo(
+        fmt, desc["codec"], desc["width"], desc["height"], desc["frames"], float(desc["fps"]), float(desc["duration"])
+    )
     with codec.temp_input(blob) as path:
         gen = codec.iter_frames(
-            path, info, channels=3, size=size, max_frames=max_frames, field="path", timeout=THUMB_TIMEOUT, max_pixels=limits.max_pixels
+            path,
+            info,
+            channels=3,
+            size=size,
+            max_frames=max_frames,
+            field="path",
+            timeout=THUMB_TIMEOUT,
+            max_pixels=limits.max_pixels,
         )
         with closing(gen):
             yield gen

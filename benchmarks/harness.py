@@ -6,6 +6,9 @@ contender is a callable taking the prepared input and returning the number of by
 (or ``None``); a contender whose library is missing raises ``ImportError`` and is reported as
 skipped. Timings are the best of ``repeat`` runs (the machine is shared and noisy: the minimum
 is the least disturbed estimate).
+
+Naming conventions used by ``benchmarks/run.py``: a contender whose name starts with
+``baseline:`` shows a hardware limit (raw zlib, memcpy, ``np.save`` ...), not a library.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Target:
 
     ``max_bytes_ratio`` optionally bounds output size relative to ``versus``; ``max_peak_fraction``
     bounds traced peak memory of ``contender`` as a fraction of ``input_bytes``.
+    ``max_seconds`` instead makes the target an absolute time limit for ``contender`` alone.
     """
 
     contender: str
@@ -36,6 +40,13 @@ class Target:
 
 @dataclass
 class Workload:
+    """One task, done by several contenders on the same prepared input.
+
+    ``setup()`` builds the input once (untimed); every contender gets it. ``input_bytes(data)``
+    gives the input's size (for throughput and for ``Target.max_peak_fraction``); ``items`` and
+    ``unit`` (e.g. ``32`` ``"images"``) give a per-item throughput in the report.
+    """
+
     name: str
     description: str
     setup: Callable[[], Any]
@@ -44,6 +55,8 @@ class Workload:
     repeat: int = 3
     input_bytes: Callable[[Any], int] | None = None
     teardown: Callable[[Any], None] | None = None
+    items: int | None = None
+    unit: str = "items"
 
 
 @dataclass
@@ -54,62 +67,108 @@ class Result:
     bytes_out: int | None
     peak_bytes: int | None = None
     error: str | None = None
+    #: Every timed run (seconds), in order; ``seconds`` is their minimum.
+    times: list[float] = field(default_factory=list)
+    #: Process CPU seconds during the fastest run (> seconds when several cores worked; child
+    #: processes are not counted).
+    cpu_seconds: float | None = None
+    #: ``Workload.input_bytes`` of the prepared input, when the workload defines it.
+    input_bytes: int | None = None
 
 
-def run_workload(w: Workload, *, measure_memory: bool = True) -> list[Result]:
+def run_workload(w: Workload, *, measure_memory: bool = True, repeat: int | None = None) -> list[Result]:
+    """Set up ``w``, time every contender (one untimed warm-up, then best of ``repeat`` runs,
+    default ``w.repeat``), trace peak memory where a target asks for it, tear down."""
     data = w.setup()
     results: list[Result] = []
+    n = max(1, repeat if repeat is not None else w.repeat)
     try:
+        in_bytes = w.input_bytes(data) if w.input_bytes is not None else None
         for name, fn in w.contenders.items():
             try:
-                fn(data)  # warm-up: imports, caches, JIT-free but lazy-init code paths
+                fn(data)  # warm-up: imports, caches, lazily created pools and runs
                 best = float("inf")
+                best_cpu = None
                 out = None
-                for _ in range(w.repeat):
+                times: list[float] = []
+                for _ in range(n):
                     gc.collect()
+                    c0 = time.process_time()
                     t0 = time.perf_counter()
                     out = fn(data)
-                    best = min(best, time.perf_counter() - t0)
+                    dt = time.perf_counter() - t0
+                    dc = time.process_time() - c0
+                    times.append(dt)
+                    if dt < best:
+                        best, best_cpu = dt, dc
                 peak = None
                 if measure_memory and any(t.max_peak_fraction and t.contender == name for t in w.targets):
                     gc.collect()
                     tracemalloc.start()
-                    fn(data)
-                    peak = tracemalloc.get_traced_memory()[1]
-                    tracemalloc.stop()
-                results.append(Result(w.name, name, best, out, peak))
+                    try:
+                        fn(data)
+                        peak = tracemalloc.get_traced_memory()[1]
+                    finally:
+                        tracemalloc.stop()
+                results.append(Result(w.name, name, best, out, peak, times=times, cpu_seconds=best_cpu, input_bytes=in_bytes))
             except ImportError as e:
-                results.append(Result(w.name, name, None, None, error=f"skipped: {e}"))
-            except Exception as e:  # noqa: BLE001 - a failing contender is reported, not fatal
-                results.append(Result(w.name, name, None, None, error=f"{type(e).__name__}: {e}"))
+                results.append(Result(w.name, name, None, None, error=f"skipped: {e}", input_bytes=in_bytes))
+            except Exception as e:  # a failing contender is reported, not fatal
+                results.append(Result(w.name, name, None, None, error=f"{type(e).__name__}: {e}", input_bytes=in_bytes))
     finally:
         if w.teardown is not None:
             w.teardown(data)
     return results
 
 
-def check_targets(w: Workload, results: list[Result], data_bytes: int | None = None) -> list[tuple[str, bool | None, str]]:
+def speed_ratio(results: list[Result], contender: str, versus: str) -> float | None:
+    """``t_versus / t_contender`` (> 1: ``contender`` is faster), or ``None`` if either is missing."""
     by = {r.contender: r for r in results}
-    verdicts = []
+    a, b = by.get(contender), by.get(versus)
+    if a is None or b is None or not a.seconds or b.seconds is None:
+        return None
+    return b.seconds / a.seconds
+
+
+def check_targets(w: Workload, results: list[Result], data_bytes: int | None = None) -> list[tuple[str, bool | None, str]]:
+    """Verdicts ``(label, met, text)``: ``met`` is ``True``/``False``, or ``None`` when a needed
+    figure was not measured (a skipped or failed contender, no memory trace)."""
+    by = {r.contender: r for r in results}
+    if data_bytes is None:
+        data_bytes = next((r.input_bytes for r in results if r.input_bytes), None)
+    verdicts: list[tuple[str, bool | None, str]] = []
     for t in w.targets:
         a, b = by.get(t.contender), by.get(t.versus)
-        if t.max_seconds is not None and a is not None and a.seconds is not None:
-            ok = a.seconds <= t.max_seconds
-            verdicts.append((f"{t.contender} <= {t.max_seconds:g} s", ok, f"{a.seconds:.3f} s"))
+        if t.max_seconds is not None:
+            if a is None or a.seconds is None:
+                verdicts.append((f"{t.contender} <= {t.max_seconds:g} s", None, "not measured"))
+            else:
+                ok = a.seconds <= t.max_seconds
+                verdicts.append((f"{t.contender} <= {t.max_seconds:g} s", ok, f"{a.seconds:.3f} s"))
             continue
+        label = f"{t.contender} vs {t.versus}"
         if not a or not b or a.seconds is None or b.seconds is None:
-            verdicts.append((f"{t.contender} vs {t.versus}", None, "not measured"))
+            why = next((f"{r.contender}: {r.error}" for r in (a, b) if r is not None and r.error), "not measured")
+            verdicts.append((label, None, f"not measured ({why})" if why != "not measured" else why))
             continue
         ratio = b.seconds / a.seconds
-        ok = ratio >= t.ratio
-        text = f"{ratio:.2f}x (target >= {t.ratio:g}x)"
-        if t.max_bytes_ratio is not None and a.bytes_out and b.bytes_out:
-            br = a.bytes_out / b.bytes_out
-            ok = ok and br <= t.max_bytes_ratio
-            text += f"; bytes {br:.3f}x (target <= {t.max_bytes_ratio:g}x)"
-        if t.max_peak_fraction is not None and a.peak_bytes is not None and data_bytes:
-            frac = a.peak_bytes / data_bytes
-            ok = ok and frac <= t.max_peak_fraction
-            text += f"; peak extra memory {frac:.2f} of input (target <= {t.max_peak_fraction:g})"
-        verdicts.append((f"{t.contender} vs {t.versus}", ok, text))
+        ok: bool | None = ratio >= t.ratio
+        text = f"{ratio:.2f}x (target >= {t.ratio:.3g}x)"
+        if t.max_bytes_ratio is not None:
+            if a.bytes_out and b.bytes_out:
+                br = a.bytes_out / b.bytes_out
+                ok = ok and br <= t.max_bytes_ratio
+                text += f"; bytes {br:.3f}x (target <= {t.max_bytes_ratio:g}x)"
+            else:
+                ok = None if ok else ok
+                text += "; bytes not measured"
+        if t.max_peak_fraction is not None:
+            if a.peak_bytes is not None and data_bytes:
+                frac = a.peak_bytes / data_bytes
+                ok = ok and frac <= t.max_peak_fraction
+                text += f"; peak extra memory {frac:.2f} of input (target <= {t.max_peak_fraction:g})"
+            else:
+                ok = None if ok else ok
+                text += "; peak memory not measured"
+        verdicts.append((label, ok, text))
     return verdicts

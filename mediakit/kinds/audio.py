@@ -116,7 +116,7 @@ class Audio(Kind):
     @classmethod
     def from_array(cls, array: Any, *, sample_rate: int, **kwargs: Any) -> Audio:
         """From samples ``(N,)`` or ``(N, C)`` (see the class docstring)."""
-        if not is_array_like(array):
+        if not (is_array_like(array) or isinstance(array, (list, tuple))):
             msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
             raise MediaTypeError(msg)
         return cls(array, sample_rate=sample_rate, **kwargs)

@@ -84,11 +84,11 @@ def draw(lo: np.ndarray, hi: np.ndarray, size: int) -> PILImage.Image:
     rows = np.arange(lane)[:, None]
     half = (lane - 1) / 2
     for ch in range(channels):
-        top = np.floor(half - hi[ch] * half).astype(np.int64)
-        bottom = np.ceil(half - lo[ch] * half).astype(np.int64)
+        top = np.floor(half - hi[ch] * half + 0.5).astype(np.int64)
+        bottom = np.floor(half - lo[ch] * half + 0.5).astype(np.int64)
         bottom = np.maximum(bottom, top)  # silence still draws a one-pixel line
         band = img[ch * lane : (ch + 1) * lane]
-        band[round(half)] = _AXIS
+        band[int(np.floor(half + 0.5))] = _AXIS
         band[(rows >= top) & (rows <= bottom)] = ACCENT
         if ch:
             band[0] = _SEPARATOR

@@ -376,16 +376,17 @@ class Table(Kind):
             self._columns[j] = concat(col, new, allow_mixed=True)
 
     # -- encode / decode ---------------------------------------------------------------------------
-    def _format(self) -> str:
-        if self.storage == "auto":
+    def _format(self, storage: str) -> str:
+        if storage == "auto":
             return "parquet" if len(self) > JSON_MAX_ROWS and available("pyarrow") else "json"
-        return "json" if self.storage == "both" else self.storage
+        return "json" if storage == "both" else storage
 
-    def _encode(self, store: Store) -> dict[str, Any]:
+    def _encode(self, store: Store, storage: str | None = None) -> dict[str, Any]:
         self._flush()
+        storage = storage or self.storage
         cols = self._columns
         media = tio.encode_media(cols, store)
-        fmt = self._format()
+        fmt = self._format(storage)
         desc: dict[str, Any] = {**self._header()}
         if fmt == "json":
             ref = store.put(tio.json_table(cols, media), suffix=".json")
@@ -396,7 +397,7 @@ class Table(Kind):
         if fmt == "parquet":
             rows = min(len(self), tio.PREVIEW_ROWS)
             desc["preview"] = {**store.put(tio.json_table(cols, media, rows=rows), suffix=".json").to_dict(), "rows": rows}
-        if self.storage == "both":
+        if storage == "both":
             desc["parquet"] = store.put(tio.parquet_bytes(tio.to_arrow(cols, media)), suffix=".parquet").to_dict()
         return desc
 

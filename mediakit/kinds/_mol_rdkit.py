@@ -1,0 +1,253 @@
+"""RDKit and gemmi helpers for :class:`~mediakit.Molecule`: SMILES parsing with RDKit's messages
+captured (never printed), seeded 3-D embedding, SDF/PDB writing, and format conversion.
+
+Backends: RDKit and gemmi (``pip install 'mediakit[chem]'``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from .._errors import DecodeError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._lazy import require
+from . import _mol_formats as mf
+
+_FEATURE = "Molecule.from_rdkit / from_smiles"
+
+
+def _chem() -> Any:
+    return require("rdkit.Chem", extra="chem", feature=_FEATURE)
+
+
+def parse_smiles(smiles: Any, *, sanitize: bool) -> Any:
+    """An RDKit molecule from SMILES; syntax and chemistry errors quote RDKit's reason."""
+    Chem = _chem()
+    if not isinstance(smiles, str):
+        msg = f"smiles: expected a SMILES string, got {type(smiles).__name__}"
+        raise MediaTypeError(msg)
+    if not smiles.strip():
+        msg = "smiles: expected a SMILES string, got an empty string"
+        raise ValidationError(msg)
+    with mf.rdkit_quiet() as cap:
+        mol = Chem.MolFromSmiles(smiles, sanitize=False)
+    if mol is None:
+        # Keep RDKit's reason and position; drop its echo of the input and the caret line.
+        parts = [p.replace("SMILES Parse Error:", "").strip().rstrip(":") for p in mf.rdkit_messages(cap).split("; ")]
+        why = "; ".join(p for p in parts if p and p != smiles and not p.startswith(("~", "^", "Failed parsing")))
+        msg = f"smiles: {smiles!r} is not valid SMILES" + (f" ({why})" if why else "")
+        raise ValidationError(msg)
+    if mol.GetNumAtoms() == 0:
+        msg = f"smiles: {smiles!r} has no atoms"
+        raise ValidationError(msg)
+    if sanitize:
+        with mf.rdkit_quiet() as cap:
+            problems = Chem.DetectChemistryProblems(mol)
+            if problems:
+                msg = f"smiles: {smiles!r} is not a valid molecule: {problems[0].Message()}"
+                raise ValidationError(msg)
+            try:
+                Chem.SanitizeMol(mol)
+            except Exception as e:  # noqa: BLE001 - RDKit raises its own MolSanitizeException family
+                why = mf.rdkit_messages(cap) or str(e)
+                msg = f"smiles: {smiles!r} is not a valid molecule: {why}"
+                raise ValidationError(msg) from None
+    return mol
+
+
+def read_rdkit_input(mol_or_path: Any) -> Any:
+    """An RDKit molecule from a ``Mol`` or a file RDKit reads (sdf/sd/mol, mol2, pdb)."""
+    Chem = _chem()
+    if isinstance(mol_or_path, Chem.Mol):
+        return Chem.Mol(mol_or_path)  # a copy: the caller's molecule is never modified
+    if not isinstance(mol_or_path, (str, os.PathLike)):
+        msg = f"mol_or_path: expected an RDKit Mol or a path to an sdf, mol, mol2 or pdb file, got {type(mol_or_path).__name__}"
+        raise MediaTypeError(msg)
+    path = Path(mol_or_path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("sdf", "sd", "mol", "mol2", "pdb"):
+        msg = f"mol_or_path: expected an .sdf, .sd, .mol, .mol2 or .pdb file, got {path.name!r}"
+        raise ValidationError(msg)
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        msg = f"mol_or_path: file {str(path)!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+    field = f"mol_or_path ({str(path)!r})"
+    mol = to_rdkit(blob, {"sd": "sdf", "mol": "sdf"}.get(suffix, suffix), field=field)
+    with mf.rdkit_quiet():
+        try:
+            Chem.SanitizeMol(mol)
+        except Exception as e:  # noqa: BLE001
+            msg = f"{field}: RDKit cannot sanitise the molecule ({e})"
+            raise ValidationError(msg) from None
+    return mol
+
+
+def to_rdkit(blob: bytes, fmt: str, *, field: str = "data") -> Any:
+    """The first molecule of a file as an (unsanitised) RDKit molecule."""
+    Chem = _chem()
+    if fmt == "sdf":
+        return mf.read_sdf_mols(blob, field, limit=1)[0]
+    if fmt == "mol2":
+        return mf.read_mol2_mols(blob.decode("latin-1"), field)[0]
+    pdb = blob.decode("latin-1") if fmt == "pdb" else to_pdb(blob, fmt, field=field)
+    with mf.rdkit_quiet() as cap:
+        mol = Chem.MolFromPDBBlock(pdb, sanitize=False, removeHs=False)
+    if mol is None:
+        why = mf.rdkit_messages(cap)
+        msg = f"{field}: RDKit could not read the structure" + (f" ({why})" if why else "")
+        raise DecodeError(msg)
+    return mol
+
+
+def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: int) -> bytes:
+    """Embed (seeded ETKDGv3 + MMFF94/UFF) if asked, then write SDF or PDB bytes."""
+    Chem = _chem()
+    AllChem = require("rdkit.Chem.AllChem", extra="chem", feature=_FEATURE)
+    if mol.GetNumAtoms() == 0:
+        msg = "mol_or_path: the molecule has no atoms"
+        raise ValidationError(msg)
+    with mf.rdkit_quiet() as cap:
+        if embed:
+            mol = Chem.AddHs(mol, addCoords=mol.GetNumConformers() > 0)
+            params = AllChem.ETKDGv3()
+            params.randomSeed = seed
+            params.numThreads = 1
+            mol.RemoveAllConformers()
+            if AllChem.EmbedMolecule(mol, params) < 0:
+                params.useRandomCoords = True  # the documented fallback for hard (e.g. caged) molecules
+                if AllChem.EmbedMolecule(mol, params) < 0:
+                    why = mf.rdkit_messages(cap)
+                    msg = "mol_or_path: RDKit could not embed the molecule in 3-D" + (f" ({why})" if why else "")
+                    raise ValidationError(msg)
+            if max_iters > 0:
+                if AllChem.MMFFHasAllMoleculeParams(mol):
+                    AllChem.MMFFOptimizeMolecule(mol, maxIters=max_iters)
+                elif AllChem.UFFHasAllMoleculeParams(mol):
+                    AllChem.UFFOptimizeMolecule(mol, maxIters=max_iters)
+        elif mol.GetNumConformers() == 0:
+            from rdkit.Chem import rdDepictor
+
+            rdDepictor.Compute2DCoords(mol)
+        if file_type == "pdb":
+            return Chem.MolToPDBBlock(mol).encode("utf-8")
+        buf = io.StringIO()
+        writer = Chem.SDWriter(buf)
+        writer.write(mol)
+        writer.close()
+        return buf.getvalue().encode("utf-8")
+
+
+def to_pdb(blob: bytes, fmt: str, *, field: str = "data") -> str:
+    """PDB text of a file's first model (gemmi for mmCIF; our atoms for PQR, GRO and MMTF)."""
+    if fmt == "pdb":
+        return blob.decode("latin-1")
+    if fmt == "mmcif":
+        gemmi = require("gemmi", extra="chem", feature="mmCIF to PDB conversion")
+        try:
+            st = gemmi.make_structure_from_block(gemmi.cif.read_string(blob.decode("latin-1"))[0])
+            st.setup_entities()
+            return str(st.make_pdb_string())
+        except (RuntimeError, ValueError) as e:
+            msg = f"{field}: gemmi could not write this structure as PDB ({mf._first_line(e)})"
+            raise ValidationError(msg) from None
+    if fmt in ("sdf", "mol2"):
+        Chem = _chem()
+        mol = to_rdkit(blob, fmt, field=field)
+        with mf.rdkit_quiet():
+            return str(Chem.MolToPDBBlock(mol))
+    return _atoms_pdb(mf.parse(blob, fmt, field=field))
+
+
+def _atoms_pdb(s: mf.Structure) -> str:
+    """Minimal PDB (ATOM/HETATM with element columns) of a structure's first model."""
+    if s.atoms > 99999:
+        msg = f"data: {s.atoms} atoms do not fit the PDB format (at most 99,999); write mmCIF instead"
+        raise ValidationError(msg)
+    chains = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    lines = []
+    res_no = 0
+    last = -1
+    for i in range(s.atoms):
+        if s.residue_index[i] != last:
+            last = int(s.residue_index[i])
+            res_no = res_no % 9999 + 1
+        name = str(s.atom_names[i])[:4]
+        el = str(s.elements[i])[:2].title() if str(s.elements[i]) != "X" else ""
+        name_col = f" {name:<3}" if len(name) < 4 and len(el) == 1 else f"{name:<4}"
+        resn = str(s.residue_names[i])[:3]
+        het = "ATOM  " if resn.upper() in _STANDARD else "HETATM"
+        x, y, z = (float(v) for v in s.coords[i])
+        chain = chains[int(s.chain_index[i]) % len(chains)]
+        lines.append(f"{het}{i + 1:5d} {name_col} {resn:>3} {chain}{res_no:4d}    {x:8.3f}{y:8.3f}{z:8.3f}  1.00  0.00          {el:>2}")
+    lines.append("END")
+    return "\n".join(lines) + "\n"
+
+
+_STANDARD = {
+    "ALA", "ARG", "ASN", "ASP", "CYS", "GLN", "GLU", "GLY", "HIS", "ILE", "LEU", "LYS", "MET", "PHE",
+    "PRO", "SER", "THR", "TRP", "TYR", "VAL", "HSD", "HSE", "HSP", "HID", "HIE", "HIP", "DA", "DC",
+    "DG", "DT", "A", "C", "G", "U",
+}  # fmt: skip
+
+
+def convert_blob(blob: bytes, fmt: str, out: str, *, field: str) -> bytes:
+    """Bytes of ``fmt`` as ``out`` (``pdb`` or ``sdf``)."""
+    if out == "pdb":
+        return to_pdb(blob, fmt, field=field).encode("utf-8")
+    Chem = _chem()
+    if fmt == "sdf":
+        return blob
+    if fmt == "mol2":
+        mols = mf.read_mol2_mols(blob.decode("latin-1"), field)
+    else:
+        mols = [to_rdkit(blob, fmt, field=field)]
+    buf = io.StringIO()
+    with mf.rdkit_quiet():
+        writer = Chem.SDWriter(buf)
+        for m in mols:
+            m.UpdatePropertyCache(strict=False)
+            writer.write(m)
+        writer.close()
+    return buf.getvalue().encode("utf-8")
+
+
+def depiction(blob: bytes, fmt: str, size: int) -> Any:
+    """A 2-D depiction (PIL image) of the first molecule, hydrogens hidden, or ``None`` when RDKit
+    cannot make sense of it."""
+    Chem = _chem()
+    from rdkit.Chem import rdDepictor
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    with mf.rdkit_quiet():
+        try:
+            mol = Chem.Mol(to_rdkit(blob, fmt))
+            try:
+                Chem.SanitizeMol(mol)
+            except Exception:  # noqa: BLE001 - draw what RDKit can perceive
+                mol.UpdatePropertyCache(strict=False)
+                Chem.SanitizeMol(mol, Chem.SanitizeFlags.SANITIZE_FINDRADICALS | Chem.SanitizeFlags.SANITIZE_SETAROMATICITY, catchErrors=True)
+            try:
+                mol = Chem.RemoveHs(mol, sanitize=False)
+            except Exception:  # noqa: BLE001
+                pass
+            mol.RemoveAllConformers()
+            rdDepictor.Compute2DCoords(mol)
+            drawer = rdMolDraw2D.MolDraw2DCairo(size, size)
+            opts = drawer.drawOptions()
+            opts.clearBackground = True
+            opts.fixedFontSize = max(8, size // 18) if size < 200 else -1
+            drawer.DrawMolecule(mol)
+            drawer.FinishDrawing()
+            png = drawer.GetDrawingText()
+        except Exception:  # noqa: BLE001 - fall back to the 3-D projection
+            return None
+    from PIL import Image as PILImage
+
+    return PILImage.open(io.BytesIO(png)).convert("RGB")
+
+
+__all__ = ["convert_blob", "depiction", "mol_to_file", "parse_smiles", "read_rdkit_input", "to_pdb", "to_rdkit"]

@@ -1,0 +1,401 @@
+"""Molecule: a structure file (pdb, pqr, mmcif/mcif/cif, sdf/sd, gro, mol2, mmtf), kept as given.
+
+Backends: gemmi (PDB, mmCIF) and RDKit (SDF, MOL2, SMILES, 3-D embedding, 2-D depiction), both in
+the ``chem`` extra (``pip install 'mediakit[chem]'``); PQR, GRO and MMTF are read by small parsers
+in :mod:`mediakit.kinds._mol_formats` and :mod:`mediakit.kinds._mol_mmtf`.
+
+The file is parsed when the object is made, to prove it is the format it claims (``x.pdb``
+holding garbage is an error), and stored byte-for-byte. Gzipped input (``.pdb.gz``, ``.mmtf.gz``
+...) is stored decompressed: viewers then get the plain format their loaders expect, the store's
+content address is the structure's own bytes (gzip headers carry timestamps and file names, so
+the same structure gzipped twice would otherwise be stored twice), and the suffix stays the format.
+
+File objects: one with a ``.name`` naming an existing file is read from that path in binary (so
+``Molecule(open("6lu7.pdb"))`` keeps the file's exact bytes even in text mode); otherwise its
+content is read and ``file_type`` is required, unless the ``.name`` has a known suffix.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from ..store import Store
+from . import _mol_formats as mf
+from ._base import Kind, check_caption
+
+__all__ = ["Molecule", "convert"]
+
+FileType = Literal["pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf"]
+#: Accepted ``file_type`` values and suffixes -> the canonical format.
+FORMAT_OF = {
+    "cif": "mmcif", "ent": "pdb", "gro": "gro", "mcif": "mmcif", "mmcif": "mmcif", "mmtf": "mmtf",
+    "mol": "sdf", "mol2": "mol2", "pdb": "pdb", "pqr": "pqr", "sd": "sdf", "sdf": "sdf",
+}  # fmt: skip
+#: Canonical format -> stored suffix.
+SUFFIX = {"gro": ".gro", "mmcif": ".cif", "mmtf": ".mmtf", "mol2": ".mol2", "pdb": ".pdb", "pqr": ".pqr", "sdf": ".sdf"}
+#: Largest molecule file (after decompression) accepted.
+MAX_MOLECULE_BYTES = 1 << 30
+#: Seed of the 3-D embedding (ETKDG): the same molecule always gets the same coordinates.
+EMBED_SEED = 0x5EED
+_RDKIT_PATH_TYPES = ("mol", "mol2", "pdb", "sd", "sdf")
+
+
+class Molecule(Kind):
+    """A molecular structure file.
+
+    Parameters
+    ----------
+    data:
+        A path (``str`` or ``pathlib.Path``), a text or binary file object, or bytes of a pdb,
+        pqr, mmcif/mcif/cif, sdf/sd/mol, gro, mol2 or mmtf file (also gzipped); an RDKit ``Mol``
+        (see :meth:`from_rdkit`); or another :class:`Molecule`.
+    caption:
+        Free text kept in the descriptor.
+    file_type:
+        The format, needed for bytes and for file objects without a named file; overrides a
+        path's suffix.
+
+    Raises
+    ------
+    MediaTypeError, ValidationError, DecodeError, LimitError, MediaFileNotFoundError,
+    MissingDependencyError
+    """
+
+    TYPE: ClassVar[str] = "molecule"
+    VERSION: ClassVar[int] = 1
+
+    def __init__(self, data: Any, *, caption: str | None = None, file_type: FileType | str | None = None) -> None:
+        self.caption = check_caption(caption)
+        self.smiles: str | None = None
+        self._file = b""
+        self.format = ""
+        self.structure: mf.Structure | None = None
+        ft = _check_file_type(file_type)
+        _adapter_for(data)(self, data, file_type=ft)
+
+    # -- named constructors ----------------------------------------------------------------------
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Molecule:
+        """From a molecule file (the suffix gives the format; ``.gz`` is looked through)."""
+        return cls(Path(path), **kwargs)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, file_type: str, **kwargs: Any) -> Molecule:
+        """From the bytes of a molecule file of ``file_type``."""
+        return cls(bytes(data), file_type=file_type, **kwargs)
+
+    @classmethod
+    def from_rdkit(
+        cls,
+        mol_or_path: Any,
+        *,
+        caption: str | None = None,
+        convert_to_3d_and_optimize: bool = True,
+        mmff_optimize_molecule_max_iterations: int = 200,
+        file_type: Literal["sdf", "pdb"] = "sdf",
+    ) -> Molecule:
+        """From an RDKit ``Mol`` or a file RDKit reads (sdf/sd/mol: the first record; mol2; pdb).
+
+        Parameters
+        ----------
+        convert_to_3d_and_optimize:
+            Add hydrogens, embed in 3-D (ETKDGv3, seeded: the same molecule always gives the
+            same coordinates) and optimise with MMFF94 (UFF when MMFF lacks parameters).
+            Otherwise the molecule's own conformer is kept (2-D coordinates are computed when it
+            has none).
+        mmff_optimize_molecule_max_iterations:
+            Force-field iterations (``0`` skips the optimisation).
+        file_type:
+            ``"sdf"`` (default; keeps bond orders and properties) or ``"pdb"``.
+        """
+        from ._mol_rdkit import mol_to_file, read_rdkit_input
+
+        mol = read_rdkit_input(mol_or_path)
+        blob = mol_to_file(
+            mol,
+            embed=_check_bool(convert_to_3d_and_optimize, "convert_to_3d_and_optimize"),
+            max_iters=_check_iters(mmff_optimize_molecule_max_iterations),
+            file_type=_check_out_type(file_type),
+            seed=EMBED_SEED,
+        )
+        return cls(blob, file_type=file_type, caption=caption)
+
+    @classmethod
+    def from_smiles(
+        cls,
+        smiles: str,
+        *,
+        caption: str | None = None,
+        sanitize: bool = True,
+        convert_to_3d_and_optimize: bool = True,
+        mmff_optimize_molecule_max_iterations: int = 200,
+        file_type: Literal["sdf", "pdb"] = "sdf",
+    ) -> Molecule:
+        """From a SMILES string (invalid SMILES is a :class:`~mediakit.ValidationError` that
+        quotes RDKit's reason; nothing is printed). See :meth:`from_rdkit` for the rest."""
+        from ._mol_rdkit import parse_smiles
+
+        mol = parse_smiles(smiles, sanitize=_check_bool(sanitize, "sanitize"))
+        obj = cls.from_rdkit(
+            mol,
+            caption=caption,
+            convert_to_3d_and_optimize=convert_to_3d_and_optimize,
+            mmff_optimize_molecule_max_iterations=mmff_optimize_molecule_max_iterations,
+            file_type=file_type,
+        )
+        obj.smiles = smiles
+        return obj
+
+    # -- views -----------------------------------------------------------------------------------
+    @property
+    def data(self) -> bytes:
+        """The file's bytes (decompressed if the input was gzipped)."""
+        return self._file
+
+    @property
+    def atoms(self) -> int:
+        return self.structure.atoms if self.structure else 0
+
+    def to_rdkit(self) -> Any:
+        """The first molecule as an RDKit ``Mol`` (sdf, mol2, pdb; for others via a PDB block)."""
+        from ._mol_rdkit import to_rdkit
+
+        return to_rdkit(self._file, self.format)
+
+    def __repr__(self) -> str:
+        s = self.structure
+        counts = f"{s.atoms} atoms" if s else ""
+        return f"Molecule({self.format}, {counts}, caption={self.caption!r})"
+
+    # -- encode / decode ---------------------------------------------------------------------------
+    def _set_file(self, blob: bytes, fmt: str, field: str) -> None:
+        blob = _gunzip(blob, field)
+        self.structure = mf.parse(blob, fmt, field=field)
+        self._file = blob
+        self.format = fmt
+
+    def _encode(self, store: Store) -> dict[str, Any]:
+        s = self.structure
+        assert s is not None  # noqa: S101 - set by every adapter
+        ref = store.put(self._file, suffix=SUFFIX[self.format])
+        desc: dict[str, Any] = {
+            **self._header(),
+            **ref.to_dict(),
+            "format": self.format,
+            "atoms": s.atoms,
+            "residues": s.residues,
+            "chains": s.chains,
+            "models": s.models,
+            "bonds": s.bonds,
+            "caption": self.caption,
+        }
+        if self.smiles is not None:
+            desc["smiles"] = self.smiles
+        return desc
+
+    @classmethod
+    def _decode(cls, desc: dict[str, Any], store: Store) -> Molecule:
+        obj = cls(store.read(desc["path"]), file_type=desc["format"], caption=desc.get("caption"))
+        obj.smiles = desc.get("smiles")
+        return obj
+
+    def _content(self) -> tuple[Any, ...]:
+        return (self.format, self._file, self.caption, self.smiles)
+
+
+# -- checks ----------------------------------------------------------------------------------------
+
+
+def _check_file_type(ft: Any) -> str | None:
+    if ft is None:
+        return None
+    if not isinstance(ft, str):
+        msg = f"file_type: expected a str such as 'pdb', got {type(ft).__name__}"
+        raise MediaTypeError(msg)
+    fmt = FORMAT_OF.get(ft.lower().lstrip("."))
+    if fmt is None:
+        msg = f"file_type: expected one of {', '.join(sorted(FORMAT_OF))}, got {ft!r}"
+        raise ValidationError(msg)
+    return fmt
+
+
+def _check_bool(v: Any, name: str) -> bool:
+    if not isinstance(v, bool):
+        msg = f"{name}: expected True or False, got {v!r}"
+        raise MediaTypeError(msg)
+    return v
+
+
+def _check_iters(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        msg = f"mmff_optimize_molecule_max_iterations: expected an int >= 0, got {v!r}"
+        raise ValidationError(msg)
+    return v
+
+
+def _check_out_type(v: Any) -> str:
+    if v not in ("sdf", "pdb"):
+        msg = f"file_type: expected 'sdf' or 'pdb', got {v!r}"
+        raise ValidationError(msg)
+    return str(v)
+
+
+def format_of_name(name: str) -> str | None:
+    """The canonical format of a file name by suffix (``.gz`` looked through)."""
+    low = name.lower()
+    if low.endswith(".gz"):
+        low = low[:-3]
+    return FORMAT_OF.get(os.path.splitext(low)[1].lstrip("."))
+
+
+def _gunzip(blob: bytes, field: str) -> bytes:
+    if blob[:2] != b"\x1f\x8b":
+        return blob
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(blob, MAX_MOLECULE_BYTES + 1)
+    except zlib.error as e:
+        msg = f"{field}: gzip data is corrupt ({e})"
+        raise DecodeError(msg) from None
+    if len(out) > MAX_MOLECULE_BYTES:
+        msg = f"{field}: gzipped file expands beyond {MAX_MOLECULE_BYTES} bytes; refused"
+        raise LimitError(msg)
+    if not d.eof:
+        msg = f"{field}: gzip data is truncated"
+        raise DecodeError(msg)
+    return out
+
+
+# -- the input adapter table -----------------------------------------------------------------------
+
+Adapter = Callable[..., None]
+
+
+def _read_path(path: str, field: str) -> bytes:
+    try:
+        if os.path.isdir(path):
+            msg = f"{field}: {path!r} is a directory, expected a molecule file"
+            raise ValidationError(msg)
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        msg = f"{field}: molecule file {path!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+    if size > MAX_MOLECULE_BYTES:
+        msg = f"{field}: {path!r} has {size} bytes, more than the limit of {MAX_MOLECULE_BYTES}"
+        raise LimitError(msg)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _from_path(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -> None:
+    path = os.fspath(data)
+    if isinstance(data, str) and ("\n" in data or len(data) > 4096):
+        msg = "data: a str is a path; to pass file contents use io.StringIO(text) with file_type="
+        raise ValidationError(msg)
+    fmt = file_type or format_of_name(path)
+    if fmt is None:
+        msg = f"data: cannot tell the molecule format of {path!r} from its suffix; pass file_type= (one of {', '.join(sorted(FORMAT_OF))})"
+        raise ValidationError(msg)
+    self._set_file(_read_path(path, "data"), fmt, f"data ({path!r})")
+
+
+def _from_bytes(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -> None:
+    if file_type is None:
+        msg = f"file_type: required for bytes (one of {', '.join(sorted(FORMAT_OF))})"
+        raise ValidationError(msg)
+    if len(data) > MAX_MOLECULE_BYTES:
+        msg = f"data: {len(data)} bytes exceed the limit of {MAX_MOLECULE_BYTES}"
+        raise LimitError(msg)
+    self._set_file(bytes(data), file_type, "data (bytes)")
+
+
+def _from_fileobj(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -> None:
+    name = getattr(data, "name", None)
+    named = isinstance(name, str)
+    if named and os.path.isfile(name) and (file_type or format_of_name(name)):
+        _from_path(self, name, file_type=file_type)  # exact bytes from the file itself
+        return
+    fmt = file_type or (format_of_name(name) if named else None)
+    if fmt is None:
+        msg = f"file_type: required for a file object without a named file (one of {', '.join(sorted(FORMAT_OF))})"
+        raise ValidationError(msg)
+    blob = data.read(MAX_MOLECULE_BYTES + 1)
+    if isinstance(blob, str):
+        blob = blob.encode("utf-8")
+    if not isinstance(blob, (bytes, bytearray)):
+        msg = f"data: the file object's read() returned {type(blob).__name__}, expected bytes or str"
+        raise MediaTypeError(msg)
+    if len(blob) > MAX_MOLECULE_BYTES:
+        msg = f"data: the file object holds more than {MAX_MOLECULE_BYTES} bytes"
+        raise LimitError(msg)
+    self._set_file(bytes(blob), fmt, "data (file object)")
+
+
+def _from_molecule(self: Molecule, data: Molecule, **_: Any) -> None:
+    self._file, self.format, self.structure, self.smiles = data._file, data.format, data.structure, data.smiles
+    if self.caption is None:
+        self.caption = data.caption
+
+
+def _from_rdkit_mol(self: Molecule, data: Any, **_: Any) -> None:
+    other = Molecule.from_rdkit(data)
+    _from_molecule(self, other)
+
+
+def _is_rdkit_mol(x: Any) -> bool:
+    return type(x).__module__.startswith("rdkit") and type(x).__name__ in ("Mol", "RWMol", "EditableMol")
+
+
+_ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
+    (lambda x: isinstance(x, Molecule), _from_molecule),
+    (_is_rdkit_mol, _from_rdkit_mol),
+    (lambda x: isinstance(x, (str, os.PathLike)), _from_path),
+    (lambda x: isinstance(x, (bytes, bytearray, memoryview)), _from_bytes),
+    (lambda x: callable(getattr(x, "read", None)), _from_fileobj),
+)
+
+
+def _adapter_for(data: Any) -> Adapter:
+    for accepts, adapter in _ADAPTERS:
+        if accepts(data):
+            return adapter
+    msg = f"data: expected a path, file object or bytes of a molecule file, an RDKit Mol or a Molecule, got {type(data).__name__}"
+    raise MediaTypeError(msg)
+
+
+# -- conversion (CLI) ------------------------------------------------------------------------------
+
+_OUT = {"pdb": "pdb", "ent": "pdb", "sdf": "sdf", "sd": "sdf", "mol": "sdf"}
+
+
+def convert(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None) -> None:
+    """Convert a molecule file: sdf/mol2/pdb/mmCIF/pqr/gro/mmtf -> pdb or sdf.
+
+    Bond orders survive sdf/mol2 -> sdf; PDB output carries CONECT records. mmCIF, PQR, GRO and
+    MMTF go through their first model's atoms (gemmi writes the PDB of mmCIF input).
+    """
+    src_p, dst_p = Path(src), Path(dst)
+    out = _OUT.get(dst_p.suffix.lower().lstrip("."))
+    if out is None:
+        msg = f"dst: cannot write {dst_p.suffix or '(no suffix)'!r}; molecule outputs are .pdb and .sdf"
+        raise ValidationError(msg)
+    if progress:
+        progress(0, 1)
+    mol = Molecule.from_path(src_p)
+    from ._mol_rdkit import convert_blob
+
+    blob = mol.data if mol.format == out else convert_blob(mol.data, mol.format, out, field=f"src ({str(src_p)!r})")
+    tmp = dst_p.with_name(dst_p.name + ".part")
+    try:
+        tmp.write_bytes(blob)
+        os.replace(tmp, dst_p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    if progress:
+        progress(1, 1)

@@ -63,7 +63,12 @@ _VIDEO_ARGS: dict[str, list[str]] = {
         "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "0", "-crf", "30",
         "-pix_fmt", "yuv420p", "-row-mt", "1", "-threads", "2",
     ],
-    "ogg": ["-c:v", "libtheora", "-q:v", "7", "-pix_fmt", "yuv420p", "-threads", "1"],
+    "ogg": [
+        "-c:v", "libtheora", "-q:v", "7", "-pix_fmt", "yuv420p", "-threads", "1",
+        # ffmpeg's Theora encoder garbles the last rows when the height is not a multiple of 16
+        # (its coded frame is cropped at the wrong end): pad, so no cropping is needed.
+        "-vf", "pad=iw:ceil(ih/16)*16",
+    ],
 }  # fmt: skip
 _AUDIO_ARGS = {
     "mp4": ["-c:a", "aac", "-b:a", "128k"],
@@ -99,6 +104,16 @@ def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary bundled by imageio-ffmpeg."""
     iio = require("imageio_ffmpeg", extra="video", feature="Video encoding and probing")
     return str(iio.get_ffmpeg_exe())
+
+
+def encoded_size(fmt: str, width: int, height: int) -> tuple[int, int]:
+    """Frame size of the file ``fmt`` stores for ``width`` x ``height`` frames (padded with black
+    rows/columns: even sides for H.264 4:2:0, heights in multiples of 16 for Theora)."""
+    if fmt == "mp4":
+        return width + (width & 1), height + (height & 1)
+    if fmt == "ogg":
+        return width, -(-height // 16) * 16
+    return width, height
 
 
 def fps_arg(fps: float) -> str:

@@ -275,8 +275,7 @@ class Video(Kind):
             counted(), width=self.width, height=self.height, channels=self.channels, fps=self.fps, fmt=self.format,
             count=self.num_frames, progress=progress,
         )  # fmt: skip
-        pad = self.format == "mp4"  # H.264 4:2:0 frames are padded to even sides
-        w, h = self.width + (self.width & 1 if pad else 0), self.height + (self.height & 1 if pad else 0)
+        w, h = codec.encoded_size(self.format, self.width, self.height)
         n = count[0]
         info = codec.VideoInfo(self.format, codec.CODEC[self.format], w, h, n, float(self.fps), round(n / self.fps, 6))
         return blob, info

@@ -76,48 +76,78 @@ class Result:
     input_bytes: int | None = None
 
 
+def _failure(w: Workload, name: str, e: Exception, in_bytes: int | None) -> Result:
+    error = f"skipped: {e}" if isinstance(e, ImportError) else f"{type(e).__name__}: {e}"
+    return Result(w.name, name, None, None, error=error, input_bytes=in_bytes)
+
+
 def run_workload(w: Workload, *, measure_memory: bool = True, repeat: int | None = None) -> list[Result]:
     """Set up ``w``, time every contender (one untimed warm-up, then best of ``repeat`` runs,
-    default ``w.repeat``), trace peak memory where a target asks for it, tear down."""
+    default ``w.repeat``), trace peak memory where a target asks for it, tear down.
+
+    The timed runs are interleaved: round 1 times every contender once, then round 2, and so
+    on. On a shared machine the load changes over a workload's minute or two; interleaving
+    exposes every contender to the same quiet and busy moments, so the best-of-N ratios stay
+    fair even when the absolute times are disturbed.
+    """
     data = w.setup()
-    results: list[Result] = []
     n = max(1, repeat if repeat is not None else w.repeat)
+    in_bytes: int | None = None
+    failed: dict[str, Result] = {}
+    times: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+    outs: dict[str, int | None] = {}
+    peaks: dict[str, int | None] = {}
     try:
         in_bytes = w.input_bytes(data) if w.input_bytes is not None else None
         for name, fn in w.contenders.items():
             try:
                 fn(data)  # warm-up: imports, caches, lazily created pools and runs
-                best = float("inf")
-                best_cpu = None
-                out = None
-                times: list[float] = []
-                for _ in range(n):
-                    gc.collect()
-                    c0 = time.process_time()
-                    t0 = time.perf_counter()
-                    out = fn(data)
-                    dt = time.perf_counter() - t0
-                    dc = time.process_time() - c0
-                    times.append(dt)
-                    if dt < best:
-                        best, best_cpu = dt, dc
-                peak = None
-                if measure_memory and any(t.max_peak_fraction and t.contender == name for t in w.targets):
-                    gc.collect()
-                    tracemalloc.start()
-                    try:
-                        fn(data)
-                        peak = tracemalloc.get_traced_memory()[1]
-                    finally:
-                        tracemalloc.stop()
-                results.append(Result(w.name, name, best, out, peak, times=times, cpu_seconds=best_cpu, input_bytes=in_bytes))
-            except ImportError as e:
-                results.append(Result(w.name, name, None, None, error=f"skipped: {e}", input_bytes=in_bytes))
-            except Exception as e:  # a failing contender is reported, not fatal
-                results.append(Result(w.name, name, None, None, error=f"{type(e).__name__}: {e}", input_bytes=in_bytes))
+                times[name], cpu[name] = [], []
+            except Exception as e:  # a failing or missing contender is reported, not fatal
+                failed[name] = _failure(w, name, e, in_bytes)
+        for _ in range(n):
+            for name in list(times):
+                fn = w.contenders[name]
+                gc.collect()
+                c0 = time.process_time()
+                t0 = time.perf_counter()
+                try:
+                    outs[name] = fn(data)
+                except Exception as e:  # failing after a good warm-up: report, stop timing it
+                    failed[name] = _failure(w, name, e, in_bytes)
+                    del times[name]
+                    continue
+                times[name].append(time.perf_counter() - t0)
+                cpu[name].append(time.process_time() - c0)
+        for name in list(times):
+            peaks[name] = None
+            if measure_memory and any(t.max_peak_fraction and t.contender == name for t in w.targets):
+                gc.collect()
+                tracemalloc.start()
+                try:
+                    w.contenders[name](data)
+                    peaks[name] = tracemalloc.get_traced_memory()[1]
+                except Exception as e:
+                    failed[name] = _failure(w, name, e, in_bytes)
+                    del times[name]
+                finally:
+                    tracemalloc.stop()
     finally:
         if w.teardown is not None:
             w.teardown(data)
+    results: list[Result] = []
+    for name in w.contenders:
+        if name in failed:
+            results.append(failed[name])
+            continue
+        ts = times.get(name, [])
+        if not ts:  # only possible if the workload was interrupted
+            continue
+        i = min(range(len(ts)), key=ts.__getitem__)
+        results.append(
+            Result(w.name, name, ts[i], outs.get(name), peaks.get(name), times=ts, cpu_seconds=cpu[name][i], input_bytes=in_bytes)
+        )
     return results
 
 

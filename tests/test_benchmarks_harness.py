@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +157,26 @@ def test_run_workload_calls_warms_up_repeats_and_tears_down() -> None:
     calls["ok"] = 0
     run_workload(Workload("w", "d", setup=lambda: data, contenders={"ok": ok}), repeat=2)
     assert calls["ok"] == 3
+
+
+def test_timed_runs_are_interleaved_and_late_failures_reported() -> None:
+    order: list[str] = []
+
+    def make(name: str, fail_on: int | None = None) -> Callable[[object], None]:
+        def fn(d: object) -> None:
+            order.append(name)
+            if fail_on is not None and order.count(name) == fail_on:
+                raise OSError("disk full")
+
+        return fn
+
+    w = Workload("w", "d", setup=lambda: None, contenders={"a": make("a"), "b": make("b"), "c": make("c", fail_on=3)}, repeat=3)
+    by = {r.contender: r for r in run_workload(w)}
+    # warm-ups first, then rounds of one run per contender; "c" fails in round 2 and drops out
+    assert order == ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a", "b"]
+    assert len(by["a"].times) == 3 and by["a"].cpu_seconds is not None
+    assert by["c"].seconds is None and by["c"].error == "OSError: disk full"
+    assert list(by) == ["a", "b", "c"]  # reported in the workload's order
 
 
 def test_teardown_runs_even_if_a_contender_kills_the_run() -> None:

@@ -34,6 +34,8 @@ from .._lazy import require
 GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
 _CHUNK_BIN = 0x004E4942
+#: ``source_format`` values whose stored file is a point-cloud PLY written by :func:`write_points_ply`.
+OWN_POINT_SOURCES = ("array", "lidar/beta", "trimesh")
 #: Formats trimesh reads for us, by the suffix mediakit uses.
 MESH_FORMATS = ("glb", "gltf", "obj", "off", "ply", "stl")
 
@@ -322,9 +324,42 @@ def trimesh_module() -> Any:
     return require("trimesh", extra="3d", feature="Reading 3-D mesh files")
 
 
+_FACE_LINE = re.compile(rb"^[ \t]*f[ \t]+(.*)$", re.MULTILINE)
+
+
+def precheck(blob: bytes, file_type: str, *, field: str = "data") -> bytes:
+    """Checks trimesh does not make (or makes with a confusing message), and text that is not
+    UTF-8 re-encoded for it. Returns the bytes to hand to trimesh (the caller keeps the original)."""
+    if file_type == "stl" and not blob.lstrip()[:5].lower() == b"solid":
+        if len(blob) < 84:
+            msg = f"{field}: not a valid STL file: {len(blob)} bytes is shorter than a binary STL header (84)"
+            raise DecodeError(msg)
+        (count,) = struct.unpack_from("<I", blob, 80)
+        if len(blob) != 84 + 50 * count:
+            msg = f"{field}: not a valid STL file: the binary header declares {count} triangles ({84 + 50 * count} bytes), the file has {len(blob)} bytes"
+            raise DecodeError(msg)
+    ascii_stl = file_type == "stl" and blob.lstrip()[:5].lower() == b"solid" and not (
+        len(blob) >= 84 and len(blob) == 84 + 50 * struct.unpack_from("<I", blob, 80)[0]
+    )
+    if file_type in ("obj", "off") or ascii_stl or (file_type == "ply" and b"format ascii" in blob[:256]):
+        try:
+            blob.decode("utf-8")
+        except UnicodeDecodeError:
+            blob = blob.decode("latin-1").encode("utf-8")  # trimesh would need charset_normalizer
+    if file_type == "obj":
+        for m in _FACE_LINE.finditer(blob):
+            refs = [t for t in m.group(1).split(b"#")[0].split() if t]
+            if len(refs) < 3:
+                line = blob.count(b"\n", 0, m.start()) + 1
+                msg = f"{field}: not a valid OBJ file: line {line} is a face with {len(refs)} vertex indices (at least 3 are needed): {m.group(0).strip()[:60].decode('utf-8', 'replace')!r}"
+                raise DecodeError(msg)
+    return blob
+
+
 def load_scene(blob: bytes, file_type: str, *, field: str = "data", resolver: Any = None) -> Any:
     """Parse mesh-file bytes with trimesh into a ``trimesh.Scene`` (errors become DecodeError)."""
     trimesh = trimesh_module()
+    blob = precheck(blob, file_type, field=field)
     try:
         return trimesh.load_scene(io.BytesIO(blob), file_type=file_type, resolver=resolver, process=False)
     except MemoryError:
@@ -361,9 +396,11 @@ def scene_parts(scene: Any, *, colors: bool = True) -> list[Part]:
         if v.ndim != 2 or v.shape[-1] != 3 or len(v) == 0:
             continue
         v = v @ transform[:3, :3].T + transform[:3, 3] if not np.allclose(transform, np.eye(4)) else v
-        if isinstance(geom, trimesh.Trimesh):
+        if isinstance(geom, trimesh.Trimesh) and len(geom.faces):
             f = np.asarray(geom.faces, np.int64).reshape(-1, 3)
             parts.append(Part("mesh", v, f, _face_colors(geom, f) if colors else None))
+        elif isinstance(geom, trimesh.Trimesh):
+            parts.append(Part("points", v, None, None))  # vertices without faces: a point set
         elif isinstance(geom, trimesh.PointCloud):
             c = None
             if colors:

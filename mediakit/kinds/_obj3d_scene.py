@@ -103,14 +103,14 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = tuple(np.argwhere(~np.isfinite(arr))[0])
         what = "coordinate" if bad[1] < 3 else ("category" if arr.shape[1] == 4 else "colour value")
-        msg = f"{_where(field, bad)}: expected a finite {what}, got {arr[bad]!r}"
+        msg = f"{_where(field, bad)}: expected a finite {what}, got {arr[bad].item()!r}"
         raise ValidationError(msg)
     xyz_src = arr[:, :3]
     if arr.dtype.kind == "f" or arr.dtype.itemsize > 2:
         big = np.abs(xyz_src) > _F32_MAX
         if big.any():
             bad = tuple(np.argwhere(big)[0])
-            msg = f"{_where(field, bad)}: coordinate {arr[bad]!r} does not fit in float32"
+            msg = f"{_where(field, bad)}: coordinate {arr[bad].item()!r} does not fit in float32"
             raise ValidationError(msg)
     xyz = np.ascontiguousarray(xyz_src, dtype=np.float32)
     pts = Points(xyz)
@@ -122,7 +122,7 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
             bad_mask |= c != np.floor(c)
         if bad_mask.any():
             i = int(np.argmax(bad_mask))
-            msg = f"{field}[{i}, 3]: expected a category, an integer from {lo} to {hi}, got {c[i]!r}"
+            msg = f"{field}[{i}, 3]: expected a category, an integer from {lo} to {hi}, got {c[i].item()!r}"
             raise ValidationError(msg)
         pts.category = c.astype(np.uint8)
     elif arr.shape[1] == 6:
@@ -130,7 +130,7 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
         bad_mask = (rgb < 0) | (rgb > 255)
         if bad_mask.any():
             bad = tuple(np.argwhere(bad_mask)[0])
-            msg = f"{field}[{bad[0]}, {bad[1] + 3}]: expected a colour value (red, green, blue) in [0, 255], got {rgb[bad]!r}"
+            msg = f"{field}[{bad[0]}, {bad[1] + 3}]: expected a colour value (red, green, blue) in [0, 255], got {rgb[bad].item()!r}"
             raise ValidationError(msg)
         pts.rgb = np.ascontiguousarray(np.rint(rgb) if arr.dtype.kind == "f" else rgb, dtype=np.uint8)
     return pts

@@ -289,7 +289,7 @@ class Object3D(Kind):
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Object3D:
         blob = store.read(desc["path"])
-        if desc["source_format"] in ("array", SCENE_TYPE) and desc["format"] == "ply":
+        if desc["source_format"] in meshio.OWN_POINT_SOURCES and desc["format"] == "ply":
             cols = meshio.read_points_ply(blob, max_points=DEFAULT_LIMITS.max_points, field="path")
             xyz = np.stack([cols["x"], cols["y"], cols["z"]], axis=1).astype(np.float32)
             pts = Points(np.ascontiguousarray(xyz))

@@ -39,7 +39,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     blob = store.read(desc["path"])
     meshes: list[meshio.Part] = []
     clouds: list[meshio.Part] = []
-    if desc["format"] == "ply" and desc["source_format"] in ("array", "lidar/beta"):
+    if desc["format"] == "ply" and desc["source_format"] in meshio.OWN_POINT_SOURCES:
         cols = meshio.read_points_ply(blob, max_points=limits.max_points, field="path")
         xyz = np.stack([cols["x"], cols["y"], cols["z"]], axis=1)
         rgb = np.stack([cols["red"], cols["green"], cols["blue"]], axis=1) if "red" in cols else None

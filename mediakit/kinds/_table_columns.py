@@ -161,7 +161,7 @@ class Column:
             vals = self.values
             if self.mask is not None and self.mask.any():
                 vals = vals.copy()
-                vals[self.mask] = np.zeros((), vals.dtype) if self.type != "datetime" else np.datetime64("NaT")
+                vals[self.mask] = np.zeros((), vals.dtype) if self.type != "datetime" else np.datetime64(0, np.datetime_data(vals.dtype)[0])
             return (self.info(), vals, self.mask if self.mask is not None and self.mask.any() else None)
         if self.type == "mixed":
             return (self.info(), ["NaN" if isinstance(v, float) and math.isnan(v) else v for v in self.values])

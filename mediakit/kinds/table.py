@@ -244,9 +244,11 @@ class Table(Kind):
             cat = category_of(type(cell))
             if cat == "unsupported":
                 from_cells(col.name, [cell], row0=i)  # raises the standard message
-            if cat == "null" and not col.optional:
-                msg = f"{where(i, col.name)}: expected a value (the column is not optional), got None"
-                raise ValidationError(msg)
+            if cat == "null":
+                if not col.optional:
+                    msg = f"{where(i, col.name)}: expected a value (the column is not optional), got None"
+                    raise ValidationError(msg)
+                continue
             if cat == "array" and cell.dtype.kind not in "biuf":
                 from_cells(col.name, [cell], row0=i)
             merged = merge_category(cats[j], cat)

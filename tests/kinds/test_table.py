@@ -1,0 +1,477 @@
+"""Table: input tables (good and bad), column types, casts, NaN/inf kept losslessly, JSON and
+Parquet files, media cells, round trips through ``mk.decode``, thumbnails, nothing left behind
+after a failed encode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+import mediakit as mk
+from conftest import check_descriptor, roundtrip
+from mediakit._descriptor import dumps
+from mediakit._errors import DecodeError, LimitError, MediaTypeError, SchemaError, ValidationError
+from mediakit.kinds import _table_columns, _table_io
+
+pd = pytest.importorskip("pandas")
+
+RNG = np.random.default_rng(7)
+IMG_A = mk.Image(RNG.integers(0, 256, (12, 10, 3), dtype=np.uint8))
+IMG_B = mk.Image(RNG.integers(0, 256, (12, 10, 3), dtype=np.uint8))
+ARR = RNG.integers(0, 256, (12, 10, 3), dtype=np.uint8)
+
+
+def raises(cls: type[BaseException], match: str, fn: Callable[[], Any]) -> BaseException:
+    with pytest.raises(cls, match=match) as info:
+        fn()
+    assert type(info.value) is cls, f"expected exactly {cls.__name__}, got {type(info.value).__name__}: {info.value}"
+    return info.value
+
+
+def strict_json(blob: bytes) -> Any:
+    def no_constants(name: str) -> Any:
+        raise AssertionError(f"invalid JSON constant {name}")
+
+    return json.loads(blob, parse_constant=no_constants)
+
+
+def types_of(t: mk.Table) -> list[str]:
+    return [c["type"] for c in t.column_types]
+
+
+# -- good inputs -----------------------------------------------------------------------------------
+
+GOOD_INPUTS: list[tuple[str, Callable[[], mk.Table], list[str], list[str]]] = [
+    (
+        "reference-method-1",
+        lambda: mk.Table(data=[["I love my phone", "1", "1"], ["My phone sucks", "0", "-1"]], columns=["Text", "Predicted Label", "True Label"]),
+        ["Text", "Predicted Label", "True Label"],
+        ["string", "string", "string"],
+    ),
+    ("default-columns", lambda: mk.Table(data=[[1, 2, 3]]), ["Input", "Output", "Expected"], ["number"] * 3),
+    ("empty-default", lambda: mk.Table(), ["Input", "Output", "Expected"], ["null"] * 3),
+    ("rows-alias", lambda: mk.Table(columns=["a", "b"], rows=[(1, "x"), (2, "y")]), ["a", "b"], ["number", "string"]),
+    ("numpy-2d-float", lambda: mk.Table(columns=["x", "y"], data=RNG.random((5, 2))), ["x", "y"], ["number", "number"]),
+    ("numpy-2d-int32", lambda: mk.Table(columns=["x", "y", "z"], data=np.arange(9, dtype=np.int32).reshape(3, 3)), ["x", "y", "z"], ["number"] * 3),
+    ("numpy-2d-str", lambda: mk.Table(columns=["a", "b"], data=np.array([["x", "y"], ["z", "w"]])), ["a", "b"], ["string", "string"]),
+    (
+        "nullable-and-nonfinite",
+        lambda: mk.Table(columns=["n", "f", "s", "b"], data=[[1, 1.5, "a", True], [None, math.nan, None, None], [3, -math.inf, "c", False]]),
+        ["n", "f", "s", "b"],
+        ["number", "number", "string", "bool"],
+    ),
+    ("media-cells", lambda: mk.Table(columns=["img", "label"], data=[[IMG_A, "a"], [None, "b"], [IMG_B, "c"]]), ["img", "label"], ["media", "string"]),
+    (
+        "nested",
+        lambda: mk.Table(columns=["l", "d"], data=[[[1, 2, (3, 4)], {"k": [1.5, None]}], [[], {"x": {"y": "z"}}], [None, None]]),
+        ["l", "d"],
+        ["list", "dict"],
+    ),
+    ("array-cells", lambda: mk.Table(columns=["emb"], data=[[np.arange(3, dtype=np.float32)], [np.ones((2, 2), np.float32)]]), ["emb"], ["array"]),
+    (
+        "datetimes",
+        lambda: mk.Table(columns=["when"], data=[[dt.datetime(2024, 1, 2, 3, 4, 5, 6)], [None], [dt.datetime(2025, 6, 1)]]),
+        ["when"],
+        ["datetime"],
+    ),
+    (
+        "numpy-scalars",
+        lambda: mk.Table(columns=["i", "f", "b", "s"], data=[[np.int16(3), np.float32(0.5), np.bool_(True), np.str_("x")]]),
+        ["i", "f", "b", "s"],
+        ["number", "number", "bool", "string"],
+    ),
+    ("mixed-allowed", lambda: mk.Table(columns=["m"], data=[[1], ["a"], [None], [2.5], [[1]], [IMG_A]], allow_mixed_types=True), ["m"], ["mixed"]),
+    ("cast-float", lambda: mk.Table(columns=["a"], data=[[1], [2]], dtype=float), ["a"], ["number"]),
+    ("cast-str-to-int32", lambda: mk.Table(columns=["a", "b"], data=[["1", "x"], ["2", "y"]], dtype={"a": "int32"}), ["a", "b"], ["number", "string"]),
+    ("cast-number-to-str", lambda: mk.Table(columns=["a", "b"], data=[[1, 2.5], [2, None]], dtype=[str, None]), ["a", "b"], ["string", "number"]),
+    ("cast-arrays-to-images", lambda: mk.Table(columns=["img"], data=[[ARR], [None]], dtype=mk.Image), ["img"], ["media"]),
+    ("cast-bool-strings", lambda: mk.Table(columns=["b"], data=[["true"], ["No"], [1]], dtype=bool), ["b"], ["bool"]),
+    ("cast-datetime-strings", lambda: mk.Table(columns=["d"], data=[["2024-01-02"], ["2024-03-04T05:06"]], dtype="datetime"), ["d"], ["datetime"]),
+    (
+        "pandas-mixed-dtypes",
+        lambda: mk.Table(
+            dataframe=pd.DataFrame(
+                {
+                    "i": [1, 2, 3],
+                    "f": [0.5, np.nan, 2.0],
+                    "s": ["a", None, "c"],
+                    "b": [True, False, True],
+                    "t": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+                    "tz": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]).tz_localize("Europe/Paris"),
+                    "cat": pd.Categorical(["x", "y", "x"]),
+                    "ni": pd.array([1, None, 3], dtype="Int64"),
+                    "nb": pd.array([True, None, False], dtype="boolean"),
+                    "obj": [[1], {"a": 1}, None],
+                }
+            ),
+            allow_mixed_types=True,
+        ),
+        ["i", "f", "s", "b", "t", "tz", "cat", "ni", "nb", "obj"],
+        ["number", "number", "string", "bool", "datetime", "datetime", "string", "number", "bool", "mixed"],
+    ),
+    ("pandas-int-column-names", lambda: mk.Table.from_dataframe(pd.DataFrame(np.eye(3))), ["0", "1", "2"], ["number"] * 3),
+]
+
+
+@pytest.mark.parametrize(("make", "columns", "types"), [g[1:] for g in GOOD_INPUTS], ids=[g[0] for g in GOOD_INPUTS])
+def test_good_inputs_round_trip(store, make, columns, types):
+    t = make()
+    assert t.columns == columns
+    assert types_of(t) == types
+    desc, back = roundtrip(t, store)
+    assert back == t
+    assert back.columns == columns and types_of(back) == types
+    assert desc["nrows"] == len(t) and desc["ncols"] == len(columns)
+    assert desc["column_types"] == t.column_types
+    strict_json(store.read(desc["path"]))
+
+
+def test_polars_frames_are_read_per_column(mem):
+    pl = pytest.importorskip("polars")
+    df = pl.DataFrame({"a": [1, 2, None], "b": ["x", None, "z"], "c": [0.5, 1.5, float("nan")], "d": [True, False, None]})
+    t = mk.Table(dataframe=df)
+    assert types_of(t) == ["number", "string", "number", "bool"]
+    assert t.get_column("a") == [1, 2, None]
+    assert t.get_column("b") == ["x", None, "z"]
+    assert math.isnan(t.get_column("c")[2])
+    assert t.get_column("d") == [True, False, None]
+    _, back = roundtrip(t, mem)
+    assert back == t
+
+
+def test_reference_method_2_add_data_and_list_api():
+    table = mk.Table(columns=["Text", "Predicted Label", "True Label"])
+    table.add_data("I love my phone", "1", "1")
+    table.add_data("My phone sucks", "0", "-1")
+    assert len(table) == 2 and table.len() == 2
+    assert table.data == [["I love my phone", "1", "1"], ["My phone sucks", "0", "-1"]]
+    assert list(table) == table.data
+    assert [i for i, _ in table.iterrows()] == [0, 1]
+    assert table.get_column("True Label") == ["1", "-1"]
+    assert table == mk.Table(columns=["Text", "Predicted Label", "True Label"], data=table.data)
+    assert table != mk.Table(columns=["Text", "Predicted Label", "True Label"], data=[["x", "1", "1"], ["My phone sucks", "0", "-1"]])
+
+
+def test_add_data_widens_ints_to_floats_and_fills_missing():
+    t = mk.Table(columns=["a", "b"], data=[[1, None]])
+    t.add_data(2.5, None)
+    t.add_data(None, "x")
+    assert t.get_column("a") == [1.0, 2.5, None]
+    assert t.column_types[0] == {"type": "number", "optional": True, "dtype": "float64"}
+    assert t.get_column("b") == [None, None, "x"]
+    assert t.column_types[1]["type"] == "string"
+
+
+def test_add_column_get_column_and_numpy():
+    t = mk.Table(columns=["a"], data=[[1], [2], [3]])
+    t.add_column("b", np.array([0.5, 1.5, 2.5]))
+    t.add_column("c", ["x", None, "z"])
+    t.add_column("d", pd.Series([1, None, 3], dtype="Int64"))
+    assert t.columns == ["a", "b", "c", "d"]
+    assert t.get_column("b", convert_to="numpy").dtype == np.float64
+    np.testing.assert_array_equal(t.get_column("d", convert_to="numpy").astype(float), [1.0, np.nan, 3.0])
+    assert t.get_column("c", convert_to="numpy").dtype == object
+
+
+def test_cast_method_checks_every_value():
+    t = mk.Table(columns=["a"], data=[["1"], ["2"]])
+    t.cast("a", "int64")
+    assert t.get_column("a") == [1, 2]
+    raises(ValidationError, r"row 1, column 'a': cannot cast 'x' to float64", lambda: mk.Table(columns=["a"], data=[["1"], ["x"]]).cast("a", float))
+
+
+def test_dtype_cast_applies_to_added_rows():
+    t = mk.Table(columns=["img", "n"], dtype={"img": mk.Image, "n": "int64"})
+    t.add_data(ARR, "3")
+    assert isinstance(t.get_column("img")[0], mk.Image) and t.get_column("n") == [3]
+    raises(ValidationError, r"row 1, column 'n': cannot cast 'x' to int64", lambda: t.add_data(ARR, "x"))
+
+
+def test_to_pandas_round_trip():
+    df = pd.DataFrame({"i": [1, 2], "f": [0.5, np.nan], "s": ["a", None], "t": pd.to_datetime(["2024-01-01", "2024-01-02"]).tz_localize("UTC")})
+    back = mk.Table(dataframe=df).to_pandas()
+    assert list(back.columns) == ["i", "f", "s", "t"]
+    assert back["i"].tolist() == [1, 2]
+    assert math.isnan(back["f"][1])
+    assert back["s"].tolist() == ["a", None]
+    assert str(back["t"].dt.tz) == "UTC"
+
+
+# -- bad inputs ----------------------------------------------------------------------------------
+
+BAD_INPUTS: list[tuple[str, Callable[[], Any], type[BaseException], str]] = [
+    ("row-length", lambda: mk.Table(columns=["a", "b", "c"], data=[[1, 2, 3], [1, 2]]), ValidationError, r"row 1: expected 3 values \(columns 'a', 'b', 'c'\), got 2"),
+    ("type-mismatch", lambda: mk.Table(columns=["a", "b"], data=[[1, 2], [3, 4], [5, "six"]]), MediaTypeError, r"row 2, column 'b': expected number like row 0, got string 'six'"),
+    ("media-kind-mismatch", lambda: mk.Table(columns=["m"], data=[[IMG_A], [mk.Html("<p>x</p>")]]), MediaTypeError, r"row 1, column 'm': expected image \(media\) like row 0, got html \(media\)"),
+    ("bool-vs-number", lambda: mk.Table(columns=["a"], data=[[True], [1]]), MediaTypeError, r"row 1, column 'a': expected bool like row 0, got number 1"),
+    ("unsupported-cell", lambda: mk.Table(columns=["a"], data=[[1], [object()]]), MediaTypeError, r"row 1, column 'a': expected a number, string.*got builtins.object"),
+    ("bytes-cell", lambda: mk.Table(columns=["a"], data=[[b"\x89PNG"]]), MediaTypeError, r"row 0, column 'a'.*wrap binary data in a media kind"),
+    ("not-optional", lambda: mk.Table(columns=["a", "b"], data=[[1, 2], [None, 3]], optional=[False, True]), ValidationError, r"row 1, column 'a': expected a value \(the column is not optional\), got None"),
+    ("too-many-rows", lambda: mk.Table(columns=["a"], data=[[i] for i in range(11)], max_rows=10), LimitError, r"data: 11 rows exceed max_rows=10"),
+    ("default-row-limit", lambda: mk.Table(columns=["a"], data=np.zeros((10_001, 1))), LimitError, r"10,001 rows exceed max_rows=10,000"),
+    ("duplicate-columns", lambda: mk.Table(columns=["a", "a"], data=[[1, 2]]), ValidationError, r"columns\[1\]: duplicate column name 'a'"),
+    ("column-name-type", lambda: mk.Table(columns=["a", 1.5], data=[[1, 2]]), MediaTypeError, r"columns\[1\]: expected a column name \(str\), got float 1.5"),
+    ("width-vs-default-columns", lambda: mk.Table(data=[[1, 2]]), ValidationError, r"columns: rows have 2 values; give 2 column names"),
+    ("numpy-1d", lambda: mk.Table(columns=["a"], data=np.arange(3)), ValidationError, r"data: expected a 2-D array \(rows x columns\), got shape \(3,\)"),
+    ("row-not-sequence", lambda: mk.Table(columns=["a"], data=[[1], 2]), MediaTypeError, r"row 1: expected a list or tuple of cell values, got int 2"),
+    ("data-and-dataframe", lambda: mk.Table(data=[[1, 2, 3]], dataframe=pd.DataFrame({"a": [1]})), ValidationError, r"give only one of data, rows or dataframe"),
+    ("dataframe-not-frame", lambda: mk.Table(dataframe=[[1, 2, 3]]), MediaTypeError, r"dataframe: expected a pandas or polars DataFrame, got builtins.list"),
+    ("columns-with-frame", lambda: mk.Table(columns=["x"], data=pd.DataFrame({"a": [1]})), ValidationError, r"columns: not used with a data frame"),
+    ("frame-timedelta", lambda: mk.Table(dataframe=pd.DataFrame({"d": pd.to_timedelta([1, 2], unit="s")})), MediaTypeError, r"column 'd': timedelta columns are not supported"),
+    ("frame-object-mismatch", lambda: mk.Table(dataframe=pd.DataFrame({"o": [1, "two", 3.0]}, dtype=object)), MediaTypeError, r"row 1, column 'o': expected number like row 0, got string 'two'"),
+    ("cast-fails", lambda: mk.Table(columns=["a"], data=[["1"], ["x"]], dtype=int), ValidationError, r"row 1, column 'a': cannot cast 'x' to int64"),
+    ("cast-not-whole", lambda: mk.Table(columns=["a"], data=[[1.0], [2.5]], dtype="int64"), ValidationError, r"row 1, column 'a': cannot cast 2.5 to int64 \(not a whole number\)"),
+    ("cast-out-of-range", lambda: mk.Table(columns=["a"], data=[[1], [300]], dtype="uint8"), ValidationError, r"row 1, column 'a': cannot cast 300 to uint8 \(outside 0..255\)"),
+    ("cast-bool", lambda: mk.Table(columns=["a"], data=[[1], [2]], dtype=bool), ValidationError, r"row 1, column 'a': cannot cast 2 to bool"),
+    ("cast-media", lambda: mk.Table(columns=["img"], data=[[ARR], ["nope.png"]], dtype=mk.Image), mk.MediaFileNotFoundError, r"row 1, column 'img': cannot make a Image from str"),
+    ("dtype-unknown", lambda: mk.Table(columns=["a"], data=[[1]], dtype="quaternion"), MediaTypeError, r"dtype: expected a column type"),
+    ("dtype-unknown-column", lambda: mk.Table(columns=["a"], data=[[1]], dtype={"b": int}), ValidationError, r"dtype: 'b' is not a column"),
+    ("dtype-list-length", lambda: mk.Table(columns=["a"], data=[[1]], dtype=[int, int]), ValidationError, r"dtype: expected one type per column \(1\), got 2"),
+    ("nested-nan", lambda: mk.Table(columns=["l"], data=[[[1.0, math.nan]]]), ValidationError, r"row 0, column 'l'\[1\]: expected finite numbers inside nested values"),
+    ("nested-media", lambda: mk.Table(columns=["l"], data=[[[IMG_A]]]), MediaTypeError, r"row 0, column 'l'\[0\]: media objects must be cells of their own column"),
+    ("nested-key", lambda: mk.Table(columns=["d"], data=[[{1: "x"}]]), MediaTypeError, r"row 0, column 'd': expected string keys in nested dicts, got int 1"),
+    ("array-nan", lambda: mk.Table(columns=["e"], data=[[np.ones(2)], [np.array([1.0, np.inf])]]), ValidationError, r"row 1, column 'e': expected finite values in the array"),
+    ("int-overflow", lambda: mk.Table(columns=["a"], data=[[1], [2**70]]), ValidationError, r"row 1, column 'a': integer 1180591620717411303424 does not fit in 64 bits"),
+    ("naive-and-aware", lambda: mk.Table(columns=["t"], data=[[dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)], [dt.datetime(2024, 1, 1)]]), ValidationError, r"row 1, column 't': expected a time-zone aware datetime"),
+    ("storage", lambda: mk.Table(storage="csv"), ValidationError, r"storage: expected one of"),
+    ("max-rows-type", lambda: mk.Table(max_rows="10"), MediaTypeError, r"max_rows: expected an int or None, got str '10'"),
+    ("max-rows-negative", lambda: mk.Table(max_rows=-1), ValidationError, r"max_rows: expected a number >= 0, got -1"),
+    ("optional-list-length", lambda: mk.Table(columns=["a", "b"], optional=[True]), ValidationError, r"optional: expected a bool or a list of 2"),
+    ("mixed-flag-type", lambda: mk.Table(allow_mixed_types="yes"), MediaTypeError, r"allow_mixed_types: expected True or False"),
+]
+
+
+@pytest.mark.parametrize(("make", "exc", "match"), [b[1:] for b in BAD_INPUTS], ids=[b[0] for b in BAD_INPUTS])
+def test_bad_inputs(make, exc, match):
+    raises(exc, match, make)
+
+
+def test_bad_add_data_and_columns():
+    t = mk.Table(columns=["a", "b"], data=[[1, "x"]], max_rows=2)
+    raises(MediaTypeError, r"row 1, column 'b': expected string like the rows before, got number 5", lambda: t.add_data(2, 5))
+    raises(ValidationError, r"row 1: expected 2 values \(columns 'a', 'b'\), got 1", lambda: t.add_data(2))
+    raises(MediaTypeError, r"row 1, column 'a': expected a number, string", lambda: t.add_data(object(), "y"))
+    t.add_data(2, "y")
+    raises(LimitError, r"data: 3 rows exceed max_rows=2", lambda: t.add_data(3, "z"))
+    raises(ValidationError, r"data: column 'c' has 3 values, the table has 2 rows", lambda: t.add_column("c", [1, 2, 3]))
+    raises(ValidationError, r"name: column 'a' already exists", lambda: t.add_column("a", [1, 2]))
+    raises(ValidationError, r"name: no column 'zz' \(columns: 'a', 'b'\)", lambda: t.get_column("zz"))
+    raises(ValidationError, r"convert_to: expected None or 'numpy'", lambda: t.get_column("a", convert_to="list"))
+    strict = mk.Table(columns=["a"], optional=False)
+    raises(ValidationError, r"row 0, column 'a': expected a value \(the column is not optional\), got None", lambda: strict.add_data(None))
+    assert len(t) == 2 and len(strict) == 0
+
+
+# -- NaN and infinities --------------------------------------------------------------------------------
+
+
+def test_nonfinite_numbers_are_valid_json_and_lossless(store):
+    t = mk.Table(columns=["x", "m"], data=[[math.nan, math.inf], [1.0, "a"], [-math.inf, -math.inf], [None, math.nan]], allow_mixed_types=True)
+    desc, back = roundtrip(t, store)
+    doc = strict_json(store.read(desc["path"]))
+    assert doc["data"][0] == [None, None]
+    assert doc["nonfinite"] == {"x": {"nan": [0], "posinf": [], "neginf": [2]}, "m": {"nan": [3], "posinf": [0], "neginf": [2]}}
+    col = back.get_column("x")
+    assert math.isnan(col[0]) and col[1] == 1.0 and col[2] == -math.inf and col[3] is None
+    assert back.get_column("m")[:3] == [math.inf, "a", -math.inf] and math.isnan(back.get_column("m")[3])
+    assert back == t
+
+
+# -- files and formats ------------------------------------------------------------------------------
+
+
+def test_json_table_file_is_canonical(mem):
+    t = mk.Table(columns=["b", "a"], data=[[{"z": 1, "y": 2}, 1]])
+    desc = t.encode(mem)
+    blob = mem.read(desc["path"])
+    assert blob == dumps(strict_json(blob))
+    assert list(strict_json(blob)) == ["column_types", "columns", "data"]
+    assert desc["media_type"] == "application/json" and desc["format"] == "json"
+
+
+def test_large_tables_are_parquet_with_a_json_preview(store):
+    n = 12_000
+    df = pd.DataFrame({"i": np.arange(n), "f": RNG.random(n), "s": [f"r{i}" for i in range(n)]})
+    df.loc[5, "f"] = np.nan
+    t = mk.Table(dataframe=df, max_rows=None)
+    desc, back = roundtrip(t, store)
+    assert desc["format"] == "parquet" and desc["media_type"] == "application/vnd.apache.parquet"
+    assert desc["preview"]["rows"] == _table_io.PREVIEW_ROWS
+    preview = strict_json(store.read(desc["preview"]["path"]))
+    assert len(preview["data"]) == _table_io.PREVIEW_ROWS and preview["nonfinite"] == {"f": {"nan": [5], "posinf": [], "neginf": []}}
+    assert back == t and len(back) == n
+
+
+@pytest.mark.parametrize("storage", ["parquet", "both"])
+def test_parquet_holds_every_column_type(store, storage):
+    t = mk.Table(
+        columns=["n", "b", "t", "s", "l", "img", "m", "e"],
+        data=[
+            [1.5, True, dt.datetime(2024, 1, 2), "x", [1, 2], IMG_A, 1, np.arange(2, dtype=np.int16)],
+            [None, None, None, None, None, None, math.nan, None],
+            [math.inf, False, dt.datetime(2024, 1, 3), "z", [], IMG_B, IMG_A, np.arange(3, dtype=np.int16)],
+        ],
+        storage=storage,
+        allow_mixed_types=True,
+    )
+    desc, back = roundtrip(t, store)
+    assert back == t
+    if storage == "both":
+        assert desc["format"] == "json" and desc["parquet"]["media_type"] == "application/vnd.apache.parquet"
+        assert store.exists(desc["parquet"]["path"])
+
+
+def test_media_cells_are_encoded_into_the_store(store):
+    t = mk.Table(columns=["img"], data=[[IMG_A], [IMG_A], [IMG_B]])
+    desc, back = roundtrip(t, store)
+    cells = [row[0] for row in strict_json(store.read(desc["path"]))["data"]]
+    assert all(c["_type"] == "image" for c in cells)
+    assert cells[0] == cells[1] and cells[0]["path"] != cells[2]["path"]
+    for c in cells:
+        check_descriptor(c)
+        assert store.exists(c["path"])
+    assert back.get_column("img")[2] == IMG_B
+
+
+def test_failed_encode_leaves_nothing_in_the_store(store, monkeypatch):
+    t = mk.Table(columns=["img", "n"], data=[[IMG_A, 1], [IMG_B, 2]])
+
+    def boom(*args: Any, **kwargs: Any) -> bytes:
+        raise mk.StorageError("disk full")
+
+    monkeypatch.setattr(_table_io, "json_table", boom)
+    raises(mk.StorageError, "disk full", lambda: t.encode(store))
+    assert store.list() == []
+
+
+def test_big_frames_are_typed_per_column_not_per_cell(mem, monkeypatch):
+    df = pd.DataFrame(RNG.standard_normal((1_000_000, 4)), columns=list("abcd"))
+
+    def per_cell(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a numeric frame went through per-cell inference")
+
+    monkeypatch.setattr(_table_columns, "from_cells", per_cell)
+    monkeypatch.setattr("mediakit.kinds.table.from_cells", per_cell)
+    t0 = time.perf_counter()
+    t = mk.Table(dataframe=df, max_rows=None)
+    desc = t.encode(mem)
+    assert time.perf_counter() - t0 < 10
+    assert desc["nrows"] == 1_000_000 and desc["format"] == "parquet"
+    assert types_of(t) == ["number"] * 4
+
+
+def test_encode_of_a_dataframe_becomes_a_table(mem):
+    out = mk.encode({"df": pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})}, mem)
+    check_descriptor(out["df"])
+    assert out["df"]["_type"] == "table" and out["df"]["columns"] == ["a", "b"]
+
+
+def test_encode_of_a_too_long_dataframe_is_an_error_not_a_truncation(mem):
+    raises(LimitError, r"10,001 rows exceed max_rows=10,000", lambda: mk.encode({"df": pd.DataFrame({"a": np.arange(10_001)})}, mem))
+    assert mem.list() == []
+
+
+# -- hostile files ---------------------------------------------------------------------------------
+
+
+def _store_with(blob: bytes) -> tuple[mk.Store, dict[str, Any]]:
+    st = mk.MemoryStore()
+    desc = mk.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]]).encode(st)
+    ref = st.put(blob, suffix=".json")
+    return st, {**desc, **ref.to_dict()}
+
+
+@pytest.mark.parametrize(
+    ("doc", "exc", "match"),
+    [
+        (b"[1, 2", DecodeError, r"not a JSON table file"),
+        (b'{"columns": ["a", "b"], "data": [[1, "x"], [2]]}', DecodeError, r"data\[1\]: expected a list of 2 values"),
+        (b'{"columns": ["a", "b"], "data": [[1, "x"], [NaN, "y"]]}', DecodeError, r"NaN is not valid JSON"),
+        (
+            b'{"columns": ["a", "b"], "column_types": [{"type": "number", "optional": true, "dtype": "int64"}, {"type": "string", "optional": true}], "data": [["1", "x"], [2, "y"]]}',
+            DecodeError,
+            r"row 0: a number column cannot hold str",
+        ),
+        (
+            b'{"columns": ["a", "b"], "column_types": [{"type": "number", "optional": true, "dtype": "object"}, {"type": "string", "optional": true}], "data": [[1, "x"], [2, "y"]]}',
+            DecodeError,
+            r"dtype: expected a numeric numpy dtype name",
+        ),
+        (
+            b'{"columns": ["a", "b"], "column_types": [{"type": "number", "optional": true, "dtype": "int64"}, {"type": "string", "optional": true}], "data": [[1, "x"], [2, "y"]], "nonfinite": {"a": {"nan": [9]}}}',
+            DecodeError,
+            r"nonfinite.nan: expected a list of row numbers below 2",
+        ),
+    ],
+    ids=["not-json", "ragged", "nan-literal", "wrong-cell-type", "bad-dtype", "bad-side-record"],
+)
+def test_hostile_table_files_are_refused(doc, exc, match):
+    st, desc = _store_with(doc)
+    raises(exc, match, lambda: mk.decode(desc, st))
+
+
+def test_changed_table_file_is_detected():
+    st = mk.MemoryStore()
+    desc = mk.Table(columns=["a"], data=[[1]]).encode(st)
+    st._files[desc["path"]] = b'{"columns":["a"],"data":[[2]]}'
+    raises(DecodeError, r"does not match its sha256", lambda: mk.decode(desc, st))
+
+
+def test_descriptor_mismatch_is_refused():
+    st = mk.MemoryStore()
+    desc = mk.Table(columns=["a"], data=[[1]]).encode(st)
+    bad = {**desc, "nrows": 5}
+    raises(DecodeError, r"does not match the descriptor", lambda: mk.decode(bad, st))
+    raises(SchemaError, r"\$\.column_types\[0\]\.type: expected one of", lambda: mk.validate({**desc, "column_types": [{"type": "blob", "optional": True}]}))
+
+
+# -- thumbnails -------------------------------------------------------------------------------------
+
+
+def _png(b: bytes) -> PILImage.Image:
+    im = PILImage.open(io.BytesIO(b))
+    im.load()
+    return im
+
+
+def test_thumbnail_grid_with_image_cells(store):
+    red = mk.Image(np.tile(np.array([255, 0, 0], np.uint8), (32, 32, 1)))
+    t = mk.Table(columns=["id", "image", "text"], data=[[i, red, f"row {i}"] for i in range(20)])
+    desc = t.encode(store)
+    a, b = mk.thumbnail(desc, store, size=256), mk.thumbnail(desc, store, size=256)
+    assert a == b
+    im = _png(a).convert("RGB")
+    assert im.width == 256 and 64 <= im.height <= 256
+    px = np.asarray(im)
+    assert ((px[..., 0] > 200) & (px[..., 1] < 50) & (px[..., 2] < 50)).sum() > 200  # the red thumbnails
+    assert (px < 100).all(axis=-1).sum() > 100  # text
+
+
+def test_thumbnail_of_parquet_table_uses_the_preview(mem):
+    t = mk.Table(columns=["x"], data=[[i] for i in range(5)], storage="parquet")
+    desc = t.encode(mem)
+    im = _png(mk.thumbnail(desc, mem, size=128))
+    assert im.width == 128 and np.asarray(im.convert("L")).min() < 100
+
+
+def test_thumbnail_refuses_huge_table_files(mem):
+    desc = mk.Table(columns=["x"], data=[[1]]).encode(mem)
+    raises(LimitError, r"larger than the .* bytes a thumbnail reads", lambda: mk.thumbnail({**desc, "size": 10**12}, mem))
+
+
+def test_thumbnail_survives_broken_media_cells(mem):
+    desc = mk.Table(columns=["img"], data=[[IMG_A]]).encode(mem)
+    doc = strict_json(mem.read(desc["path"]))
+    doc["data"][0][0]["path"] = "media/00/missing.png"
+    ref = mem.put(dumps(doc), suffix=".json")
+    im = _png(mk.thumbnail({**desc, **ref.to_dict()}, mem, size=128))
+    assert im.width == 128

@@ -258,13 +258,17 @@ def _read_pqr(blob: bytes, field: str) -> Structure:
     coords, names, res_keys, chains, res_names = [], [], [], [], []
     models = 0
     for ln, raw in enumerate(_text(blob).splitlines(), start=1):
-        rec = raw[:6].strip().upper()
+        parts = raw.split()
+        rec = parts[0].upper() if parts else ""
+        for tag in ("HETATM", "ATOM"):
+            if rec.startswith(tag) and rec != tag and rec[len(tag) :].isdigit():
+                parts = [tag, rec[len(tag) :], *parts[1:]]  # serial run into the record name
+                rec = tag
         if rec == "MODEL":
             models += 1
             continue
         if rec not in ("ATOM", "HETATM") or models > 1:
             continue  # only the first model's atoms are read; later models are counted
-        parts = raw.split()
         if len(parts) not in (10, 11):
             msg = f"{field}: not a valid PQR file: line {ln} has {len(parts)} fields, expected 10 or 11 (ATOM serial name resName [chain] resSeq x y z charge radius): {raw[:80]!r}"
             raise DecodeError(msg)

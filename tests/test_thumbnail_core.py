@@ -1,0 +1,302 @@
+"""Thumbnails of the core kinds (image with masks and boxes, histogram, tensor, html, lists):
+size rules, determinism, pixels, resource limits and hostile descriptors."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+import mediakit as mk
+from conftest import CORPUS
+from mediakit._errors import LimitError, MediaTypeError, SchemaError, StorageError, ValidationError
+from mediakit.render._common import ACCENT, BACKGROUND, color_for, fit
+from mediakit.render.image import MASK_ALPHA
+
+GREY = np.full((300, 600, 3), 100, np.uint8)
+
+
+def open_thumb(data: bytes, fmt: str = "PNG") -> PILImage.Image:
+    im = PILImage.open(io.BytesIO(data))
+    assert im.format == fmt
+    im.load()
+    return im
+
+
+def thumb(desc: dict[str, Any], store: mk.Store, **kw: Any) -> PILImage.Image:
+    return open_thumb(mk.thumbnail(desc, store, **kw), "WEBP" if kw.get("format") == "webp" else "PNG")
+
+
+@pytest.mark.parametrize("size", [8, 64, 128, 256, 599, 600, 1024])
+def test_long_side_fits_and_small_is_not_upscaled(size: int, mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    im = thumb(desc, mem, size=size)
+    assert im.size == fit(600, 300, size)
+    assert max(im.size) == min(size, 600)
+
+
+def test_tiny_image_not_upscaled(mem: mk.Store) -> None:
+    desc = mk.Image(np.zeros((20, 30, 3), np.uint8)).encode(mem)
+    assert thumb(desc, mem, size=256).size == (30, 20)
+
+
+@pytest.mark.parametrize("path", sorted((CORPUS / "images").iterdir()), ids=lambda p: p.name)
+def test_corpus_thumbnails(path: Path, mem: mk.Store) -> None:
+    desc = mk.Image(path).encode(mem)
+    im = thumb(desc, mem, size=128)
+    assert im.size == fit(desc["width"], desc["height"], 128)
+    arr = np.asarray(im.convert("RGB"))
+    assert arr.std() > 5  # a picture, not a flat fill
+    assert mk.thumbnail(desc, mem, size=128) == mk.thumbnail(desc, mem, size=128)
+
+
+@pytest.mark.parametrize("fmt", ["png", "webp"])
+def test_formats_decodable_and_deterministic(fmt: str, tmp_path: Path) -> None:
+    a, b = mk.MemoryStore(), mk.LocalStore(tmp_path / "s")
+    image = mk.Image(CORPUS / "images" / "astronaut.png")
+    da, db = image.encode(a), image.encode(b)
+    first = mk.thumbnail(da, a, size=96, format=fmt)
+    assert first == mk.thumbnail(da, a, size=96, format=fmt) == mk.thumbnail(db, b, size=96, format=fmt)
+    im = open_thumb(first, fmt.upper())
+    assert im.size == (96, 96)
+
+
+def test_rgba_keeps_alpha(mem: mk.Store) -> None:
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 0] = 255
+    rgba[:20, :, 3] = 255
+    im = thumb(mk.Image(rgba).encode(mem), mem)
+    assert im.mode == "RGBA"
+    assert im.getpixel((5, 5)) == (255, 0, 0, 255) and im.getpixel((5, 35))[3] == 0
+
+
+def test_16_bit_images(mem: mk.Store) -> None:
+    ramp = (np.arange(64 * 32, dtype=np.uint16).reshape(32, 64) * 7).astype(np.uint16)
+    # 16-bit grey (depth maps, microscopy) is stretched to the full range ...
+    grey = np.asarray(thumb(mk.Image(ramp).encode(mem), mem).convert("L")).astype(int)
+    assert grey.min() <= 2 and grey.max() >= 250
+    # ... 16-bit colour is shown as it is (its high byte).
+    rgb = np.asarray(thumb(mk.Image(np.stack([ramp, ramp // 2, ramp], -1)).encode(mem), mem).convert("RGB")).astype(int)
+    np.testing.assert_array_equal(rgb[..., 0], ramp >> 8)
+    np.testing.assert_array_equal(rgb[..., 1], (ramp // 2) >> 8)
+
+
+def test_jpeg_is_decoded_at_reduced_scale(mem: mk.Store) -> None:
+    desc = mk.Image(CORPUS / "images" / "hubble_deep_field.jpg").encode(mem)
+    im = thumb(desc, mem, size=100)
+    assert im.size == fit(1000, 872, 100)
+
+
+def test_mask_pixels_are_tinted_with_the_class_colour(mem: mk.Store) -> None:
+    mask = np.zeros((300, 600), np.uint8)
+    mask[50:150, 100:300] = 3
+    mask[200:280, 400:500] = 17
+    desc = mk.Image(GREY, masks={"seg": {"mask_data": mask, "class_labels": {3: "car", 17: "tree"}}}).encode(mem)
+    im = thumb(desc, mem, size=600).convert("RGB")
+    for (x, y), cid in (((200, 100), 3), ((450, 240), 17)):
+        got = np.array(im.getpixel((x, y)))
+        expected = 100 * (1 - MASK_ALPHA) + np.array(color_for(cid)) * MASK_ALPHA
+        assert np.abs(got - expected).max() <= 1
+        # tinted toward the palette colour: closer to it than the original grey was
+        assert np.abs(got - color_for(cid)).sum() < np.abs(np.array([100, 100, 100]) - color_for(cid)).sum()
+    assert im.getpixel((10, 10)) == (100, 100, 100)  # background (id 0) is untouched
+    assert color_for(3) != color_for(17)
+
+
+def test_mask_blended_after_downscaling(mem: mk.Store) -> None:
+    mask = np.zeros((300, 600), np.uint8)
+    mask[:, 300:] = 2
+    desc = mk.Image(GREY, masks={"m": {"mask_data": mask, "class_labels": {2: "right"}}}).encode(mem)
+    im = thumb(desc, mem, size=60).convert("RGB")
+    assert im.size == (60, 30)
+    assert im.getpixel((5, 15)) == (100, 100, 100)
+    assert im.getpixel((55, 15)) != (100, 100, 100)
+
+
+def test_box_outline_has_the_class_colour(mem: mk.Store) -> None:
+    boxes = {
+        "pred": {
+            "box_data": [
+                {"position": {"minX": 100, "maxX": 400, "minY": 100, "maxY": 250}, "domain": "pixel", "class_id": 5},
+                {"position": {"middle": [0.85, 0.5], "width": 0.1, "height": 0.4}, "class_id": 2, "box_caption": "second"},
+            ],
+            "class_labels": {5: "car", 2: "road"},
+        }
+    }
+    desc = mk.Image(GREY, boxes=boxes).encode(mem)
+    im = thumb(desc, mem, size=600).convert("RGB")
+    assert im.getpixel((250, 250)) == color_for(5)  # bottom edge
+    assert im.getpixel((100, 200)) == color_for(5)  # left edge
+    assert im.getpixel((400, 200)) == color_for(5)  # right edge
+    assert im.getpixel((250, 200)) == (100, 100, 100)  # inside stays as it was
+    # fractional box: left edge at x = 0.8 * width (within the rounding of 0.85 - 0.1 / 2)
+    assert color_for(2) in [im.getpixel((x, 200)) for x in (479, 480, 481)]
+    # the label is drawn in a filled tag above the box
+    tag = np.asarray(im)[85:99, 100:130].reshape(-1, 3)
+    assert (tag == color_for(5)).all(axis=1).sum() > 50
+
+
+def test_box_scaled_with_the_image(mem: mk.Store) -> None:
+    boxes = {"p": {"box_data": [{"position": {"minX": 100, "maxX": 400, "minY": 100, "maxY": 250}, "domain": "pixel", "class_id": 5}]}}
+    with pytest.warns(UserWarning):
+        desc = mk.Image(GREY, boxes=boxes).encode(mem)
+    im = thumb(desc, mem, size=300).convert("RGB")
+    assert im.size == (300, 150)
+    assert im.getpixel((125, 125)) == color_for(5)
+    assert im.getpixel((125, 100)) == (100, 100, 100)
+
+
+def test_histogram_thumbnail_has_bars(mem: mk.Store) -> None:
+    desc = mk.Histogram(np.random.default_rng(0).normal(size=2000), num_bins=32).encode(mem)
+    im = thumb(desc, mem, size=200)
+    assert im.size == (200, 200)
+    arr = np.asarray(im.convert("RGB")).reshape(-1, 3)
+    assert (arr != BACKGROUND).any(axis=1).mean() > 0.1
+    assert (arr == ACCENT).all(axis=1).sum() > 500
+    assert mk.thumbnail(desc, mem, size=200) == mk.thumbnail(desc, mem, size=200)
+
+
+def test_tensor_thumbnail_has_bars(mem: mk.Store) -> None:
+    desc = mk.encode({"t": np.random.default_rng(1).normal(size=500)}, mem)["t"]
+    arr = np.asarray(thumb(desc, mem, size=128).convert("RGB")).reshape(-1, 3)
+    assert (arr == ACCENT).all(axis=1).sum() > 200
+
+
+def test_empty_histogram_thumbnail(mem: mk.Store) -> None:
+    im = thumb(mk.Histogram([]).encode(mem), mem, size=64)
+    assert im.size == (64, 64)
+
+
+def test_html_preview_is_not_blank(mem: mk.Store) -> None:
+    desc = mk.Html("<html><head><title>Report</title><style>p{}</style></head><body><h1>Results</h1><p>accuracy 0.93 &amp; more text</p><script>x()</script></body></html>").encode(mem)
+    im = thumb(desc, mem, size=256)
+    assert im.size == (256, 256)
+    arr = np.asarray(im.convert("RGB")).reshape(-1, 3)
+    assert (arr != BACKGROUND).any(axis=1).sum() > 500
+    assert len(np.unique(arr, axis=0)) > 3
+    blank = thumb(mk.Html("", inject=False).encode(mem), mem, size=256)
+    assert np.asarray(blank).tobytes() != np.asarray(im).tobytes()
+
+
+def test_list_thumbnail_is_a_grid(mem: mk.Store) -> None:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    items = [mk.Image(np.full((40, 40, 3), c, np.uint8)) for c in colours]
+    desc = mk.encode(items, mem)
+    im = thumb(desc, mem, size=128).convert("RGB")
+    assert im.size == (128, 128)
+    for i, c in enumerate(colours):
+        x, y = (i % 2) * 64 + 32, (i // 2) * 64 + 32
+        assert im.getpixel((x, y)) == c
+
+
+def test_list_of_many_items(mem: mk.Store) -> None:
+    desc = mk.encode([mk.Image(np.full((10, 10), i * 10, np.uint8)) for i in range(20)], mem)
+    im = thumb(desc, mem, size=100)
+    assert max(im.size) <= 100
+
+
+def test_limits_refuse_an_oversized_stored_image(mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    with pytest.raises(LimitError, match=r"path: image of 600x300 = 180000 pixels exceeds the limit of 1000"):
+        mk.thumbnail(desc, mem, limits=mk.Limits(max_pixels=1000))
+    with pytest.raises(LimitError, match=r"path: image of 600x300 pixels; each side must be between 1 and 500"):
+        mk.thumbnail(desc, mem, limits=mk.Limits(max_side=500))
+
+
+def test_limits_apply_to_masks(mem: mk.Store) -> None:
+    desc = mk.Image(np.zeros((40, 50), np.uint8)).encode(mem)
+    big_mask = mk.Image(np.zeros((400, 500), np.uint8)).encode(mem)
+    hostile = {**desc, "masks": {"m": {**{k: big_mask[k] for k in ("path", "sha256", "size", "media_type")}, "class_labels": {}}}}
+    with pytest.raises(LimitError, match=r"masks\.path: PNG: 500x400 exceeds the limit of 10000 pixels"):
+        mk.thumbnail(hostile, mem, limits=mk.Limits(max_pixels=10_000))
+
+
+class SpyStore(mk.MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def _read(self, path: str) -> bytes:
+        self.reads.append(path)
+        return super()._read(path)
+
+
+@pytest.mark.parametrize("bad", ["../x.png", "/etc/passwd", "media/../../x.png", "C:/x.png", "media//x.png", "./media/x.png"])
+def test_hostile_paths_are_refused_and_nothing_is_read(bad: str) -> None:
+    store = SpyStore()
+    desc = mk.Image(GREY).encode(store)
+    file_fields = {k: desc[k] for k in ("path", "sha256", "size", "media_type")}
+    for hostile in ({**desc, "path": bad}, {**desc, "masks": {"m": {**file_fields, "path": bad, "class_labels": {}}}}):
+        with pytest.raises((SchemaError, StorageError)) as info:
+            mk.thumbnail(hostile, store)
+        assert isinstance(info.value, (ValueError, OSError))
+        with pytest.raises((SchemaError, StorageError)):
+            mk.decode(hostile, store)
+    # Nothing but the legitimate image file was ever opened.
+    assert set(store.reads) <= {desc["path"]}
+
+
+def test_store_refuses_traversal_directly() -> None:
+    store = mk.MemoryStore()
+    with pytest.raises(StorageError, match=r"path: '\.\./x' is not a plain relative path inside the store") as info:
+        store.read("../x")
+    assert isinstance(info.value, OSError)
+
+
+def test_symlink_out_of_a_local_store_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.png"
+    PILImage.fromarray(GREY).save(outside)
+    store = mk.LocalStore(tmp_path / "store")
+    desc = mk.Image(GREY).encode(store)
+    link = tmp_path / "store" / "media" / "zz"
+    link.mkdir(parents=True)
+    os.symlink(outside, link / "evil.png")
+    os.symlink(tmp_path, tmp_path / "store" / "up")
+    for path in ("media/zz/evil.png", "up/secret.png"):
+        with pytest.raises(StorageError, match="resolves outside the store root") as info:
+            mk.thumbnail({**desc, "path": path}, store)
+        assert isinstance(info.value, OSError)
+
+
+def test_missing_stored_file(mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    mem.delete(desc["path"])
+    with pytest.raises(mk.MediaFileNotFoundError, match="does not exist"):
+        mk.thumbnail(desc, mem)
+
+
+def test_corrupt_stored_file(mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    ref = mem.put(b"\x89PNG\r\n\x1a\n garbage", suffix=".png")
+    with pytest.raises(mk.DecodeError):
+        mk.thumbnail({**desc, **ref.to_dict()}, mem)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "cls", "match"),
+    [
+        ({"size": 4}, ValidationError, r"size: expected 8 to 4096 pixels, got 4"),
+        ({"size": 5000}, ValidationError, r"size: expected 8 to 4096 pixels, got 5000"),
+        ({"size": 64.0}, MediaTypeError, r"size: expected an int, got float 64.0"),
+        ({"size": True}, MediaTypeError, r"size: expected an int, got bool True"),
+        ({"format": "gif"}, ValidationError, r"format: expected 'png' or 'webp', got 'gif'"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any], cls: type[BaseException], match: str, mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    with pytest.raises(cls, match=match) as info:
+        mk.thumbnail(desc, mem, **kwargs)
+    assert type(info.value) is cls
+
+
+def test_invalid_descriptor_is_refused(mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    with pytest.raises(SchemaError):
+        mk.thumbnail({**desc, "width": -1}, mem)
+    with pytest.raises(SchemaError):
+        mk.thumbnail({**desc, "extra": 1}, mem)

@@ -91,6 +91,8 @@ def where(row: int | None, name: str) -> str:
 
 
 def short(value: Any) -> str:
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -75,7 +75,7 @@ def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = 
     if y.dtype.kind == "f":
         if not np.isfinite(y).all() or not (np.floor(y) == y).all():
             i = int(np.flatnonzero(~np.isfinite(y) | (np.floor(y) != y))[0])
-            msg = f"{field}[{i}]: expected a class index (whole number) or label, got {y[i]!r}"
+            msg = f"{field}[{i}]: expected a class index (whole number) or label, got {y[i].item()!r}"
             raise ValidationError(msg)
         y = y.astype(np.int64)
     if y.dtype.kind in "iu":
@@ -139,7 +139,7 @@ def scores(y_probas: Any, n: int, field: str = "y_probas") -> np.ndarray:
     fin = np.isfinite(p)
     if not fin.all():
         i, j = (int(v) for v in np.argwhere(~fin)[0])
-        msg = f"{field}[{i}, {j}]: expected a finite score, got {p[i, j]!r}"
+        msg = f"{field}[{i}, {j}]: expected a finite score, got {float(p[i, j])!r}"
         raise ValidationError(msg)
     return p
 

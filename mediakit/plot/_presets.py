@@ -222,8 +222,9 @@ def line_series(xs: Any, ys: Any, keys: Any = None, title: str = "", xname: str 
     if not series:
         msg = "ys: expected at least one series, got none"
         raise ValidationError(msg)
-    xarr = cv.as_array(xs, "xs")
-    if xarr.dtype.kind in "biuf" and xarr.ndim == 1:
+    nested = isinstance(xs, (list, tuple)) and len(xs) > 0 and isinstance(xs[0], (list, tuple, np.ndarray))
+    xarr = None if nested else cv.as_array(xs, "xs")
+    if xarr is not None and xarr.dtype.kind in "biufM" and xarr.ndim == 1:
         xlist = [xarr] * len(series)
         per = False
     else:

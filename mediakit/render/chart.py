@@ -38,7 +38,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     try:
         png = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=1 if size <= 512 else 2, allowed_base_urls=[])
     except ValueError as e:
-        msg = f"spec: Vega-Lite could not render the chart: {str(e).splitlines()[0][:300]}"
+        msg = f"spec: Vega-Lite could not render the chart: {' '.join(str(e).split())[:300]}"
         raise DecodeError(msg) from None
     im = PILImage.open(io.BytesIO(png))
     w, h = im.size

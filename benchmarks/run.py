@@ -27,6 +27,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -171,12 +172,13 @@ def fmt_bytes(n: int | None) -> str:
     return f"{n / 1e6:.2f} MB"
 
 
-def fmt_throughput(w: Workload, r: Result) -> str:
+def fmt_throughput(w: Workload | dict[str, Any], r: Result) -> str:
     if not r.seconds:
         return "-"
+    items, unit = (w.get("items"), w.get("unit", "items")) if isinstance(w, dict) else (w.items, w.unit)
     parts = []
-    if w.items:
-        parts.append(f"{_si(w.items / r.seconds)} {w.unit}/s")
+    if items:
+        parts.append(f"{_si(items / r.seconds)} {unit}/s")
     if r.input_bytes:
         parts.append(f"{r.input_bytes / r.seconds / 1e6:,.0f} MB/s")
     return ", ".join(parts) or "-"
@@ -198,9 +200,10 @@ def ratio_text(results: list[Result], r: Result, ref: str) -> str:
     return f"{base.seconds / r.seconds:.2f}x"
 
 
-def rows(w: Workload, results: list[Result]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a workload's table (shared by the console and Markdown output)."""
-    refs = references(w)
+def rows(w: Workload | dict[str, Any], results: list[Result]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a workload's table (shared by the console and Markdown output). ``w``
+    is the workload, or its entry in a results report (which records what the table needs)."""
+    refs = w["references"] if isinstance(w, dict) else references(w)
     header = ["contender", "best", "throughput", "output", *[f"vs {ref}" for ref in refs], "CPU/wall"]
     body = []
     for r in results:
@@ -253,8 +256,8 @@ def markdown_table(header: list[str], body: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(report: dict[str, Any], workloads: dict[str, Workload]) -> str:
-    """The generated results section (without the markers)."""
+def render_markdown(report: dict[str, Any]) -> str:
+    """The generated results section (without the markers), from a results report alone."""
     m = report["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
     out = [
@@ -278,15 +281,14 @@ def render_markdown(report: dict[str, Any], workloads: dict[str, Workload]) -> s
         ]
         out.append("")
     for wl in report["workloads"]:
-        w = workloads[wl["name"]]
         results = [Result(**r) for r in wl["results"]]
         out.append(f"### {wl['name']}")
         out.append("")
         load = wl.get("loadavg") or [None, None]
         load_text = f"; 1-minute load average {load[0]} before, {load[1]} after" if None not in load else ""
-        out.append(f"{w.description} (best of {wl['repeat']}{load_text})")
+        out.append(f"{wl['description']} (best of {wl['repeat']}{load_text})")
         out.append("")
-        out.append(markdown_table(*rows(w, results)))
+        out.append(markdown_table(*rows(wl, results)))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -295,12 +297,13 @@ def replace_section(text: str, body: str) -> str:
     """``text`` with everything between the results markers replaced by ``body``; the markers
     (and a heading) are appended when the file has none yet. Text outside the markers is kept."""
     block = f"{START}\n{body.rstrip()}\n{END}"
-    i = text.find(START)
-    j = text.find(END, i + len(START)) if i >= 0 else -1
-    if i >= 0 and j >= 0:
-        return text[:i] + block + text[j + len(END) :]
-    if i >= 0 or text.find(END) >= 0:
-        msg = f"BENCHMARKS.md has an unpaired results marker; expected {START} ... {END}"
+    # Markers count only on lines of their own, so prose may mention them (in backticks).
+    starts = [m.start() for m in re.finditer(rf"^{re.escape(START)}[ \t]*$", text, re.M)]
+    ends = [m for m in re.finditer(rf"^{re.escape(END)}[ \t]*$", text, re.M)]
+    if len(starts) == 1 and len(ends) == 1 and starts[0] < ends[0].start():
+        return text[: starts[0]] + block + text[ends[0].end() :]
+    if starts or ends:
+        msg = f"BENCHMARKS.md has unpaired or repeated results markers; expected one {START} line, then one {END} line"
         raise ValueError(msg)
     sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
     return f"{text}{sep}## Results\n\n{block}\n"
@@ -315,6 +318,11 @@ def _loadavg() -> float | None:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+def update_markdown(path: Path, report: dict[str, Any]) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    path.write_text(replace_section(text, render_markdown(report)))
 
 
 def machine() -> dict[str, Any]:
@@ -372,6 +380,7 @@ def run(
                 "loadavg": [load_before, load_after],
                 "items": w.items,
                 "unit": w.unit,
+                "references": references(w),
                 "results": [asdict(r) for r in results],
                 "verdicts": [{"target": label, "met": ok, "text": text} for label, ok, text in verdicts],
             }
@@ -394,8 +403,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--update-md", action="store_true", help="rewrite BENCHMARKS.md even after a partial (--only) run")
     p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc peak-memory runs")
     p.add_argument("--strict", action="store_true", help="exit 1 if any target is MISSED")
+    p.add_argument(
+        "--render-only", action="store_true", help="run nothing: rewrite the BENCHMARKS.md section from the --json results file"
+    )
     args = p.parse_args(argv)
 
+    if args.render_only:
+        report = json.loads(args.json.read_text())
+        update_markdown(args.md, report)
+        print(f"results section of {args.md} rewritten from {args.json}")
+        return 0
     tmp = tempfile.mkdtemp(prefix="mediakit-bench-")
     try:
         configure_incumbents(tmp)
@@ -426,9 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nresults written to {args.json}")
         partial = bool(args.only)
         if not args.no_md and (not partial or args.update_md):
-            text = args.md.read_text() if args.md.exists() else "# Benchmarks\n"
-            workloads = {w.name: w for _, w in selected}
-            args.md.write_text(replace_section(text, render_markdown(report, workloads)))
+            update_markdown(args.md, report)
             print(f"results section of {args.md} rewritten")
         elif partial and not args.no_md:
             print(f"{args.md.name} not updated after a partial run (use --update-md to force)")

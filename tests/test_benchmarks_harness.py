@@ -287,6 +287,12 @@ def test_replace_section_keeps_prose_and_is_idempotent() -> None:
     assert bench.replace_section(once, "new figures") == once
 
 
+def test_markers_mentioned_in_prose_are_not_the_section() -> None:
+    prose = f"The run rewrites what is between `{bench.START}` and `{bench.END}`.\n\n"
+    text = f"{prose}{bench.START}\nold\n{bench.END}\n"
+    assert bench.replace_section(text, "new") == f"{prose}{bench.START}\nnew\n{bench.END}\n"
+
+
 def test_replace_section_appends_markers_when_missing() -> None:
     out = bench.replace_section("# Benchmarks\n\nSome prose.\n", "figures")
     assert out.startswith("# Benchmarks\n\nSome prose.\n\n## Results\n\n")
@@ -294,9 +300,17 @@ def test_replace_section_appends_markers_when_missing() -> None:
     assert bench.replace_section(out, "figures") == out
 
 
-@pytest.mark.parametrize("text", [f"a\n{bench.START}\nb\n", f"a\n{bench.END}\nb\n", f"{bench.END}\nx\n{bench.START}\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"a\n{bench.START}\nb\n",
+        f"a\n{bench.END}\nb\n",
+        f"{bench.END}\nx\n{bench.START}\n",
+        f"{bench.START}\n{bench.END}\n{bench.START}\n{bench.END}\n",
+    ],
+)
 def test_replace_section_refuses_unpaired_markers(text: str) -> None:
-    with pytest.raises(ValueError, match="unpaired results marker"):
+    with pytest.raises(ValueError, match="unpaired or repeated results markers"):
         bench.replace_section(text, "figures")
 
 
@@ -352,6 +366,14 @@ def test_main_writes_json_and_rewrites_only_the_marked_section(
     assert md.read_text() == text
     assert [wl["name"] for wl in json.loads(out_json.read_text())["workloads"]] == ["fake other"]
     assert "not updated after a partial run" in capsys.readouterr().out
+
+    # the section can be regenerated from a results file without running anything
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps(report))
+    md.write_text(f"# Benchmarks\n\n{bench.START}\nstale\n{bench.END}\n")
+    calls.clear()
+    assert bench.main(["--render-only", "--json", str(full), "--md", str(md)]) == 0
+    assert calls == [] and "### fake png" in md.read_text() and "stale" not in md.read_text()
 
     assert bench.main(["--only", "nothing-matches", "--json", str(out_json), "--md", str(md)]) == 2
     assert bench.main(["--list"]) == 0

@@ -338,8 +338,10 @@ def precheck(blob: bytes, file_type: str, *, field: str = "data") -> bytes:
         if len(blob) != 84 + 50 * count:
             msg = f"{field}: not a valid STL file: the binary header declares {count} triangles ({84 + 50 * count} bytes), the file has {len(blob)} bytes"
             raise DecodeError(msg)
-    ascii_stl = file_type == "stl" and blob.lstrip()[:5].lower() == b"solid" and not (
-        len(blob) >= 84 and len(blob) == 84 + 50 * struct.unpack_from("<I", blob, 80)[0]
+    ascii_stl = (
+        file_type == "stl"
+        and blob.lstrip()[:5].lower() == b"solid"
+        and not (len(blob) >= 84 and len(blob) == 84 + 50 * struct.unpack_from("<I", blob, 80)[0])
     )
     if file_type in ("obj", "off") or ascii_stl or (file_type == "ply" and b"format ascii" in blob[:256]):
         try:
@@ -365,7 +367,7 @@ def load_scene(blob: bytes, file_type: str, *, field: str = "data", resolver: An
     except MemoryError:
         msg = f"{field}: the {file_type.upper()} file declares more data than fits in memory"
         raise LimitError(msg) from None
-    except Exception as e:  # noqa: BLE001 - trimesh raises anything from ValueError to IndexError on bad files
+    except Exception as e:
         msg = f"{field}: not a valid {file_type.upper()} file ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
 
@@ -439,7 +441,7 @@ def _face_colors(mesh: Any, faces: np.ndarray) -> np.ndarray:
                 if nv and (vc[:, :3] == vc[0, :3]).all() and _is_trimesh_default(vc[0]):
                     return default  # a placeholder texture (missing image file), not a colour
                 return np.clip(vc[:, :3].astype(np.float32)[faces].mean(axis=1) + 0.5, 0, 255).astype(np.uint8)
-    except Exception:  # noqa: BLE001 - colours are cosmetic; a broken texture must not fail the thumbnail
+    except Exception:
         pass
     return default
 
@@ -476,7 +478,7 @@ def export_glb(scene_or_geometry: Any, *, field: str = "data") -> bytes:
     """A trimesh object as GLB bytes (deterministic for equal input)."""
     try:
         return bytes(scene_or_geometry.export(file_type="glb"))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         msg = f"{field}: could not be written as GLB ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
 

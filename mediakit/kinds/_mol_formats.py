@@ -321,7 +321,28 @@ def _runs(keys: list[Any]) -> np.ndarray:
     return idx
 
 
-_TWO_LETTER = {"CL", "BR", "NA", "MG", "ZN", "FE", "CA", "MN", "CU", "CO", "NI", "LI", "SE", "CD", "HG", "AL", "SI", "AU", "AG", "PT"}
+_TWO_LETTER = {
+    "CL",
+    "BR",
+    "NA",
+    "MG",
+    "ZN",
+    "FE",
+    "CA",
+    "MN",
+    "CU",
+    "CO",
+    "NI",
+    "LI",
+    "SE",
+    "CD",
+    "HG",
+    "AL",
+    "SI",
+    "AU",
+    "AG",
+    "PT",
+}
 
 
 def guess_element(name: str, residue: str = "") -> str:

@@ -32,7 +32,8 @@ class _Reader:
 
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.buf):
-            raise self.fail(f"a value needs {n} bytes past the end of the file")
+            what = f"a value needs {n} bytes past the end of the file"
+            raise self.fail(what)
         out = self.buf[self.pos : self.pos + n]
         self.pos += n
         return out
@@ -44,12 +45,14 @@ class _Reader:
     def count(self, n: int) -> int:
         # every element needs at least one byte: refuse counts the remaining bytes cannot hold
         if n > len(self.buf) - self.pos:
-            raise self.fail(f"a container claims {n} elements")
+            what = f"a container claims {n} elements"
+            raise self.fail(what)
         return n
 
     def value(self, depth: int = 0) -> Any:
         if depth > _MAX_DEPTH:
-            raise self.fail("nesting too deep")
+            what = "nesting too deep"
+            raise self.fail(what)
         b = self.take(1)[0]
         if b <= 0x7F:
             return b
@@ -64,7 +67,18 @@ class _Reader:
         simple = {0xC0: None, 0xC2: False, 0xC3: True}
         if b in simple:
             return simple[b]
-        ints = {0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q", 0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q", 0xCA: ">f", 0xCB: ">d"}
+        ints = {
+            0xCC: ">B",
+            0xCD: ">H",
+            0xCE: ">I",
+            0xCF: ">Q",
+            0xD0: ">b",
+            0xD1: ">h",
+            0xD2: ">i",
+            0xD3: ">q",
+            0xCA: ">f",
+            0xCB: ">d",
+        }
         if b in ints:
             return self.unpack(ints[b])
         if b in (0xC4, 0xC5, 0xC6):
@@ -76,7 +90,8 @@ class _Reader:
         if b in (0xDE, 0xDF):
             return self.map(self.unpack(">H" if b == 0xDE else ">I"), depth)
         self.pos -= 1
-        raise self.fail(f"unsupported MessagePack type 0x{b:02x}")
+        what = f"unsupported MessagePack type 0x{b:02x}"
+        raise self.fail(what)
 
     def str(self, n: int) -> str:
         return self.take(n).decode("utf-8", "replace")
@@ -89,7 +104,8 @@ class _Reader:
         for _ in range(self.count(n)):
             k = self.value(depth + 1)
             if isinstance(k, (dict, list)):
-                raise self.fail("a map key is not a scalar")
+                what = "a map key is not a scalar"
+                raise self.fail(what)
             out[k] = self.value(depth + 1)
         return out
 
@@ -246,7 +262,9 @@ def read_mmtf(blob: bytes, *, field: str, max_atoms: int) -> dict[str, Any]:
     if int(atoms_per_group.sum()) != n_atoms:
         msg = f"{field}: MMTF groups hold {int(atoms_per_group.sum())} atoms, numAtoms is {n_atoms}"
         raise DecodeError(msg)
-    coords = [decode_array(doc.get(k), field=f"{field}: {k}", limit=max_atoms) for k in ("xCoordList", "yCoordList", "zCoordList")]
+    coords = [
+        decode_array(doc.get(k), field=f"{field}: {k}", limit=max_atoms) for k in ("xCoordList", "yCoordList", "zCoordList")
+    ]
     if any(len(c) != n_atoms for c in coords):
         msg = f"{field}: MMTF coordinate lists do not have numAtoms ({n_atoms}) values"
         raise DecodeError(msg)

@@ -50,7 +50,7 @@ def parse_smiles(smiles: Any, *, sanitize: bool) -> Any:
                 raise ValidationError(msg)
             try:
                 Chem.SanitizeMol(mol)
-            except Exception as e:  # noqa: BLE001 - RDKit raises its own MolSanitizeException family
+            except Exception as e:
                 why = mf.rdkit_messages(cap) or str(e)
                 msg = f"smiles: {smiles!r} is not a valid molecule: {why}"
                 raise ValidationError(msg) from None
@@ -80,7 +80,7 @@ def read_rdkit_input(mol_or_path: Any) -> Any:
     with mf.rdkit_quiet():
         try:
             Chem.SanitizeMol(mol)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             msg = f"{field}: RDKit cannot sanitise the molecule ({e})"
             raise ValidationError(msg) from None
     return mol
@@ -182,7 +182,9 @@ def _atoms_pdb(s: mf.Structure) -> str:
         het = "ATOM  " if resn.upper() in _STANDARD else "HETATM"
         x, y, z = (float(v) for v in s.coords[i])
         chain = chains[int(s.chain_index[i]) % len(chains)]
-        lines.append(f"{het}{i + 1:5d} {name_col} {resn:>3} {chain}{res_no:4d}    {x:8.3f}{y:8.3f}{z:8.3f}  1.00  0.00          {el:>2}")
+        lines.append(
+            f"{het}{i + 1:5d} {name_col} {resn:>3} {chain}{res_no:4d}    {x:8.3f}{y:8.3f}{z:8.3f}  1.00  0.00          {el:>2}"
+        )
     lines.append("END")
     return "\n".join(lines) + "\n"
 
@@ -227,12 +229,14 @@ def depiction(blob: bytes, fmt: str, size: int) -> Any:
             mol = Chem.Mol(to_rdkit(blob, fmt))
             try:
                 Chem.SanitizeMol(mol)
-            except Exception:  # noqa: BLE001 - draw what RDKit can perceive
+            except Exception:
                 mol.UpdatePropertyCache(strict=False)
-                Chem.SanitizeMol(mol, Chem.SanitizeFlags.SANITIZE_FINDRADICALS | Chem.SanitizeFlags.SANITIZE_SETAROMATICITY, catchErrors=True)
+                Chem.SanitizeMol(
+                    mol, Chem.SanitizeFlags.SANITIZE_FINDRADICALS | Chem.SanitizeFlags.SANITIZE_SETAROMATICITY, catchErrors=True
+                )
             try:
                 mol = Chem.RemoveHs(mol, sanitize=False)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             mol.RemoveAllConformers()
             rdDepictor.Compute2DCoords(mol)
@@ -243,7 +247,7 @@ def depiction(blob: bytes, fmt: str, size: int) -> Any:
             drawer.DrawMolecule(mol)
             drawer.FinishDrawing()
             png = drawer.GetDrawingText()
-        except Exception:  # noqa: BLE001 - fall back to the 3-D projection
+        except Exception:
             return None
     from PIL import Image as PILImage
 

@@ -88,10 +88,7 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
         msg = f"{field}: expected numbers (int or float), got dtype {arr.dtype}"
         raise MediaTypeError(msg)
     if arr.ndim != 2 or arr.shape[1] not in (3, 4, 6):
-        msg = (
-            f"{field}: expected a point array of shape (N, 3) xyz, (N, 4) xyz+category or (N, 6) xyz+rgb, "
-            f"got shape {arr.shape}"
-        )
+        msg = f"{field}: expected a point array of shape (N, 3) xyz, (N, 4) xyz+category or (N, 6) xyz+rgb, got shape {arr.shape}"
         raise ValidationError(msg)
     n = arr.shape[0]
     if n > MAX_POINTS:

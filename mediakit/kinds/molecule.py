@@ -181,7 +181,7 @@ class Molecule(Kind):
 
     def _encode(self, store: Store) -> dict[str, Any]:
         s = self.structure
-        assert s is not None  # noqa: S101 - set by every adapter
+        assert s is not None
         ref = store.put(self._file, suffix=SUFFIX[self.format])
         desc: dict[str, Any] = {
             **self._header(),
@@ -373,7 +373,9 @@ def _adapter_for(data: Any) -> Adapter:
 _OUT = {"pdb": "pdb", "ent": "pdb", "sdf": "sdf", "sd": "sdf", "mol": "sdf"}
 
 
-def convert(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None) -> None:
+def convert(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None
+) -> None:
     """Convert a molecule file: sdf/mol2/pdb/mmCIF/pqr/gro/mmtf -> pdb or sdf.
 
     Bond orders survive sdf/mol2 -> sdf; PDB output carries CONECT records. mmCIF, PQR, GRO and

@@ -175,13 +175,18 @@ class Object3D(Kind):
 
     def __repr__(self) -> str:
         s = self.stats
-        parts = [f"{s.get('points', 0)} points" if s.get("points") else "", f"{s.get('faces', 0)} faces" if s.get("faces") else ""]
+        parts = [
+            f"{s.get('points', 0)} points" if s.get("points") else "",
+            f"{s.get('faces', 0)} faces" if s.get("faces") else "",
+        ]
         parts += [f"{len(self.boxes)} boxes" if self.boxes else ""]
         inner = ", ".join(p for p in parts if p)
         return f"Object3D({self.format}{': ' + inner if inner else ''}, caption={self.caption!r})"
 
     # -- adapters' helpers -----------------------------------------------------------------------
-    def _set_points(self, points: Points, boxes: list[dict[str, Any]] | None = None, vectors: list[dict[str, Any]] | None = None) -> None:
+    def _set_points(
+        self, points: Points, boxes: list[dict[str, Any]] | None = None, vectors: list[dict[str, Any]] | None = None
+    ) -> None:
         self._points = points
         self.boxes = boxes or []
         self.vectors = vectors or []
@@ -236,7 +241,7 @@ class Object3D(Kind):
 
     def _points_stats(self) -> dict[str, Any]:
         pts = self._points
-        assert pts is not None  # noqa: S101 - internal invariant
+        assert pts is not None
         lo_hi = pts.bounds()
         extra = [np.array(b["corners"]) for b in self.boxes] + [np.array([v["start"], v["end"]]) for v in self.vectors]
         if extra:
@@ -254,7 +259,7 @@ class Object3D(Kind):
 
     def _ply(self) -> bytes:
         pts = self._points
-        assert pts is not None  # noqa: S101
+        assert pts is not None
         rgb = pts.rgb
         if pts.category is not None:
             from ..render._common import PALETTE
@@ -542,7 +547,9 @@ def _adapter_for(data: Any) -> Adapter:
 _OUT = ("glb", "obj", "off", "ply", "stl")
 
 
-def convert(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None) -> None:
+def convert(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None
+) -> None:
     """Convert a 3-D file: obj/stl/ply/gltf/off/glb -> glb (or another mesh format), and point
     clouds (``.npy``, ``.pts.json``, ``.ply``) -> binary ``.ply``.
 
@@ -577,21 +584,21 @@ def _export(obj: Object3D, out: str, src: Path) -> bytes:
     trimesh = meshio.trimesh_module()
     if obj.is_point_cloud:
         pts = obj._points
-        assert pts is not None  # noqa: S101
+        assert pts is not None
         if out in ("stl", "off"):
             msg = f"dst: a point cloud cannot be written as {out.upper()} (it holds triangles only); use .ply or .glb"
             raise ValidationError(msg)
         colors = pts.rgb if pts.rgb is not None else None
         geom: Any = trimesh.PointCloud(pts.xyz.astype(np.float64), colors=colors)
     else:
-        assert obj._file is not None  # noqa: S101
+        assert obj._file is not None
         resolver = trimesh.resolvers.FilePathResolver(str(src)) if obj.source_format == "obj" else None
         geom = meshio.load_scene(obj._file, obj.format, field=f"src ({str(src)!r})", resolver=resolver)
         if out in ("stl", "off", "ply", "obj"):
             geom = geom.to_geometry() if hasattr(geom, "to_geometry") else geom.dump(concatenate=True)
     try:
         data = geom.export(file_type=out)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         msg = f"dst: could not write {out.upper()} ({type(e).__name__}: {e})"
         raise ValidationError(msg) from None
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)

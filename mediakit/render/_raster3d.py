@@ -65,7 +65,7 @@ def principal_basis(points: np.ndarray) -> np.ndarray:
         return np.eye(3)
     c = p - p.mean(axis=0)
     cov = c.T @ c / len(c)
-    vals, vecs = np.linalg.eigh(cov)
+    _vals, vecs = np.linalg.eigh(cov)
     axes = vecs[:, ::-1].T.copy()  # descending variance
     for i in range(2):
         proj = c @ axes[i]
@@ -186,7 +186,7 @@ class Canvas:
         if len(screen) == 0:
             return
         r = max(0.0, float(radius))
-        ri = int(math.ceil(r))
+        ri = math.ceil(r)
         oy, ox = np.mgrid[-ri : ri + 1, -ri : ri + 1]
         dist2 = (ox**2 + oy**2).astype(np.float64)
         keep = dist2 <= (r + 0.5) ** 2 if r > 0 else dist2 == 0

@@ -73,7 +73,7 @@ def draw(
     proj = r3.fit_projection(basis, extent, w, w, margin=max(2.0, 0.06 * w))
     canvas = r3.Canvas(w, w, BACKGROUND)
     for m in meshes:
-        assert m.faces is not None and m.colors is not None  # noqa: S101 - scene_parts sets both for meshes
+        assert m.faces is not None and m.colors is not None
         faces = m.faces
         if len(faces) == 0:
             continue
@@ -99,7 +99,9 @@ def draw(
     return im
 
 
-def _extent(meshes: list[meshio.Part], clouds: list[meshio.Part], boxes: list[dict[str, Any]], vectors: list[dict[str, Any]]) -> np.ndarray:
+def _extent(
+    meshes: list[meshio.Part], clouds: list[meshio.Part], boxes: list[dict[str, Any]], vectors: list[dict[str, Any]]
+) -> np.ndarray:
     pieces = [np.vstack([m.vertices.min(axis=0), m.vertices.max(axis=0)]) for m in meshes if len(m.vertices)]
     for c in clouds:
         v = c.vertices
@@ -130,7 +132,9 @@ def _height_colors(v: np.ndarray, up_axis: str) -> np.ndarray:
     return np.clip(_HEIGHT_STOPS[i] * (1 - f) + _HEIGHT_STOPS[i + 1] * f + 0.5, 0, 255).astype(np.uint8)
 
 
-def _overlays(im: PILImage.Image, proj: r3.Projection, boxes: list[dict[str, Any]], vectors: list[dict[str, Any]], size: int) -> None:
+def _overlays(
+    im: PILImage.Image, proj: r3.Projection, boxes: list[dict[str, Any]], vectors: list[dict[str, Any]], size: int
+) -> None:
     d = ImageDraw.Draw(im)
     lw = max(1, size // 160)
     fs = max(8, size // 22)
@@ -164,4 +168,3 @@ def _overlays(im: PILImage.Image, proj: r3.Projection, boxes: list[dict[str, Any
         left = e - head * u + head * 0.5 * np.array([-u[1], u[0]])
         right = e - head * u - head * 0.5 * np.array([-u[1], u[0]])
         d.polygon([tuple(e), tuple(left), tuple(right)], fill=VECTOR_COLOR)
-

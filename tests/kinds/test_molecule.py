@@ -205,26 +205,80 @@ def _truncated_pdb() -> bytes:
 BAD_INPUTS = [
     ("pdb_zeros", lambda: b"00000", {"file_type": "pdb"}, mk.DecodeError, "not a PDB file: no ATOM or HETATM records"),
     ("pdb_truncated", _truncated_pdb, {"file_type": "pdb"}, mk.DecodeError, "not a valid PDB file .*too short"),
-    ("pdb_binary", lambda: (CORPUS / "images" / "logo.png").read_bytes()[:2000], {"file_type": "pdb"}, mk.DecodeError, "binary data"),
+    (
+        "pdb_binary",
+        lambda: (CORPUS / "images" / "logo.png").read_bytes()[:2000],
+        {"file_type": "pdb"},
+        mk.DecodeError,
+        "binary data",
+    ),
     ("sdf_as_pdb", lambda: (MOL / "molecule.sdf").read_bytes(), {"file_type": "pdb"}, mk.DecodeError, "no ATOM or HETATM"),
-    ("sdf_truncated", lambda: (MOL / "molecule.sdf").read_bytes()[:1500], {"file_type": "sdf"}, mk.DecodeError, "record 1 is not a valid MOL block"),
+    (
+        "sdf_truncated",
+        lambda: (MOL / "molecule.sdf").read_bytes()[:1500],
+        {"file_type": "sdf"},
+        mk.DecodeError,
+        "record 1 is not a valid MOL block",
+    ),
     ("sdf_empty", lambda: b"", {"file_type": "sdf"}, mk.DecodeError, "no MOL records"),
-    ("mol2_broken", lambda: (MOL / "Molecule.mol2").read_bytes().replace(b"6.8420", b"x.8420"), {"file_type": "mol2"}, mk.DecodeError, "MOL2 .*molecule 1 could not be read"),
-    ("mol2_truncated", lambda: (MOL / "Molecule.mol2").read_bytes()[:1500], {"file_type": "mol2"}, mk.DecodeError, "not a valid MOL2"),
+    (
+        "mol2_broken",
+        lambda: (MOL / "Molecule.mol2").read_bytes().replace(b"6.8420", b"x.8420"),
+        {"file_type": "mol2"},
+        mk.DecodeError,
+        "MOL2 .*molecule 1 could not be read",
+    ),
+    (
+        "mol2_truncated",
+        lambda: (MOL / "Molecule.mol2").read_bytes()[:1500],
+        {"file_type": "mol2"},
+        mk.DecodeError,
+        "not a valid MOL2",
+    ),
     ("mol2_no_section", lambda: b"hello\n", {"file_type": "mol2"}, mk.DecodeError, "no @<TRIPOS>MOLECULE"),
     ("gro_empty", lambda: b"", {"file_type": "gro"}, mk.DecodeError, "not a GRO file: empty"),
     ("gro_no_atoms", lambda: b"t\n0\n 1.0 1.0 1.0\n", {"file_type": "gro"}, mk.DecodeError, "holds no atoms"),
-    ("gro_truncated", lambda: (MOL / "two_water_gro.gro").read_bytes()[:150], {"file_type": "gro"}, mk.DecodeError, "ends before the box line"),
+    (
+        "gro_truncated",
+        lambda: (MOL / "two_water_gro.gro").read_bytes()[:150],
+        {"file_type": "gro"},
+        mk.DecodeError,
+        "ends before the box line",
+    ),
     ("gro_bad_count", lambda: b"t\nsix\n", {"file_type": "gro"}, mk.DecodeError, "line 2 should hold the atom count"),
-    ("gro_bad_coords", lambda: b"t\n1\n    1SOL     OW    1   0.2x0   0.628   0.113\n 1 1 1\n", {"file_type": "gro"}, mk.DecodeError, "line 3 coordinates"),
-    ("pqr_bad_line", lambda: b"ATOM 1 N ILE 16 a b c 0.1 0.2\n", {"file_type": "pqr"}, mk.DecodeError, "line 1 has a non-numeric"),
+    (
+        "gro_bad_coords",
+        lambda: b"t\n1\n    1SOL     OW    1   0.2x0   0.628   0.113\n 1 1 1\n",
+        {"file_type": "gro"},
+        mk.DecodeError,
+        "line 3 coordinates",
+    ),
+    (
+        "pqr_bad_line",
+        lambda: b"ATOM 1 N ILE 16 a b c 0.1 0.2\n",
+        {"file_type": "pqr"},
+        mk.DecodeError,
+        "line 1 has a non-numeric",
+    ),
     ("pqr_short_line", lambda: b"ATOM 1 N ILE 16 1.0 2.0\n", {"file_type": "pqr"}, mk.DecodeError, "line 1 has 7 fields"),
     ("mmcif_garbage", lambda: b"00000", {"file_type": "mmcif"}, mk.DecodeError, "not a valid mmCIF"),
     ("cif_small_molecule", lambda: b"data_x\n_cell.length_a 5\n", {"file_type": "cif"}, mk.DecodeError, "no _atom_site"),
-    ("mmtf_truncated", lambda: (MOL / "173D.mmtf").read_bytes()[:5000], {"file_type": "mmtf"}, mk.DecodeError, "not a valid MMTF"),
+    (
+        "mmtf_truncated",
+        lambda: (MOL / "173D.mmtf").read_bytes()[:5000],
+        {"file_type": "mmtf"},
+        mk.DecodeError,
+        "not a valid MMTF",
+    ),
     ("mmtf_not", lambda: b"\x81\xa1a\x01", {"file_type": "mmtf"}, mk.DecodeError, "no 'mmtfVersion'"),
     ("gzip_corrupt", lambda: b"\x1f\x8b\x08\x00" + b"\xff" * 20, {"file_type": "pdb"}, mk.DecodeError, "gzip data is corrupt"),
-    ("gzip_truncated", lambda: gzip.compress((MOL / "4E43.pdb").read_bytes())[:3000], {"file_type": "pdb"}, mk.DecodeError, "gzip data is truncated"),
+    (
+        "gzip_truncated",
+        lambda: gzip.compress((MOL / "4E43.pdb").read_bytes())[:3000],
+        {"file_type": "pdb"},
+        mk.DecodeError,
+        "gzip data is truncated",
+    ),
     ("bytes_no_type", lambda: b"ATOM", {}, mk.ValidationError, "file_type: required for bytes"),
     ("fileobj_no_type", lambda: io.StringIO("ATOM"), {}, mk.ValidationError, "file_type: required for a file object"),
     ("bad_file_type", lambda: b"x", {"file_type": "xyz"}, mk.ValidationError, "file_type: expected one of"),
@@ -266,7 +320,13 @@ def test_mmtf_hostile_counts_are_limited():
     from mediakit.kinds._mol_mmtf import decode_array
 
     # a run-length array claiming 2**31 values from 8 bytes of data
-    blob = (7).to_bytes(4, "big") + (2**31 - 1).to_bytes(4, "big") + (0).to_bytes(4, "big") + (1).to_bytes(4, "big") + (2**31 - 1).to_bytes(4, "big")
+    blob = (
+        (7).to_bytes(4, "big")
+        + (2**31 - 1).to_bytes(4, "big")
+        + (0).to_bytes(4, "big")
+        + (1).to_bytes(4, "big")
+        + (2**31 - 1).to_bytes(4, "big")
+    )
     with pytest.raises(mk.LimitError):
         decode_array(blob, field="x", limit=10_000)
 
@@ -283,5 +343,7 @@ def test_failed_encode_leaves_nothing_in_the_store(store):
 def test_encode_converts_rdkit_mols(mem):
     from rdkit import Chem
 
-    row = mk.encode({"mol": Chem.MolFromSmiles("CCO")}, mem)
+    from mediakit.encode import encode
+
+    row = encode({"mol": Chem.MolFromSmiles("CCO")}, mem)
     assert row["mol"]["_type"] == "molecule" and row["mol"]["atoms"] == 9

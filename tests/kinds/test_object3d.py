@@ -56,10 +56,18 @@ GOOD_INPUTS = [
     ("array_like", lambda: ArrayLike(XYZ_RGB), {"points": 200, "colors": "rgb"}),
     ("lidar_scene", scene, {"points": 3, "source_format": "lidar/beta"}),
     ("scene_boxes_only", lambda: scene(points=None, vectors=None), {"points": 0}),
-    ("scene_lists", lambda: scene(points=[[0, 0, 0, 1]], boxes=[{"corners": UNIT_CUBE, "color": (1, 2, 3), "score": 0.5}]), {"colors": "category"}),
+    (
+        "scene_lists",
+        lambda: scene(points=[[0, 0, 0, 1]], boxes=[{"corners": UNIT_CUBE, "color": (1, 2, 3), "score": 0.5}]),
+        {"colors": "category"},
+    ),
     ("trimesh_mesh", lambda: trimesh.creation.box(), {"geometry": "mesh", "faces": 12, "source_format": "trimesh"}),
     ("trimesh_scene", lambda: trimesh.Scene([trimesh.creation.box(), trimesh.creation.icosphere(1)]), {"geometry": "mesh"}),
-    ("trimesh_points", lambda: trimesh.PointCloud(XYZ, colors=np.tile([255, 0, 0, 255], (200, 1))), {"points": 200, "colors": "rgb"}),
+    (
+        "trimesh_points",
+        lambda: trimesh.PointCloud(XYZ, colors=np.tile([255, 0, 0, 255], (200, 1))),
+        {"points": 200, "colors": "rgb"},
+    ),
 ]
 
 
@@ -218,7 +226,10 @@ def test_box3d_bad_arguments(kwargs, exc, match):
 
 
 def test_from_point_cloud_with_box3d(mem):
-    boxes = [box3d(center=(0.3 * t, 0, 0), size=(0.1, 0.1, 0.1), orientation=(1, 0, 0, 0), color=(0.5, 0.5, 0.5), label=f"box {t}") for t in range(5)]
+    boxes = [
+        box3d(center=(0.3 * t, 0, 0), size=(0.1, 0.1, 0.1), orientation=(1, 0, 0, 0), color=(0.5, 0.5, 0.5), label=f"box {t}")
+        for t in range(5)
+    ]
     obj = mk.Object3D.from_point_cloud(points=XYZ, boxes=boxes, vectors=[{"start": [0, 0, 0], "end": [1, 1, 1]}])
     desc, back = roundtrip(obj, mem)
     assert len(desc["boxes"]) == 5 and desc["boxes"][4]["label"] == "box 4" and back == obj
@@ -254,7 +265,9 @@ def test_point_and_scene_thumbnails_are_deterministic_and_drawn(mem):
 
 
 def test_scene_thumbnail_draws_box_colours(mem):
-    desc = mk.Object3D(scene(points=None, vectors=None, boxes=[{"corners": UNIT_CUBE, "color": [0, 200, 0], "label": "x"}])).encode(mem)
+    desc = mk.Object3D(
+        scene(points=None, vectors=None, boxes=[{"corners": UNIT_CUBE, "color": [0, 200, 0], "label": "x"}])
+    ).encode(mem)
     _, px = _png(desc, mem)
     green = (px[:, :, 1] > 150) & (px[:, :, 0] < 80) & (px[:, :, 2] < 80)
     assert green.sum() > 50
@@ -287,44 +300,158 @@ BAD_INPUTS = [
     ("shape", lambda: np.zeros((4, 5)), {}, mk.ValidationError, r"data: expected a point array .* got shape \(4, 5\)"),
     ("1d", lambda: np.zeros(3), {}, mk.ValidationError, r"got shape \(3,\)"),
     ("empty", lambda: np.zeros((0, 3)), {}, mk.ValidationError, "at least one point"),
-    ("nan_xyz", lambda: np.array([[0, np.nan, 0]]), {}, mk.ValidationError, r"data\[0, 1\]: expected a finite coordinate, got nan"),
-    ("nan_colour", lambda: np.array([[0, 0, 0, 1, 2, np.nan]]), {}, mk.ValidationError, r"data\[0, 5\]: expected a finite colour value"),
-    ("rgb_range", lambda: np.array([[0, 0, 0, 1, 256, 0]]), {}, mk.ValidationError, r"data\[0, 4\]: expected a colour value .* got 256"),
-    ("category_0", lambda: np.array([[0, 0, 0, 0]]), {}, mk.ValidationError, r"data\[0, 3\]: expected a category, an integer from 1 to 14, got 0"),
+    (
+        "nan_xyz",
+        lambda: np.array([[0, np.nan, 0]]),
+        {},
+        mk.ValidationError,
+        r"data\[0, 1\]: expected a finite coordinate, got nan",
+    ),
+    (
+        "nan_colour",
+        lambda: np.array([[0, 0, 0, 1, 2, np.nan]]),
+        {},
+        mk.ValidationError,
+        r"data\[0, 5\]: expected a finite colour value",
+    ),
+    (
+        "rgb_range",
+        lambda: np.array([[0, 0, 0, 1, 256, 0]]),
+        {},
+        mk.ValidationError,
+        r"data\[0, 4\]: expected a colour value .* got 256",
+    ),
+    (
+        "category_0",
+        lambda: np.array([[0, 0, 0, 0]]),
+        {},
+        mk.ValidationError,
+        r"data\[0, 3\]: expected a category, an integer from 1 to 14, got 0",
+    ),
     ("category_frac", lambda: np.array([[0, 0, 0, 2.5]]), {}, mk.ValidationError, r"data\[0, 3\]: .* got 2.5"),
     ("float32_overflow", lambda: np.array([[1e300, 0, 0]]), {}, mk.ValidationError, r"data\[0, 0\]: coordinate .* float32"),
     ("strings", lambda: np.array([["a", "b", "c"]]), {}, mk.MediaTypeError, "expected numbers"),
     ("ragged", lambda: [[0, 0, 0], [1, 1]], {}, mk.ValidationError, "rows of different lengths"),
     ("wrong_type", lambda: 3.5, {}, mk.MediaTypeError, "data: expected a point array"),
-    ("ref_lidar_colour", lambda: scene(boxes=REF_LIDAR_BOXES), {}, mk.ValidationError, r"boxes\[0\]\.color\[1\]: expected a colour value from 0 to 255, got 321"),
+    (
+        "ref_lidar_colour",
+        lambda: scene(boxes=REF_LIDAR_BOXES),
+        {},
+        mk.ValidationError,
+        r"boxes\[0\]\.color\[1\]: expected a colour value from 0 to 255, got 321",
+    ),
     ("scene_unknown_key", lambda: scene(colours=[1]), {}, mk.ValidationError, "unknown key 'colours'"),
     ("scene_type", lambda: scene(type="radar"), {}, mk.ValidationError, r"data\.type: expected 'lidar/beta'"),
     ("scene_empty", lambda: {"type": "lidar/beta"}, {}, mk.ValidationError, "scene is empty"),
-    ("box_corners", lambda: scene(boxes=[{"corners": UNIT_CUBE[:7], "color": [1, 2, 3]}]), {}, mk.ValidationError, r"boxes\[0\]\.corners: expected 8 corners"),
-    ("box_corner_nan", lambda: scene(boxes=[{"corners": [*UNIT_CUBE[:7], [0, np.nan, 0]], "color": [1, 2, 3]}]), {}, mk.ValidationError, r"boxes\[0\]\.corners\[7\]\[1\]: expected a finite"),
+    (
+        "box_corners",
+        lambda: scene(boxes=[{"corners": UNIT_CUBE[:7], "color": [1, 2, 3]}]),
+        {},
+        mk.ValidationError,
+        r"boxes\[0\]\.corners: expected 8 corners",
+    ),
+    (
+        "box_corner_nan",
+        lambda: scene(boxes=[{"corners": [*UNIT_CUBE[:7], [0, np.nan, 0]], "color": [1, 2, 3]}]),
+        {},
+        mk.ValidationError,
+        r"boxes\[0\]\.corners\[7\]\[1\]: expected a finite",
+    ),
     ("box_no_color", lambda: scene(boxes=[{"corners": UNIT_CUBE}]), {}, mk.ValidationError, r"boxes\[0\]\.color: missing"),
-    ("box_unknown_key", lambda: scene(boxes=[{"corners": UNIT_CUBE, "color": [1, 2, 3], "colour": 1}]), {}, mk.ValidationError, r"boxes\[0\]: unknown key 'colour'"),
-    ("box_label_type", lambda: scene(boxes=[{"corners": UNIT_CUBE, "color": [1, 2, 3], "label": 7}]), {}, mk.MediaTypeError, r"boxes\[0\]\.label"),
+    (
+        "box_unknown_key",
+        lambda: scene(boxes=[{"corners": UNIT_CUBE, "color": [1, 2, 3], "colour": 1}]),
+        {},
+        mk.ValidationError,
+        r"boxes\[0\]: unknown key 'colour'",
+    ),
+    (
+        "box_label_type",
+        lambda: scene(boxes=[{"corners": UNIT_CUBE, "color": [1, 2, 3], "label": 7}]),
+        {},
+        mk.MediaTypeError,
+        r"boxes\[0\]\.label",
+    ),
     ("box_not_dict", lambda: scene(boxes=[[1, 2, 3]]), {}, mk.MediaTypeError, r"boxes\[0\]: expected a dict"),
     ("vector_missing", lambda: scene(vectors=[{"start": [0, 0, 0]}]), {}, mk.ValidationError, r"vectors\[0\]\.end: missing"),
-    ("vector_short", lambda: scene(vectors=[{"start": [0, 0], "end": [1, 1, 1]}]), {}, mk.ValidationError, r"vectors\[0\]\.start: expected 3 numbers"),
+    (
+        "vector_short",
+        lambda: scene(vectors=[{"start": [0, 0], "end": [1, 1, 1]}]),
+        {},
+        mk.ValidationError,
+        r"vectors\[0\]\.start: expected 3 numbers",
+    ),
     ("bytes_no_type", lambda: b"v 0 0 0\n", {}, mk.ValidationError, "file_type: required for bytes"),
     ("fileobj_no_type", lambda: io.BytesIO(b"v 0 0 0\n"), {}, mk.ValidationError, "file_type: required for a file object"),
     ("bad_file_type", lambda: b"x", {"file_type": "fbx"}, mk.ValidationError, "file_type: expected one of"),
     ("missing_path", lambda: CORPUS / "nope.glb", {}, mk.MediaFileNotFoundError, "does not exist"),
     ("unknown_suffix", lambda: CORPUS / "SOURCES.md", {}, mk.ValidationError, "cannot tell the 3-D format"),
     ("empty_obj", lambda: b"# nothing\n", {"file_type": "obj"}, mk.DecodeError, "holds no geometry"),
-    ("obj_few_indices", lambda: b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2\n", {"file_type": "obj"}, mk.DecodeError, "line 4 is a face with 2 vertex indices"),
-    ("obj_bad_index", lambda: b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n", {"file_type": "obj"}, mk.DecodeError, "not a valid OBJ file"),
-    ("obj_nan_vertex", lambda: b"v 0 0 nan\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", {"file_type": "obj"}, mk.DecodeError, "vertex 0 .* non-finite"),
-    ("stl_truncated", lambda: (CORPUS / "meshes" / "featuretype.STL").read_bytes()[:5000], {"file_type": "stl"}, mk.DecodeError, "declares 3476 triangles"),
-    ("ply_truncated", lambda: (CORPUS / "meshes" / "points_bin.ply").read_bytes()[:-10], {"file_type": "ply"}, mk.DecodeError, "not a valid PLY"),
-    ("glb_truncated", lambda: (CORPUS / "meshes" / "Duck.glb").read_bytes()[:5000], {"file_type": "glb"}, mk.DecodeError, "GLB header says 120484 bytes"),
+    (
+        "obj_few_indices",
+        lambda: b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2\n",
+        {"file_type": "obj"},
+        mk.DecodeError,
+        "line 4 is a face with 2 vertex indices",
+    ),
+    (
+        "obj_bad_index",
+        lambda: b"v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n",
+        {"file_type": "obj"},
+        mk.DecodeError,
+        "not a valid OBJ file",
+    ),
+    (
+        "obj_nan_vertex",
+        lambda: b"v 0 0 nan\nv 1 0 0\nv 0 1 0\nf 1 2 3\n",
+        {"file_type": "obj"},
+        mk.DecodeError,
+        "vertex 0 .* non-finite",
+    ),
+    (
+        "stl_truncated",
+        lambda: (CORPUS / "meshes" / "featuretype.STL").read_bytes()[:5000],
+        {"file_type": "stl"},
+        mk.DecodeError,
+        "declares 3476 triangles",
+    ),
+    (
+        "ply_truncated",
+        lambda: (CORPUS / "meshes" / "points_bin.ply").read_bytes()[:-10],
+        {"file_type": "ply"},
+        mk.DecodeError,
+        "not a valid PLY",
+    ),
+    (
+        "glb_truncated",
+        lambda: (CORPUS / "meshes" / "Duck.glb").read_bytes()[:5000],
+        {"file_type": "glb"},
+        mk.DecodeError,
+        "GLB header says 120484 bytes",
+    ),
     ("glb_not", lambda: b"PK\x03\x04" + b"\0" * 40, {"file_type": "glb"}, mk.DecodeError, "not a GLB file"),
     ("gltf_not_json", lambda: b"{nope", {"file_type": "gltf"}, mk.DecodeError, "JSON does not parse"),
-    ("gltf_traversal", lambda: b'{"asset":{"version":"2.0"},"buffers":[{"uri":"../../etc/passwd","byteLength":4}]}', {"file_type": "gltf"}, mk.LimitError, "outside the model's folder"),
-    ("gltf_url", lambda: b'{"asset":{"version":"2.0"},"buffers":[{"uri":"https://x.invalid/a.bin","byteLength":4}]}', {"file_type": "gltf"}, mk.ValidationError, "is a URL"),
-    ("gltf_needs_path", lambda: b'{"asset":{"version":"2.0"},"buffers":[{"uri":"a.bin","byteLength":4}]}', {"file_type": "gltf"}, mk.ValidationError, "pass the .gltf as a path"),
+    (
+        "gltf_traversal",
+        lambda: b'{"asset":{"version":"2.0"},"buffers":[{"uri":"../../etc/passwd","byteLength":4}]}',
+        {"file_type": "gltf"},
+        mk.LimitError,
+        "outside the model's folder",
+    ),
+    (
+        "gltf_url",
+        lambda: b'{"asset":{"version":"2.0"},"buffers":[{"uri":"https://x.invalid/a.bin","byteLength":4}]}',
+        {"file_type": "gltf"},
+        mk.ValidationError,
+        "is a URL",
+    ),
+    (
+        "gltf_needs_path",
+        lambda: b'{"asset":{"version":"2.0"},"buffers":[{"uri":"a.bin","byteLength":4}]}',
+        {"file_type": "gltf"},
+        mk.ValidationError,
+        "pass the .gltf as a path",
+    ),
     ("npy_pickle", lambda: _npy_object(), {"file_type": "npy"}, mk.DecodeError, "not a plain .npy array"),
     ("up_axis", lambda: XYZ, {"up_axis": "x"}, mk.ValidationError, "up_axis"),
     ("caption", lambda: XYZ, {"caption": 5}, mk.MediaTypeError, "caption"),
@@ -371,5 +498,7 @@ def test_failed_encode_leaves_nothing_in_the_store(store):
 
 
 def test_encode_converts_trimesh_objects(mem):
-    row = mk.encode({"mesh": trimesh.creation.box(), "cloud": trimesh.PointCloud(XYZ)}, mem)
+    from mediakit.encode import encode
+
+    row = encode({"mesh": trimesh.creation.box(), "cloud": trimesh.PointCloud(XYZ)}, mem)
     assert row["mesh"]["_type"] == "object3d" and row["cloud"]["geometry"] == "points"

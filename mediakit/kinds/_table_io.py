@@ -517,7 +517,9 @@ def read_file(path: str, *, progress: Callable[[int, int | None], None] | None =
             else:
                 pc = require("pyarrow.csv", extra="table", feature="Reading CSV tables")
                 opts = pc.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-                tbl = pc.read_csv(path, parse_options=opts)
+                # An empty unquoted cell is missing; a quoted "" is the empty string (as written).
+                conv = pc.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
+                tbl = pc.read_csv(path, parse_options=opts, convert_options=conv)
         except (pa.ArrowException, OSError, ValueError) as e:
             msg = f"path: {path!r} is not a readable {suffix[1:].upper()} table: {e}"
             raise DecodeError(msg) from None

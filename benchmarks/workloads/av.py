@@ -57,7 +57,7 @@ def _setup_frames() -> np.ndarray:
 def _setup_audio() -> np.ndarray:
     import soundfile as sf
 
-    clip, rate = sf.read(CORPUS / "audio" / "example.wav", dtype="float32")
+    clip, _ = sf.read(CORPUS / "audio" / "example.wav", dtype="float32")  # 44.1 kHz, as RATE
     mono = clip.mean(axis=1) if clip.ndim == 2 else clip
     reps = -(-RATE * SECONDS // len(mono))
     x = np.tile(mono, reps)[: RATE * SECONDS]

@@ -323,6 +323,14 @@ def test_clips_are_streamed_and_checked(mem):
         mk.Video.from_clip(frames())
 
 
+def test_mp4_is_browser_ready():
+    blob = mk.Video(frames(h=23, w=31), format="mp4").encode_bytes()
+    assert blob.index(b"moov") < blob.index(b"mdat")  # faststart: playable while downloading
+    info = codec.probe_bytes(blob)
+    assert (info.codec, info.pix_fmt, info.width % 2, info.height % 2) == ("h264", "yuv420p", 0, 0)
+    assert b"avc1" in blob[:64] or b"isom" in blob[:64]
+
+
 def test_encoding_is_deterministic_across_objects():
     for fmt in ("gif", "mp4", "webm", "ogg"):
         assert mk.Video(frames(), format=fmt).encode_bytes() == mk.Video(frames().copy(), format=fmt).encode_bytes()

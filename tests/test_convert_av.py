@@ -92,7 +92,7 @@ VIDEO_CASES = [
     (MP4, "out.webm", ("webm", "vp9")),
     (GIF, "out.mp4", ("mp4", "h264")),
     (WEBM, "out.ogv", ("ogg", "theora")),
-    (WEBM, "out.ogg", ("ogg", "theora")),
+    (GIF, "out.ogg", ("ogg", "theora")),
 ]
 
 

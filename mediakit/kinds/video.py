@@ -101,6 +101,12 @@ class Video(Kind):
         fps = _check_fps(fps)
         _adapter_for(data)(self, data, fps=fps, normalize=normalize, layout=layout, inherited=inherited)
         self.caption = check_caption(caption if caption is not None else inherited.get("caption"))
+        if self._info is not None and fps != 4 and abs(fps - self._info.fps) > 1e-6:
+            warnings.warn(
+                f"fps={fps:g} is ignored for video files: the file's own rate ({self._info.fps:g} fps) is kept",
+                UserWarning,
+                stacklevel=2,
+            )
         self.format = self._choose_format(_FORMAT_ALIASES[format] if format else None)
 
     # -- named constructors ----------------------------------------------------------------------
@@ -277,6 +283,8 @@ class Video(Kind):
         )  # fmt: skip
         w, h = codec.encoded_size(self.format, self.width, self.height)
         n = count[0]
+        if self._clip is not None:
+            self.num_frames = n  # a clip's frame count is known once it has been read
         info = codec.VideoInfo(self.format, codec.CODEC[self.format], w, h, n, float(self.fps), round(n / self.fps, 6))
         return blob, info
 

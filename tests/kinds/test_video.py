@@ -206,6 +206,12 @@ BAD_INPUTS = [
     ("text-fileobj", lambda: mk.Video(io.StringIO("x")), MediaTypeError, "binary file object"),
     ("clip-duration", lambda: mk.Video(FakeClip(duration=float("inf"))), ValidationError, "finite positive duration"),
     ("clip-fps", lambda: mk.Video(FakeClip(fps=-3)), ValidationError, "clip.fps"),
+    (
+        "gif-bomb",
+        lambda: mk.Video(b"GIF89a" + (60000).to_bytes(2, "little") * 2 + bytes(20) + b";"),
+        LimitError,
+        "GIF of 60000x60000 exceeds the pixel limit",
+    ),
 ]
 
 
@@ -242,6 +248,19 @@ def test_files_with_flipped_bytes_decode_or_are_decode_errors(fmt):
     except DecodeError:
         return
     assert v.num_frames >= 1  # decoders conceal some damage; then the video must still be whole
+
+
+def test_frame_limit_of_files():
+    with pytest.raises(LimitError, match="more than 10 frames"):
+        codec.probe(VIDEO / "example.mp4", max_frames=10)
+    with pytest.raises(LimitError, match="more than 10 frames"):
+        codec.probe(VIDEO / "circle.gif", max_frames=10)
+
+
+def test_fps_given_for_a_file_is_reported_as_ignored():
+    with pytest.warns(UserWarning, match=r"fps=10 is ignored for video files: the file's own rate \(25 fps\)"):
+        v = mk.Video(VIDEO / "example.mp4", fps=10)
+    assert v.fps == 25
 
 
 def test_probe_timeout_is_a_decode_error(monkeypatch):

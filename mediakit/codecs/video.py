@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError, ValidationError
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MissingDependencyError, ValidationError
 from .._lazy import require
 from .._limits import MAX_PIXELS
 
@@ -193,7 +193,13 @@ def _first_error(lines: list[tuple[str, str]]) -> str | None:
     return errors[0]
 
 
-def _raise_for(error: str, field: str, what: str) -> None:
+def _raise_for(error: str, field: str, what: str, *, encoding: bool = False) -> None:
+    if "Unknown encoder" in error or "Encoder not found" in error:
+        msg = (
+            f"{field}: {what}: the ffmpeg at {ffmpeg_exe()!r} lacks an encoder ({error}); use the one bundled with "
+            "imageio-ffmpeg (pip install 'mediakit[video]', and unset IMAGEIO_FFMPEG_EXE)"
+        )
+        raise MissingDependencyError(msg)
     if "max pixel count" in error:
         msg = f"{field}: {what}: frames exceed the pixel limit ({error})"
         raise LimitError(msg)
@@ -201,6 +207,8 @@ def _raise_for(error: str, field: str, what: str) -> None:
         msg = f"{field}: {what}: the file has no video stream"
         raise DecodeError(msg)
     msg = f"{field}: {what}: {error}"
+    if encoding:  # raw frames in, so the input was not the problem: a setting ffmpeg refused
+        raise ValidationError(msg)
     raise DecodeError(msg)
 
 
@@ -617,7 +625,7 @@ def _ffmpeg_to_bytes(
             raise DecodeError(msg)
         err = _first_error(_log_lines(log_path.read_bytes()))
         if rc != 0 or err:
-            _raise_for(err or f"ffmpeg exited with status {rc}", field, f"{what} failed")
+            _raise_for(err or f"ffmpeg exited with status {rc}", field, f"{what} failed", encoding=feed is not None)
         return out_path.read_bytes()
 
 

@@ -263,6 +263,12 @@ def test_fps_given_for_a_file_is_reported_as_ignored():
     assert v.fps == 25
 
 
+def test_an_ffmpeg_without_the_encoder_is_a_missing_dependency(monkeypatch):
+    monkeypatch.setitem(codec._VIDEO_ARGS, "mp4", ["-c:v", "no_such_encoder"])
+    with pytest.raises(mk.MissingDependencyError, match="lacks an encoder"):
+        mk.Video(frames(), format="mp4").encode_bytes()
+
+
 def test_probe_timeout_is_a_decode_error(monkeypatch):
     monkeypatch.setattr(codec, "TIMEOUT", 1e-4)
     with pytest.raises(DecodeError, match="did not finish within"):

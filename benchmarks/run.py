@@ -31,6 +31,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 from dataclasses import asdict
 from pathlib import Path
@@ -284,9 +285,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         results = [Result(**r) for r in wl["results"]]
         out.append(f"### {wl['name']}")
         out.append("")
-        load = wl.get("loadavg") or [None, None]
-        load_text = f"; 1-minute load average {load[0]} before, {load[1]} after" if None not in load else ""
-        out.append(f"{wl['description']} (best of {wl['repeat']}{load_text})")
+        during = (wl.get("other_cpu") or {}).get("during")
+        out.append(f"{wl['description']} (best of {wl['repeat']}; {load_note(during)})")
         out.append("")
         out.append(markdown_table(*rows(wl, results)))
         out.append("")
@@ -313,11 +313,63 @@ def replace_section(text: str, body: str) -> str:
 # Running
 
 
-def _loadavg() -> float | None:
+def _cpu_seconds() -> tuple[float, float] | None:
+    """``(busy CPU seconds of the whole machine, CPU seconds of this process and its reaped
+    children)`` now; ``None`` where ``/proc/stat`` is missing. Time stolen by the hypervisor counts
+    as busy: it is CPU this machine's work could not have."""
     try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
         return None
+    if not fields or fields[0] != "cpu" or len(fields) < 9:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+    t = os.times()
+    return (user + nice + system + irq + softirq + steal) / tick, t.user + t.system + t.children_user + t.children_system
+
+
+class OtherLoad:
+    """Context manager measuring how many cores *other* processes kept busy meanwhile (mean)."""
+
+    def __enter__(self) -> OtherLoad:
+        self.cores: float | None = None
+        self._t0 = time.perf_counter()
+        self._c0 = _cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        c1 = _cpu_seconds()
+        wall = time.perf_counter() - self._t0
+        if self._c0 is not None and c1 is not None and wall > 0:
+            self.cores = round(max(0.0, (c1[0] - self._c0[0]) - (c1[1] - self._c0[1])) / wall, 2)
+
+
+def wait_quiet(max_wait: float, *, threshold: float = 0.25, window: float = 1.0, echo: Any = print) -> float | None:
+    """Wait (up to ``max_wait`` seconds) until other processes use less than ``threshold`` cores
+    over a ``window``-second sample; return the last sample (``None`` if unmeasurable)."""
+    deadline = time.monotonic() + max_wait
+    told = False
+    while True:
+        with OtherLoad() as sample:
+            time.sleep(window)
+        if sample.cores is None or sample.cores < threshold or time.monotonic() >= deadline:
+            if told:
+                echo(f"   ... other processes now use {sample.cores} cores; going ahead")
+            return sample.cores
+        if not told:
+            echo(f"   waiting up to {max_wait:g} s for other processes to go quiet ({sample.cores} cores busy)")
+            told = True
+
+
+def load_note(cores: float | None) -> str:
+    """How busy the rest of the machine was during a workload, for the reader of the figures."""
+    if cores is None:
+        return "load of other processes not measured"
+    text = f"other processes used {cores:.2f} of {os.cpu_count()} cores meanwhile"
+    if cores >= 0.5:
+        text += " (a busy machine: contenders that use several cores are understated)"
+    return text
 
 
 def update_markdown(path: Path, report: dict[str, Any]) -> None:
@@ -357,18 +409,23 @@ def machine() -> dict[str, Any]:
 
 
 def run(
-    selected: list[tuple[str, Workload]], *, repeat: int | None, measure_memory: bool, echo: Any = print
+    selected: list[tuple[str, Workload]],
+    *,
+    repeat: int | None,
+    measure_memory: bool,
+    quiet_wait: float = 0.0,
+    echo: Any = print,
 ) -> list[dict[str, Any]]:
     out = []
     for module, w in selected:
         echo(f"\n== {w.name}  [{module}]")
         echo(f"   {w.description}")
-        load_before = _loadavg()
-        results = run_workload(w, measure_memory=measure_memory, repeat=repeat)
-        load_after = _loadavg()
+        before = wait_quiet(quiet_wait, echo=echo) if quiet_wait > 0 else None
+        with OtherLoad() as during:
+            results = run_workload(w, measure_memory=measure_memory, repeat=repeat)
         verdicts = check_targets(w, results)
         echo(console_table(*rows(w, results)))
-        echo(f"   load average {load_before} before, {load_after} after")
+        echo(f"   {load_note(during.cores)}")
         for label, ok, text in verdicts:
             echo(f"   {verdict_word(ok):>12}  {label}: {text}")
         out.append(
@@ -377,7 +434,7 @@ def run(
                 "name": w.name,
                 "description": w.description,
                 "repeat": max(1, repeat if repeat is not None else w.repeat),
-                "loadavg": [load_before, load_after],
+                "other_cpu": {"before": before, "during": during.cores},
                 "items": w.items,
                 "unit": w.unit,
                 "references": references(w),
@@ -402,6 +459,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-md", action="store_true", help="do not touch BENCHMARKS.md")
     p.add_argument("--update-md", action="store_true", help="rewrite BENCHMARKS.md even after a partial (--only) run")
     p.add_argument("--no-memory", action="store_true", help="skip the tracemalloc peak-memory runs")
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="before each workload, wait up to this long for other processes to leave the CPUs (default 120; 0: never wait)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 if any target is MISSED")
     p.add_argument(
         "--render-only", action="store_true", help="run nothing: rewrite the BENCHMARKS.md section from the --json results file"
@@ -436,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"mediakit benchmarks: {report['machine']['cpu']}, {report['machine']['cores']} cores, load {report['machine']['loadavg']}"
         )
-        report["workloads"] = run(selected, repeat=args.repeat, measure_memory=not args.no_memory)
+        report["workloads"] = run(selected, repeat=args.repeat, measure_memory=not args.no_memory, quiet_wait=args.quiet_wait)
 
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")

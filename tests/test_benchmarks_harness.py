@@ -345,11 +345,12 @@ def test_main_writes_json_and_rewrites_only_the_marked_section(
     md.write_text(f"# Benchmarks\n\nHow to run.\n\n{bench.START}\nstale\n{bench.END}\n\nNotes.\n")
     out_json = tmp_path / "out" / "results.json"
 
-    assert bench.main(["--json", str(out_json), "--md", str(md), "--repeat", "2"]) == 0
+    assert bench.main(["--json", str(out_json), "--md", str(md), "--repeat", "2", "--quiet-wait", "0"]) == 0
     report = json.loads(out_json.read_text())
     assert [wl["name"] for wl in report["workloads"]] == ["fake png", "fake other"]
     first = report["workloads"][0]
     assert first["repeat"] == 2 and len(first["results"][0]["times"]) == 2
+    assert set(first["other_cpu"]) == {"before", "during"}
     assert first["verdicts"][0]["target"] == "fast vs slow"
     assert first["verdicts"][0]["met"] in (True, False)  # timing itself is not asserted
     assert report["import_errors"] == {"halfdone": "SyntaxError: invalid syntax"}
@@ -362,7 +363,7 @@ def test_main_writes_json_and_rewrites_only_the_marked_section(
 
     # a partial run leaves BENCHMARKS.md alone unless asked
     md.write_text(text)
-    assert bench.main(["--only", "other", "--json", str(out_json), "--md", str(md)]) == 0
+    assert bench.main(["--only", "other", "--json", str(out_json), "--md", str(md), "--quiet-wait", "0"]) == 0
     assert md.read_text() == text
     assert [wl["name"] for wl in json.loads(out_json.read_text())["workloads"]] == ["fake other"]
     assert "not updated after a partial run" in capsys.readouterr().out
@@ -398,3 +399,12 @@ def test_configure_incumbents_points_wandb_offline_into_the_temp_dir(tmp_path: P
     assert env["WANDB_MODE"] == "offline" and env["WANDB_SILENT"] == "true"
     for key in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR", "WANDB_ARTIFACT_DIR"):
         assert env[key].startswith(str(tmp_path))
+
+
+def test_load_notes_and_other_load_measurement() -> None:
+    assert bench.load_note(None) == "load of other processes not measured"
+    assert "0.10 of" in bench.load_note(0.1) and "busy machine" not in bench.load_note(0.1)
+    assert "busy machine" in bench.load_note(1.2)
+    with bench.OtherLoad() as load:
+        pass
+    assert load.cores is None or load.cores >= 0

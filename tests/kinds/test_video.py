@@ -264,6 +264,7 @@ def test_fps_given_for_a_file_is_reported_as_ignored():
 
 
 def test_an_ffmpeg_without_the_encoder_is_a_missing_dependency(monkeypatch):
+    monkeypatch.setattr(codec, "USE_PYAV", False)
     monkeypatch.setitem(codec._VIDEO_ARGS, "mp4", ["-c:v", "no_such_encoder"])
     with pytest.raises(mk.MissingDependencyError, match="lacks an encoder"):
         mk.Video(frames(), format="mp4").encode_bytes()
@@ -275,15 +276,33 @@ def test_probe_timeout_is_a_decode_error(monkeypatch):
         mk.Video(VIDEO / "example.mp4")
 
 
-def test_missing_ffmpeg_names_the_extra(monkeypatch):
+def test_missing_video_extra_names_it(monkeypatch):
     codec.ffmpeg_exe.cache_clear()
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
     try:
+        with pytest.raises(mk.MissingDependencyError, match=r"pip install 'mediakit\[video\]'"):
+            mk.Video(frames(), format="ogg").encode(mk.MemoryStore())  # Theora needs the ffmpeg binary
+        monkeypatch.setitem(sys.modules, "av", None)
         with pytest.raises(mk.MissingDependencyError, match=r"pip install 'mediakit\[video\]'"):
             mk.Video(frames(), format="mp4").encode(mk.MemoryStore())
         assert mk.Video(frames()).encode(mk.MemoryStore())["format"] == "gif"  # GIF needs only Pillow
     finally:
         codec.ffmpeg_exe.cache_clear()
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+def test_the_ffmpeg_binary_path_matches_the_pyav_path(fmt, monkeypatch):
+    """MP4/WebM frames go through PyAV in-process when it is installed, else the ffmpeg binary:
+    both are reproducible and give the same frames within the lossy tolerance."""
+    src = frames(t=6, h=23, w=31)
+    fast = mk.Video(src, format=fmt).encode_bytes()
+    monkeypatch.setattr(codec, "USE_PYAV", False)
+    slow = mk.Video(src, format=fmt).encode_bytes()
+    assert slow == mk.Video(src.copy(), format=fmt).encode_bytes()
+    a, b = codec.probe_bytes(fast), codec.probe_bytes(slow)
+    assert (a.width, a.height, a.frames, a.codec, a.pix_fmt) == (b.width, b.height, b.frames, b.codec, b.pix_fmt)
+    da, db = mk.Video(fast).data.astype(int), mk.Video(slow).data.astype(int)
+    assert np.abs(da - db).mean() < 3
 
 
 # -- round trips ---------------------------------------------------------------------------------------------

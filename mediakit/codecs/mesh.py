@@ -49,30 +49,40 @@ _PLY_TYPES = {
 }  # fmt: skip
 
 
-def write_points_ply(xyz: np.ndarray, rgb: np.ndarray | None = None, category: np.ndarray | None = None) -> bytes:
-    """A binary little-endian PLY of points (float32 xyz, optional uint8 rgb and category).
+def ply_point_records(n: int, *, rgb: bool, category: bool) -> tuple[np.ndarray, np.ndarray]:
+    """An uninitialised buffer holding a whole binary little-endian PLY of ``n`` points (header
+    written) and a structured view of its records (fields ``xyz`` float32 x 3, ``rgb`` uint8 x 3,
+    ``category`` uint8), so callers cast their arrays straight into the file's bytes.
 
-    The header is fixed text (no timestamps, no generator version), so equal points give equal
-    bytes.
+    The header is fixed text (no timestamps, no generator version): equal points, equal bytes.
     """
-    n = len(xyz)
-    fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
+    fields: list[tuple[Any, ...]] = [("xyz", "<f4", (3,))]
+    props = ["float x", "float y", "float z"]
+    if rgb:
+        fields.append(("rgb", "u1", (3,)))
+        props += ["uchar red", "uchar green", "uchar blue"]
+    if category:
+        fields.append(("category", "u1"))
+        props.append("uchar category")
+    header = ["ply", "format binary_little_endian 1.0", "comment mediakit point cloud", f"element vertex {n}"]
+    header += [f"property {p}" for p in props]
+    head = ("\n".join([*header, "end_header"]) + "\n").encode("ascii")
+    dt = np.dtype(fields)
+    buf = np.empty(len(head) + n * dt.itemsize, np.uint8)
+    buf[: len(head)] = np.frombuffer(head, np.uint8)
+    return buf, buf[len(head) :].view(dt)
+
+
+def write_points_ply(xyz: np.ndarray, rgb: np.ndarray | None = None, category: np.ndarray | None = None) -> bytes:
+    """A binary little-endian PLY of points (float32 xyz, optional uint8 rgb and category)."""
+    buf, rec = ply_point_records(len(xyz), rgb=rgb is not None, category=category is not None)
+    rec["xyz"] = xyz
     if rgb is not None:
-        fields += [("red", "u1"), ("green", "u1"), ("blue", "u1")]
-    if category is not None:
-        fields += [("category", "u1")]
-    rec = np.empty(n, dtype=np.dtype(fields))
-    for i, axis in enumerate("xyz"):
-        rec[axis] = xyz[:, i]
-    if rgb is not None:
-        for i, ch in enumerate(("red", "green", "blue")):
-            rec[ch] = rgb[:, i]
+        for i in range(3):  # 1-D strided copies are much faster than one 2-D copy here
+            rec["rgb"][:, i] = rgb[:, i]
     if category is not None:
         rec["category"] = category
-    header = ["ply", "format binary_little_endian 1.0", "comment mediakit point cloud", f"element vertex {n}"]
-    header += [f"property {'float' if t == '<f4' else 'uchar'} {name}" for name, t in fields]
-    header.append("end_header")
-    return ("\n".join(header) + "\n").encode("ascii") + rec.tobytes()
+    return buf.tobytes()
 
 
 @dataclass

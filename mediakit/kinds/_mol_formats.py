@@ -169,11 +169,13 @@ def rdkit_messages(cap: Any) -> str:
     return "; ".join(ln for ln in lines if ln)
 
 
-def _mol_structure(mols: list[Any], fmt: str, residues: int | None) -> Structure:
+def structure_of_mols(mols: list[Any], fmt: str, residues: int | None = None) -> Structure:
+    """A :class:`Structure` of RDKit molecules (records of an SDF/MOL2 file)."""
     first = mols[0]
     n = first.GetNumAtoms()
     coords = first.GetConformer().GetPositions() if first.GetNumConformers() else np.zeros((n, 3))
     bonds = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in first.GetBonds()], np.int64).reshape(-1, 2)
+    symbols = [a.GetSymbol() for a in first.GetAtoms()]
     return Structure(
         fmt,
         atoms=n,
@@ -182,8 +184,8 @@ def _mol_structure(mols: list[Any], fmt: str, residues: int | None) -> Structure
         chains=None,
         bonds=first.GetNumBonds(),
         coords=np.asarray(coords, np.float64).reshape(-1, 3),
-        elements=np.array([a.GetSymbol().upper() for a in first.GetAtoms()], str),
-        atom_names=np.array([a.GetSymbol() for a in first.GetAtoms()], str),
+        elements=np.char.upper(np.array(symbols, str)) if symbols else np.zeros(0, str),
+        atom_names=np.array(symbols, str),
         residue_index=np.zeros(n, np.int64),
         chain_index=np.zeros(n, np.int64),
         residue_names=np.full(n, "LIG"),
@@ -216,7 +218,7 @@ def _read_sdf(blob: bytes, field: str) -> Structure:
     if mols[0].GetNumAtoms() > MAX_ATOMS:
         msg = f"{field}: more than {MAX_ATOMS} atoms"
         raise LimitError(msg)
-    return _mol_structure(mols, "sdf", None)
+    return structure_of_mols(mols, "sdf", None)
 
 
 _MOL2_SPLIT = re.compile(r"(?m)^(?=@<TRIPOS>MOLECULE)")
@@ -246,7 +248,7 @@ def _read_mol2(blob: bytes, field: str) -> Structure:
     # Residues are MOL2 substructures: the 7th column of the first molecule's ATOM lines.
     atoms_sec = re.search(r"@<TRIPOS>ATOM[^\n]*\n(.*?)(?=^@<TRIPOS>|\Z)", text, re.S | re.M)
     subst = {ln.split()[6] for ln in atoms_sec.group(1).splitlines() if len(ln.split()) >= 7} if atoms_sec else set()
-    return _mol_structure(mols, "mol2", len(subst) or None)
+    return structure_of_mols(mols, "mol2", len(subst) or None)
 
 
 # -- PQR -------------------------------------------------------------------------------------------

@@ -103,8 +103,10 @@ def to_rdkit(blob: bytes, fmt: str, *, field: str = "data") -> Any:
     return mol
 
 
-def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: int) -> bytes:
-    """Embed (seeded ETKDGv3 + MMFF94/UFF) if asked, then write SDF or PDB bytes."""
+def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: int) -> tuple[bytes, Any]:
+    """Embed (seeded ETKDGv3 + MMFF94/UFF) if asked, then write SDF or PDB bytes.
+
+    Returns the bytes and the final RDKit molecule (what the bytes hold)."""
     Chem = _chem()
     AllChem = require("rdkit.Chem.AllChem", extra="chem", feature=_FEATURE)
     if mol.GetNumAtoms() == 0:
@@ -124,8 +126,11 @@ def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: 
                     msg = "mol_or_path: RDKit could not embed the molecule in 3-D" + (f" ({why})" if why else "")
                     raise ValidationError(msg)
             if max_iters > 0:
-                if AllChem.MMFFHasAllMoleculeParams(mol):
-                    AllChem.MMFFOptimizeMolecule(mol, maxIters=max_iters)
+                # Type the atoms once (MMFFHasAllMoleculeParams + MMFFOptimizeMolecule would type
+                # them twice); UFF when MMFF94 lacks parameters (metals, exotic elements).
+                props = AllChem.MMFFGetMoleculeProperties(mol)
+                if props is not None:
+                    AllChem.MMFFGetMoleculeForceField(mol, props).Minimize(maxIts=max_iters)
                 elif AllChem.UFFHasAllMoleculeParams(mol):
                     AllChem.UFFOptimizeMolecule(mol, maxIters=max_iters)
         elif mol.GetNumConformers() == 0:
@@ -133,12 +138,12 @@ def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: 
 
             rdDepictor.Compute2DCoords(mol)
         if file_type == "pdb":
-            return Chem.MolToPDBBlock(mol).encode("utf-8")
+            return Chem.MolToPDBBlock(mol).encode("utf-8"), mol
         buf = io.StringIO()
         writer = Chem.SDWriter(buf)
         writer.write(mol)
         writer.close()
-        return buf.getvalue().encode("utf-8")
+        return buf.getvalue().encode("utf-8"), mol
 
 
 def to_pdb(blob: bytes, fmt: str, *, field: str = "data") -> str:

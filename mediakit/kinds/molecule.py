@@ -116,14 +116,23 @@ class Molecule(Kind):
         from ._mol_rdkit import mol_to_file, read_rdkit_input
 
         mol = read_rdkit_input(mol_or_path)
-        blob = mol_to_file(
+        blob, mol = mol_to_file(
             mol,
             embed=_check_bool(convert_to_3d_and_optimize, "convert_to_3d_and_optimize"),
             max_iters=_check_iters(mmff_optimize_molecule_max_iterations),
             file_type=_check_out_type(file_type),
             seed=EMBED_SEED,
         )
-        return cls(blob, file_type=file_type, caption=caption)
+        if file_type == "pdb":
+            return cls(blob, file_type="pdb", caption=caption)  # counts as gemmi reads them
+        # The SDF was just written by RDKit from ``mol``: take the counts from ``mol`` instead
+        # of parsing the file back (the same atoms and bonds, without a second pass).
+        obj = cls.__new__(cls)
+        obj.caption = check_caption(caption)
+        obj.smiles = None
+        obj._file, obj.format = blob, "sdf"
+        obj.structure = mf.structure_of_mols([mol], "sdf")
+        return obj
 
     @classmethod
     def from_smiles(

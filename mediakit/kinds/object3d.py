@@ -258,15 +258,8 @@ class Object3D(Kind):
         }
 
     def _ply(self) -> bytes:
-        pts = self._points
-        assert pts is not None
-        rgb = pts.rgb
-        if pts.category is not None:
-            from ..render._common import PALETTE
-
-            lut = np.array([(0, 0, 0), *PALETTE[:15]], np.uint8)
-            rgb = lut[pts.category]
-        return meshio.write_points_ply(pts.xyz, rgb, pts.category)
+        assert self._points is not None  # only called for point clouds
+        return self._points.to_ply()
 
     # -- encode / decode ---------------------------------------------------------------------------
     def _encode(self, store: Store) -> dict[str, Any]:

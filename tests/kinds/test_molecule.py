@@ -103,6 +103,8 @@ def test_from_smiles_is_deterministic_and_3d(mem):
     desc, back = roundtrip(a, mem)
     assert desc["format"] == "sdf" and desc["atoms"] == 21 and desc["bonds"] == 21 and desc["smiles"] == "CC(=O)Oc1ccccc1C(=O)O"
     assert back == a
+    parsed = molmod.mf.parse(a.data, "sdf")
+    assert (parsed.atoms, parsed.bonds, parsed.models) == (a.structure.atoms, a.structure.bonds, a.structure.models)
     z = [float(line[20:30]) for line in a.data.decode().splitlines()[4:25]]
     assert np.ptp(z) > 0.5  # really 3-D
 

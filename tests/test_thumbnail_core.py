@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,28 @@ def test_limits_refuse_an_oversized_stored_image(mem: mk.Store) -> None:
         mk.thumbnail(desc, mem, limits=mk.Limits(max_pixels=1000))
     with pytest.raises(LimitError, match=r"path: image of 600x300 pixels; each side must be between 1 and 500"):
         mk.thumbnail(desc, mem, limits=mk.Limits(max_side=500))
+
+
+def test_limits_apply_to_boxes(mem: mk.Store) -> None:
+    box = {"position": {"minX": 0.1, "maxX": 0.2, "minY": 0.1, "maxY": 0.2}, "class_id": 1, "box_caption": "x" * 100_000}
+    desc = mk.Image(GREY, boxes={"a": {"box_data": [box] * 3, "class_labels": {1: "a"}}, "b": {"box_data": [box] * 2, "class_labels": {1: "a"}}}).encode(mem)
+    with pytest.raises(LimitError, match=r"boxes: 5 boxes exceed the limit of 4"):
+        mk.thumbnail(desc, mem, limits=mk.Limits(max_boxes=4))
+    start = time.perf_counter()
+    im = thumb(desc, mem, size=300, limits=mk.Limits(max_boxes=5))
+    assert time.perf_counter() - start < 5  # a huge caption is cut before it is measured
+    assert color_for(1) in [im.getpixel((x, 22))[:3] for x in (29, 30, 31)]  # left edge
+
+
+@pytest.mark.parametrize("unit", ["<script>", "<style ", "<br ", "<", "<!--", "<head "])
+def test_html_preview_of_hostile_markup_is_fast(unit: str, mem: mk.Store) -> None:
+    # Unclosed tags repeated: a backtracking pattern would take minutes (quadratic); ours is linear.
+    markup = "<title>t</title><p>visible</p>" + unit * 120_000
+    desc = mk.Html(markup, inject=False).encode(mem)
+    start = time.perf_counter()
+    im = thumb(desc, mem, size=128)
+    assert time.perf_counter() - start < 5
+    assert im.size == (128, 128)
 
 
 def test_limits_apply_to_masks(mem: mk.Store) -> None:

@@ -27,10 +27,14 @@ DEFAULT_STYLE = (
     "</style>"
 )
 
-_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
-_HTML = re.compile(r"<html(\s[^>]*)?>", re.IGNORECASE)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HIDDEN = re.compile(r"<!--.*?(-->|$)|<(script|style|template)\b.*?(</\2\s*>|$)", re.IGNORECASE | re.DOTALL)
+# Tag starts only; the end of a tag is found with str.find. A pattern such as ``<head(\s[^>]*)?>``
+# rescans to the end of the text from every unclosed ``<head `` and takes quadratic time on
+# hostile input ("<head " * 50_000); these patterns and the scans below stay linear.
+_HEAD = re.compile(r"<head(?=[\s>/])", re.IGNORECASE)
+_HTML = re.compile(r"<html(?=[\s>/])", re.IGNORECASE)
+_TITLE = re.compile(r"<title(?=[\s>/])", re.IGNORECASE)
+_TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
+_HIDDEN = re.compile(r"<!--.*?(-->|\Z)|<(script|style|template)\b.*?(</\2\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 
 
 class Html(Kind):
@@ -82,8 +86,10 @@ class Html(Kind):
 
     @property
     def title(self) -> str | None:
-        m = _TITLE.search(self.html)
-        return re.sub(r"\s+", " ", m.group(1)).strip() if m else None
+        """The text of the first ``<title>``, whitespace collapsed (``None`` without one)."""
+        start = _tag_end(self.html, _TITLE)
+        end = _TITLE_END.search(self.html, start) if start is not None else None
+        return re.sub(r"\s+", " ", self.html[start:end.start()]).strip() if start is not None and end else None
 
     def _encode(self, store: Store) -> dict[str, Any]:
         ref = store.put(self.html.encode("utf-8"), suffix=".html")
@@ -117,13 +123,23 @@ def inject_style(text: str) -> str:
     # Look for the tags outside comments and scripts (a "<head>" in a comment is not the head):
     # search a copy with those blanked out, which keeps every offset.
     visible = _HIDDEN.sub(lambda m: " " * len(m.group(0)), text)
-    m = _HEAD.search(visible)
-    if m:
-        return text[: m.end()] + DEFAULT_STYLE + text[m.end() :]
-    m = _HTML.search(visible)
-    if m:
-        return text[: m.end()] + "<head>" + DEFAULT_STYLE + "</head>" + text[m.end() :]
+    end = _tag_end(visible, _HEAD)
+    if end is not None:
+        return text[:end] + DEFAULT_STYLE + text[end:]
+    end = _tag_end(visible, _HTML)
+    if end is not None:
+        return text[:end] + "<head>" + DEFAULT_STYLE + "</head>" + text[end:]
     return "<head>" + DEFAULT_STYLE + "</head>" + text
+
+
+def _tag_end(text: str, start: re.Pattern[str]) -> int | None:
+    """Index just past the ``>`` of the first tag ``start`` finds, or None (linear time)."""
+    m = start.search(text)
+    if m is None:
+        return None
+    close = text.find(">", m.end())
+    # No ">" after the first start means none after any later start either.
+    return close + 1 if close >= 0 else None
 
 
 def _utf8(blob: bytes, field: str) -> str:

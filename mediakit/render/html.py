@@ -13,9 +13,12 @@ from .._limits import Limits
 from ..store import Store
 from ._common import font, text_image, wrap
 
-_DROP = re.compile(r"<(script|style|head|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_BREAK = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li|/tr|hr)\b[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+# Each pattern also ends at the end of the text: without that, every unclosed "<script" or "<"
+# makes the engine rescan to the end, quadratic time on hostile markup ("<script>" * 100_000).
+# An unclosed element or tag swallows the rest, as it does in a browser.
+_DROP = re.compile(r"<(script|style|head|template|noscript)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_BREAK = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li|/tr|hr)\b[^>]*(?:>|\Z)", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*(?:>|\Z)")
 MAX_PREVIEW_BYTES = 1 << 20
 
 

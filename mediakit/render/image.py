@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
+from .._errors import LimitError
 from .._limits import Limits
 from ..codecs import raster
 from ..kinds._overlays import box_pixels
@@ -18,7 +19,15 @@ from ._common import color_for, fit, font
 MASK_ALPHA = 0.45
 
 
+#: Box labels longer than this are cut before measuring and drawing.
+MAX_LABEL_CHARS = 64
+
+
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
+    n_boxes = sum(len(group["box_data"]) for group in desc.get("boxes", {}).values())
+    if n_boxes > limits.max_boxes:
+        msg = f"boxes: {n_boxes} boxes exceed the limit of {limits.max_boxes}"
+        raise LimitError(msg)
     data = store.read(desc["path"])
     im = raster.probe(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side)
     w, h = im.size
@@ -87,6 +96,7 @@ def _draw_boxes(im: PILImage.Image, boxes: dict[str, Any], w: int, h: int) -> PI
             d.rectangle((x0, y0, x1, y1), outline=col, width=lw)
             label = box.get("box_caption") or labels.get(str(cid)) if "class_id" in box else box.get("box_caption")
             if label:
+                label = label[:MAX_LABEL_CHARS]
                 tw = d.textlength(label, font=f)
                 ty = y0 - fs - 2 if y0 - fs - 2 >= 0 else y0
                 d.rectangle((x0, ty, x0 + tw + 4, ty + fs + 2), fill=col)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,24 @@ def test_size_limits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     raises(LimitError, r"data: '.*big\.html' has 207 bytes; at most 100 are accepted", lambda: mk.Html(big))
     raises(LimitError, r"data: file object holds more than 100 bytes of HTML", lambda: mk.Html(io.BytesIO(big.read_bytes())))
     assert mk.Html(io.BytesIO(b"<p>" + b"x" * 90 + b"</p>"), inject=False).html.startswith("<p>")
+
+
+@pytest.mark.parametrize("unit", ["<head ", "<html ", "<title ", "<!--", "<script>", "<HEAD\t"])
+def test_hostile_markup_is_handled_in_linear_time(unit: str) -> None:
+    # Each unit opens a tag that never closes; a backtracking regex would rescan to the end from
+    # every one of them (minutes for this size). Ours finishes at once.
+    text = unit * 150_000
+    start = time.perf_counter()
+    h = mk.Html(text)
+    assert h.title is None
+    assert time.perf_counter() - start < 5
+    assert DEFAULT_STYLE in h.html
+
+
+def test_title_forms() -> None:
+    assert mk.Html("<title x='1'>a\n  b</TITLE >").title == "a b"
+    assert mk.Html("<title>unclosed").title is None
+    assert mk.Html("<titles>no</titles><title>yes</title>").title == "yes"
 
 
 def test_equality_and_repr() -> None:

@@ -36,6 +36,10 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     if desc["size"] > limits.max_file_bytes:
         msg = f"size: the file has {desc['size']} bytes, more than the limit of {limits.max_file_bytes}"
         raise LimitError(msg)
+    declared = int(desc["faces"]) + int(desc["points"])
+    if declared > limits.max_points:  # refuse before parsing; the parsed counts are checked again below
+        msg = f"faces: {desc['faces']} faces and {desc['points']} points exceed the render limit of {limits.max_points}"
+        raise LimitError(msg)
     blob = store.read(desc["path"])
     meshes: list[meshio.Part] = []
     clouds: list[meshio.Part] = []

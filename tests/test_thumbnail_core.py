@@ -201,6 +201,19 @@ def test_list_of_many_items(mem: mk.Store) -> None:
     assert max(im.size) <= 100
 
 
+def test_nested_lists(mem: mk.Store) -> None:
+    red, blue = (mk.Image(np.full((40, 40, 3), c, np.uint8)) for c in ((255, 0, 0), (0, 0, 255)))
+    inner = mk.MediaList([red, blue])
+    outer = mk.MediaList([inner, inner])
+    desc = outer.encode(mem)
+    im = thumb(desc, mem, size=128).convert("RGB")
+    assert im.size == (128, 64)  # two cells of 64, each a grid of two 32-pixel cells
+    assert [im.getpixel((x, 32)) for x in (16, 48, 80, 112)] == [(255, 0, 0), (0, 0, 255)] * 2
+    deeper = mk.MediaList([outer]).encode(mem)  # every level multiplies the work: refused
+    with pytest.raises(LimitError, match=r"items\[0\]: lists nested more than 2 deep are not rendered"):
+        mk.thumbnail(deeper, mem)
+
+
 def test_limits_refuse_an_oversized_stored_image(mem: mk.Store) -> None:
     desc = mk.Image(GREY).encode(mem)
     with pytest.raises(LimitError, match=r"path: image of 600x300 = 180000 pixels exceeds the limit of 1000"):

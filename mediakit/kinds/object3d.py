@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from .._arrays import is_array_like
+from .._arrays import is_array_like, warn_user
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS
 from ..codecs import mesh as meshio
@@ -385,12 +385,8 @@ def _obj_resolver(blob: bytes, base: Path | None, field: str) -> Any:
     if base is not None and all((base / lib).is_file() for lib in libs):
         trimesh = meshio.trimesh_module()
         return trimesh.resolvers.FilePathResolver(str(base / "model.obj"))
-    warnings.warn(
-        f"{field}: the OBJ's material library {', '.join(map(repr, libs))} is not available (pass the file by path, "
-        "with the .mtl beside it); the geometry is stored without materials",
-        UserWarning,
-        stacklevel=5,
-    )
+    where = f"is not beside it in {str(base)!r}" if base is not None else "cannot be read from a file object (pass the path)"
+    warn_user(f"{field}: the OBJ's material library {', '.join(map(repr, libs))} {where}; the geometry is stored without materials")
     return None
 
 

@@ -149,7 +149,7 @@ def test_corpus_meshes_encode_round_trip_and_thumbnail(name, mem):
 
 
 def test_obj_without_its_material_library_warns_and_keeps_the_geometry():
-    with pytest.warns(UserWarning, match=r"material library './fuze\.obj\.mtl' is not available"):
+    with pytest.warns(UserWarning, match=r"material library './fuze\.obj\.mtl' is not beside it"):
         obj = mk.Object3D(CORPUS / "meshes" / "fuze.obj")
     assert obj.format == "obj"
 

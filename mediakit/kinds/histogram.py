@@ -118,6 +118,12 @@ def _check_np_histogram(pair: Any) -> tuple[np.ndarray, np.ndarray]:
             i = int(np.flatnonzero(~np.isfinite(arr))[0])
             msg = f"{name}[{i}]: expected a finite number, got {arr[i].item()!r}"
             raise ValidationError(msg)
+    if (values < 0).any():
+        # Counts, densities and weights of a histogram are never negative (the descriptor's
+        # count, their sum, must be >= 0 too): refuse now rather than at encode time.
+        i = int(np.flatnonzero(values < 0)[0])
+        msg = f"np_histogram[0] (values)[{i}]: expected a count >= 0, got {values[i].item()!r}"
+        raise ValidationError(msg)
     if len(values) < 1 or len(values) > MAX_BINS:
         msg = f"np_histogram[0] (values): expected 1 to {MAX_BINS} bins, got {len(values)}"
         raise ValidationError(msg)

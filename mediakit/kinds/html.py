@@ -173,7 +173,11 @@ def _read(data: Any) -> str:
     if isinstance(data, str):
         return data
     if callable(getattr(data, "read", None)):
-        blob = data.read(MAX_HTML_BYTES + 1)
+        try:
+            blob = data.read(MAX_HTML_BYTES + 1)
+        except UnicodeDecodeError as e:  # a text file object opened with the wrong encoding
+            msg = f"data (file object): could not read the text ({e.encoding}: {e.reason} at byte {e.start}); open the file in binary mode ('rb') to have it read as UTF-8"
+            raise DecodeError(msg) from None
         if len(blob) > MAX_HTML_BYTES:
             msg = f"data: file object holds more than {MAX_HTML_BYTES} bytes of HTML"
             raise LimitError(msg)

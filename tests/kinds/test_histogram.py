@@ -260,6 +260,8 @@ BAD_NP_HISTOGRAMS = {
     "NaN edge": (([1, 2, 3], [0, 1, np.nan, 2]), ValidationError, r"np_histogram\[1\] \(bin_edges\)\[2\]: expected a finite number, got nan"),
     "inf edge": (([1], [0, np.inf]), ValidationError, r"np_histogram\[1\] \(bin_edges\)\[1\]: expected a finite number, got inf"),
     "NaN value": (([np.nan], [0, 1]), ValidationError, r"np_histogram\[0\] \(values\)\[0\]: expected a finite number, got nan"),
+    "negative value": (([3, -1], [0, 1, 2]), ValidationError, r"np_histogram\[0\] \(values\)\[1\]: expected a count >= 0, got -1"),
+    "negative weight": ((np.array([0.5, -0.25]), [0, 1, 2]), ValidationError, r"np_histogram\[0\] \(values\)\[1\]: expected a count >= 0, got -0.25"),
     "2-D values": ((np.ones((2, 2)), [0, 1, 2]), ValidationError, r"np_histogram\[0\] \(values\): expected a 1-D array of numbers, got shape \(2, 2\)"),
     "2-D edges": (([1], [[0, 1]]), ValidationError, r"np_histogram\[1\] \(bin_edges\): expected a 1-D array of numbers, got shape \(1, 2\)"),
     "string values": ((["a"], [0, 1]), ValidationError, r"np_histogram\[0\] \(values\): expected a 1-D array of numbers, got shape \(1,\) dtype <U1"),

@@ -155,6 +155,12 @@ BAD_INPUTS = {
     "directory": (lambda p: p, {}, ValidationError, r"data: '.*' is a directory, expected an HTML file"),
     "latin-1 file": (lambda p: _write(p / "latin.html", "<p>caf\xe9</p>".encode("latin-1")), {}, DecodeError, r"data \('.*latin\.html'\): HTML must be UTF-8 text; byte 6 is not \(invalid continuation byte\)"),
     "latin-1 file object": (lambda p: io.BytesIO("<p>caf\xe9</p>".encode("latin-1")), {}, DecodeError, r"data \(file object\): HTML must be UTF-8 text; byte 6"),
+    "latin-1 text file object": (
+        lambda p: open(_write(p / "latin.html", "<p>caf\xe9</p>".encode("latin-1")), encoding="utf-8"),  # noqa: SIM115
+        {},
+        DecodeError,
+        r"data \(file object\): could not read the text \(utf-8: invalid continuation byte at byte 6\); open the file in binary mode",
+    ),
     "inject not bool": (lambda p: "<p>", {"inject": "yes"}, MediaTypeError, r"inject: expected True or False, got 'yes'"),
     "sanitize not bool": (lambda p: "<p>", {"sanitize": 1}, MediaTypeError, r"sanitize: expected True or False, got 1"),
 }

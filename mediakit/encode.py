@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import to_numpy
-from ._errors import MediaTypeError
+from ._errors import MediakitError, MediaTypeError
 from .kinds._base import Kind
 from .store import Store, coerce_store
 
@@ -71,11 +71,28 @@ def _encode(v: Any, st: Store, where: str, keep: bool) -> Any:
         return _encode(v.item(), st, where, keep)
     for accepts, convert in _CONVERTERS:
         if accepts(v):
-            return _encode(_load(convert)(v), st, where, keep)
+            try:
+                media = _load(convert)(v)
+            except MediakitError as e:
+                # The converter names fields inside the object ("data: ..."); say which value.
+                located = _located(e, where)
+                if located is e:
+                    raise
+                raise located from e
+            return _encode(media, st, where, keep)
     if _is_array_like(v):
         return _array(to_numpy(v, field=where), st, where, keep)
     msg = f"{where}: cannot encode a {type(v).__module__}.{type(v).__name__}; expected a number, string, media object, dict, list, array or figure"
     raise MediaTypeError(msg)
+
+
+def _located(e: MediakitError, where: str) -> MediakitError:
+    """The same error with ``where`` in front of its message (or the error itself if its class
+    cannot be rebuilt from a message)."""
+    try:
+        return type(e)(f"{where}: {e}")
+    except Exception:  # noqa: BLE001 - an error class with another signature: keep it as it is
+        return e
 
 
 def _nonfinite(v: float, st: Store) -> dict[str, Any]:

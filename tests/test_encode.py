@@ -118,6 +118,20 @@ def test_errors_name_the_path(value: Any, cls: type[BaseException], match: str, 
     assert type(info.value) is cls
 
 
+@pytest.mark.parametrize(
+    ("value", "cls", "match"),
+    [
+        ({"x": PILImage.new("RGB", (0, 5))}, ValidationError, r"value\['x'\]: data: image has no pixels \(width 0, height 5\)"),
+        ({"a": [PILImage.new("L", (70_000, 1))]}, LimitError, r"value\['a'\]\[0\]: data: image of 70000x1 exceeds the limits"),
+    ],
+)
+def test_converter_errors_name_the_path(value: Any, cls: type[BaseException], match: str, mem: mk.Store) -> None:
+    with pytest.raises(cls, match=match) as info:
+        mk.encode(value, mem)
+    assert type(info.value) is cls
+    assert mem.list() == []
+
+
 def test_store_may_be_a_directory_path(tmp_path: Path) -> None:
     row = mk.encode({"i": img(1)}, str(tmp_path / "out"))
     assert (tmp_path / "out" / row["i"]["path"]).is_file()

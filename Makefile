@@ -31,6 +31,10 @@ $(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[all]' -r benchmarks/requirements.txt
+	# wandb.Video and tensorboardX video need moviepy, whose Pillow<12 pin would downgrade Pillow:
+	# install it without its pins (it works with Pillow 13) plus its real dependencies.
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps moviepy
+	$(BENCH_VENV)/bin/python -m pip install --quiet decorator proglog python-dotenv tqdm imageio
 	touch $@
 
 bench: $(BENCH_VENV)/.installed

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._arrays import is_array_like, to_numpy
+from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS, MAX_BOXES
 
@@ -161,8 +161,13 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
         # up (the uint8 cast truncates) faster than strided passes over the float64 source.
         with np.errstate(over="ignore", invalid="ignore"):
             rgb = np.ascontiguousarray(arr[:, 3:], dtype=np.float32)
-        if n and not (rgb.min() >= 0 and rgb.max() <= 255):  # NaN fails both
+        lo_c, hi_c = (rgb.min(), rgb.max()) if n else (0.0, 0.0)
+        if not (lo_c >= 0 and hi_c <= 255):  # NaN fails both
             _raise_first_bad(arr, field)
+        if arr.dtype.kind == "f" and 0 < hi_c <= 1:
+            warn_user(
+                f"{field}: every colour value is within [0, 1]; point colours are 0-255, so these points will be almost black (multiply by 255)"
+            )
         if arr.dtype.kind == "f":
             rgb += np.float32(0.5)
         u8 = rgb.astype(np.uint8)

@@ -100,6 +100,11 @@ def test_category_cloud_keeps_categories_and_palette_colours(mem):
     assert b"property uchar category" in obj.data[:400] and b"property uchar red" in obj.data[:400]
 
 
+def test_colours_that_look_like_fractions_warn():
+    with pytest.warns(UserWarning, match=r"data: every colour value is within \[0, 1\]"):
+        mk.Object3D(np.c_[XYZ, np.full((200, 3), 0.5)])
+
+
 def test_to_json_is_the_lidar_form_and_round_trips():
     obj = mk.Object3D(scene())
     js = obj.to_json()

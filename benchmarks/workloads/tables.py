@@ -287,7 +287,7 @@ FRAME = Workload(
         "baseline: pyarrow Parquet write": parquet_only,
     },
     targets=[Target("mediakit", "wandb.Table (first 200,000 rows)", ratio=10.0)],
-    repeat=3,
+    repeat=2,  # wandb takes about a minute per run here
     input_bytes=lambda b: int(b.data.memory_usage(index=False).sum()),
     items=N_FRAME,
     unit="rows",

@@ -403,6 +403,9 @@ def from_array(name: str, arr: np.ndarray, mask: np.ndarray | None = None, *, op
     k = arr.dtype.kind
     if mask is not None and not mask.any():
         mask = None
+    if k == "f" and arr.dtype.itemsize > 8:
+        msg = f"{where(None, name)}: {arr.dtype} values cannot be stored exactly (JSON and Parquet hold float64 at most); convert the column to float64"
+        raise MediaTypeError(msg)
     if k in "iuf":
         col = Column(name, "number", np.ascontiguousarray(arr), mask, dtype=arr.dtype.name)
     elif k == "b":

@@ -180,6 +180,10 @@ def parse_json_table(blob: bytes, field: str = "path") -> dict[str, Any]:
             msg = f"{field}.data[{i}]: expected a list of {ncols} values, got {str(row)[:80]}"
             raise DecodeError(msg)
     types = doc.get("column_types")
+    if isinstance(types, dict):
+        # Another tracker's table file (wandb writes its own type tree here): infer the types.
+        doc.pop("column_types")
+        types = None
     if types is not None:
         if not isinstance(types, list) or len(types) != ncols:
             msg = f"{field}.column_types: expected {ncols} entries, got {types!r}"[:300]

@@ -305,17 +305,7 @@ def pr_curve(y_true: Any, y_probas: Any, labels: Any = None, classes_to_plot: An
         Classes to include, by index or name (default: all).
     """
     cls, p, idx = _curve_inputs(y_true, y_probas, labels, classes_to_plot)
-    curves, per_class, flat = [], [], []
-    for c in idx:
-        pos = cls.index == c
-        tps, fps, thr = cv.binary_counts(p[:, c], pos)
-        rec, prec, ap = cv.pr(tps, fps)
-        curves.append((rec, prec))
-        per_class.append({"class": cls.names[c], "average_precision": ap, "positives": int(pos.sum()), "thresholds": int(thr.size)})
-        if ap is None:
-            flat.append(cls.names[c])
-    cv.degenerate_warning("pr_curve", flat)
-    return _curve_chart("mediakit/pr-curve", cls, idx, curves, ("recall", "precision"), per_class, _title(title, "Precision-Recall Curve"), ("Recall", "Precision"))
+    return _curves_chart("pr", cls, p, idx, _title(title, "Precision-Recall Curve"))
 
 
 def roc_curve(y_true: Any, y_probas: Any, labels: Any = None, classes_to_plot: Any = None, title: str = "ROC Curve") -> Chart:
@@ -324,17 +314,40 @@ def roc_curve(y_true: Any, y_probas: Any, labels: Any = None, classes_to_plot: A
     Parameters are as for :func:`pr_curve`.
     """
     cls, p, idx = _curve_inputs(y_true, y_probas, labels, classes_to_plot)
-    curves, per_class, flat = [], [], []
-    for c in idx:
-        pos = cls.index == c
-        tps, fps, thr = cv.binary_counts(p[:, c], pos)
-        fpr, tpr, auc = cv.roc(tps, fps)
-        curves.append((fpr, tpr))
-        per_class.append({"class": cls.names[c], "auc": auc, "positives": int(pos.sum()), "thresholds": int(thr.size)})
-        if auc is None:
-            flat.append(cls.names[c])
-    cv.degenerate_warning("roc_curve", flat)
-    return _curve_chart("mediakit/roc-curve", cls, idx, curves, ("fpr", "tpr"), per_class, _title(title, "ROC Curve"), ("False positive rate", "True positive rate"))
+    return _curves_chart("roc", cls, p, idx, _title(title, "ROC Curve"))
+
+
+def _one_curve(kind: str, cls: cv.Classes, p: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray, int, dict[str, Any]]:
+    """One class's curve (exactly-redundant points dropped), its size before that, its metrics."""
+    pos = cls.index == c
+    tps, fps, thr = cv.binary_counts(p[:, c], pos)
+    if kind == "pr":
+        x, y, metric = cv.pr(tps, fps)
+        turns = cv.pr_turns(tps)
+        name = "average_precision"
+    else:
+        x, y, metric = cv.roc(tps, fps)
+        turns = cv.roc_turns(tps, fps)
+        name = "auc"
+    info = {"class": cls.names[c], name: metric, "positives": int(pos.sum()), "thresholds": int(thr.size)}
+    return x[turns], y[turns], int(x.size), info
+
+
+def _curves_chart(kind: str, cls: cv.Classes, p: np.ndarray, idx: list[int], title: str) -> Chart:
+    if len(idx) > 1 and p.shape[0] >= 10_000:
+        from ..codecs.png import _pool  # mediakit's shared worker threads: numpy sorts release the GIL
+
+        parts = list(_pool().map(lambda c: _one_curve(kind, cls, p, c), idx))
+    else:
+        parts = [_one_curve(kind, cls, p, c) for c in idx]
+    curves = [(x, y) for x, y, _, _ in parts]
+    per_class = [info for _, _, _, info in parts]
+    metric = "average_precision" if kind == "pr" else "auc"
+    cv.degenerate_warning(f"{kind}_curve", [info["class"] for info in per_class if info[metric] is None])
+    points_in = sum(n for _, _, n, _ in parts)
+    if kind == "pr":
+        return _curve_chart("mediakit/pr-curve", cls, idx, curves, points_in, ("recall", "precision"), per_class, title, ("Recall", "Precision"))
+    return _curve_chart("mediakit/roc-curve", cls, idx, curves, points_in, ("fpr", "tpr"), per_class, title, ("False positive rate", "True positive rate"))
 
 
 def _curve_chart(
@@ -342,6 +355,7 @@ def _curve_chart(
     cls: cv.Classes,
     idx: list[int],
     curves: list[tuple[np.ndarray, np.ndarray]],
+    points_in: int,
     cols: tuple[str, str],
     per_class: list[dict[str, Any]],
     title: str,
@@ -357,7 +371,7 @@ def _curve_chart(
     reduction = {
         "method": "ramer-douglas-peucker",
         "tolerance": tol,
-        "points_in": int(sum(x.size for x, _ in curves)),
+        "points_in": int(points_in),
         "points_out": int(xs.size),
     }
     fields = {"x": cols[0], "y": cols[1], "class": "class"}

@@ -28,6 +28,7 @@ MAX_ROWS_SHOWN = 12
 HEADER_BG = (240, 243, 246)
 GRID = (208, 215, 222)
 MUTED = (120, 128, 136)
+_CONTAINERS = ("table", "chart", "list")
 
 
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
@@ -119,6 +120,11 @@ def _text(cell: Any, row: int, nonfinite: Any) -> tuple[str, bool]:
 def _media_cell(im: PILImage.Image, desc: dict[str, Any], store: Store, box: tuple[int, int, int, int], limits: Limits, d: Any, f: Any) -> None:
     x, y, w, h = box
     kind = str(desc.get("_type", "media"))
+    if kind in _CONTAINERS:
+        # Cells that hold other tables, charts or lists are named, not drawn: a hostile file
+        # could otherwise nest (or point back to) itself without end.
+        d.text((x, y), f"[{kind}]", fill=MUTED, font=f)
+        return
     try:
         validate(desc)
         tile = get_renderer(kind)(desc, store, size=max(8, min(w, h) if kind != "table" else h), limits=limits)

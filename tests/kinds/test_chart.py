@@ -223,6 +223,16 @@ def test_curve_reduction_has_a_bounded_error_and_keeps_end_points():
     chart = mk.plot.roc_curve(y, p)
     assert chart.reduction == {"method": "ramer-douglas-peucker", "tolerance": cv.TOLERANCE, "points_in": 2 * (fpr.size), "points_out": len(chart.table)}
     np.testing.assert_array_equal(cv.reduce(fpr, tpr, cv.TOLERANCE), keep)  # deterministic
+    # End to end (exactly-collinear points dropped first, then the reduction): every point of
+    # the full curves is within the tolerance of the charted polyline, ends included.
+    rec, prec, _ = cv.pr(tps, fps)
+    pr_chart = mk.plot.pr_curve(y, p)
+    for ch, (fx, fy), cols in ((chart, (fpr, tpr), ("fpr", "tpr")), (pr_chart, (rec, prec), ("recall", "precision"))):
+        sel = np.array(ch.table.get_column("class")) == "1"
+        kx = ch.table.get_column(cols[0], convert_to="numpy")[sel]
+        ky = ch.table.get_column(cols[1], convert_to="numpy")[sel]
+        assert (kx[0], ky[0], kx[-1], ky[-1]) == (fx[0], fy[0], fx[-1], fy[-1])
+        assert _distance_to_polyline(fx, fy, kx, ky).max() <= cv.TOLERANCE + 1e-12
 
 
 def test_reduction_budget_grows_the_tolerance():

@@ -91,7 +91,7 @@ def _located(e: MediakitError, where: str) -> MediakitError:
     cannot be rebuilt from a message)."""
     try:
         return type(e)(f"{where}: {e}")
-    except Exception:  # noqa: BLE001 - an error class with another signature: keep it as it is
+    except Exception:  # an error class with another signature: keep it as it is
         return e
 
 

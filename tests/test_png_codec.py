@@ -58,7 +58,13 @@ def test_round_trip(dtype: Any, channels: int, shape: tuple[int, int], smooth: b
     data = encode_png(arr)
     assert data == encode_png(arr.copy())  # deterministic
     w, h, depth, colour, _, _, interlace = ihdr(data)
-    assert (w, h, depth, colour, interlace) == (shape[1], shape[0], 8 if dtype == np.uint8 else 16, {1: 0, 2: 4, 3: 2, 4: 6}[channels], 0)
+    assert (w, h, depth, colour, interlace) == (
+        shape[1],
+        shape[0],
+        8 if dtype == np.uint8 else 16,
+        {1: 0, 2: 4, 3: 2, 4: 6}[channels],
+        0,
+    )
     # Pillow reads every file exactly (16-bit colour only at 8 bits: it has no such mode).
     im = pil_decode(data)
     if dtype == np.uint8:
@@ -174,7 +180,13 @@ def _png(header: tuple[int, ...], payload: bytes, *, extra: list[tuple[bytes, by
         return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
 
     body = b"".join(chunk(t, b) for t, b in (extra or []))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", *header)) + body + chunk(b"IDAT", zlib.compress(payload)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", *header))
+        + body
+        + chunk(b"IDAT", zlib.compress(payload))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_fast_reader_declines_what_it_does_not_handle() -> None:

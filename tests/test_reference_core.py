@@ -15,9 +15,9 @@ import numpy as np
 import PIL
 import PIL.Image
 import pytest
+from conftest import check_descriptor
 
 import mediakit
-from conftest import check_descriptor
 
 RNG = np.random.default_rng(2024)
 
@@ -72,7 +72,9 @@ def test_histograms(run_dir: Path) -> None:
     np.testing.assert_array_equal(decode(summary["gradients"], run_dir).values, np.histogram(data)[0])
 
 
-@pytest.mark.xfail(strict=True, reason="`mediakit.run` is the run module; it has no `summary` like `wandb.run.summary` (see report)")
+@pytest.mark.xfail(
+    strict=True, reason="`mediakit.run` is the run module; it has no `summary` like `wandb.run.summary` (see report)"
+)
 def test_run_summary_call_form(run_dir: Path) -> None:
     data = RNG.normal(size=100)
     mediakit.run.summary.update({"gradients": mediakit.Histogram(np_histogram=np.histogram(data))})

@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import CORPUS
 from PIL import Image as PILImage
 
 import mediakit as mk
-from conftest import CORPUS
 from mediakit._errors import LimitError, MediaTypeError, SchemaError, StorageError, ValidationError
+from mediakit.encode import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.render._common import ACCENT, BACKGROUND, color_for, fit
 from mediakit.render.image import MASK_ALPHA
 
@@ -143,7 +144,9 @@ def test_box_outline_has_the_class_colour(mem: mk.Store) -> None:
 
 
 def test_box_scaled_with_the_image(mem: mk.Store) -> None:
-    boxes = {"p": {"box_data": [{"position": {"minX": 100, "maxX": 400, "minY": 100, "maxY": 250}, "domain": "pixel", "class_id": 5}]}}
+    boxes = {
+        "p": {"box_data": [{"position": {"minX": 100, "maxX": 400, "minY": 100, "maxY": 250}, "domain": "pixel", "class_id": 5}]}
+    }
     with pytest.warns(UserWarning):
         desc = mk.Image(GREY, boxes=boxes).encode(mem)
     im = thumb(desc, mem, size=300).convert("RGB")
@@ -163,7 +166,7 @@ def test_histogram_thumbnail_has_bars(mem: mk.Store) -> None:
 
 
 def test_tensor_thumbnail_has_bars(mem: mk.Store) -> None:
-    desc = mk.encode({"t": np.random.default_rng(1).normal(size=500)}, mem)["t"]
+    desc = encode({"t": np.random.default_rng(1).normal(size=500)}, mem)["t"]
     arr = np.asarray(thumb(desc, mem, size=128).convert("RGB")).reshape(-1, 3)
     assert (arr == ACCENT).all(axis=1).sum() > 200
 
@@ -174,7 +177,9 @@ def test_empty_histogram_thumbnail(mem: mk.Store) -> None:
 
 
 def test_html_preview_is_not_blank(mem: mk.Store) -> None:
-    desc = mk.Html("<html><head><title>Report</title><style>p{}</style></head><body><h1>Results</h1><p>accuracy 0.93 &amp; more text</p><script>x()</script></body></html>").encode(mem)
+    desc = mk.Html(
+        "<html><head><title>Report</title><style>p{}</style></head><body><h1>Results</h1><p>accuracy 0.93 &amp; more text</p><script>x()</script></body></html>"
+    ).encode(mem)
     im = thumb(desc, mem, size=256)
     assert im.size == (256, 256)
     arr = np.asarray(im.convert("RGB")).reshape(-1, 3)
@@ -187,7 +192,7 @@ def test_html_preview_is_not_blank(mem: mk.Store) -> None:
 def test_list_thumbnail_is_a_grid(mem: mk.Store) -> None:
     colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
     items = [mk.Image(np.full((40, 40, 3), c, np.uint8)) for c in colours]
-    desc = mk.encode(items, mem)
+    desc = encode(items, mem)
     im = thumb(desc, mem, size=128).convert("RGB")
     assert im.size == (128, 128)
     for i, c in enumerate(colours):
@@ -196,7 +201,7 @@ def test_list_thumbnail_is_a_grid(mem: mk.Store) -> None:
 
 
 def test_list_of_many_items(mem: mk.Store) -> None:
-    desc = mk.encode([mk.Image(np.full((10, 10), i * 10, np.uint8)) for i in range(20)], mem)
+    desc = encode([mk.Image(np.full((10, 10), i * 10, np.uint8)) for i in range(20)], mem)
     im = thumb(desc, mem, size=100)
     assert max(im.size) <= 100
 
@@ -224,7 +229,10 @@ def test_limits_refuse_an_oversized_stored_image(mem: mk.Store) -> None:
 
 def test_limits_apply_to_boxes(mem: mk.Store) -> None:
     box = {"position": {"minX": 0.1, "maxX": 0.2, "minY": 0.1, "maxY": 0.2}, "class_id": 1, "box_caption": "x" * 100_000}
-    desc = mk.Image(GREY, boxes={"a": {"box_data": [box] * 3, "class_labels": {1: "a"}}, "b": {"box_data": [box] * 2, "class_labels": {1: "a"}}}).encode(mem)
+    desc = mk.Image(
+        GREY,
+        boxes={"a": {"box_data": [box] * 3, "class_labels": {1: "a"}}, "b": {"box_data": [box] * 2, "class_labels": {1: "a"}}},
+    ).encode(mem)
     with pytest.raises(LimitError, match=r"boxes: 5 boxes exceed the limit of 4"):
         mk.thumbnail(desc, mem, limits=mk.Limits(max_boxes=4))
     start = time.perf_counter()

@@ -31,7 +31,7 @@ _POOL: ThreadPoolExecutor | None = None
 
 def _pool() -> ThreadPoolExecutor:
     # Created on first use, never at import; threads are daemon and idle when not in use.
-    global _POOL  # noqa: PLW0603
+    global _POOL  # one pool per process, made on first use
     if _POOL is None:
         import os
 

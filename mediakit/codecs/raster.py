@@ -36,7 +36,7 @@ def probe(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max
     except PILImage.UnidentifiedImageError:
         msg = f"{field}: not a readable image file (no PNG, JPEG, WebP, BMP, GIF or TIFF signature; {len(data)} bytes)"
         raise DecodeError(msg) from None
-    except Exception as e:  # noqa: BLE001 - Pillow raises many kinds for unreadable files
+    except Exception as e:  # Pillow raises many kinds of errors for unreadable files
         msg = f"{field}: not a readable image file ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
     w, h = im.size
@@ -56,7 +56,7 @@ def load(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             im.load()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # as above: truncated data, bad chunks, decoder errors
         msg = f"{field}: image data could not be decoded ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
     return im

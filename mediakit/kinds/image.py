@@ -150,7 +150,7 @@ class Image(Kind):
     def pixels(self) -> np.ndarray:
         """The decoded pixels: uint8 (or uint16) ``(H, W)`` or ``(H, W, C)``."""
         if self._pixels is None:
-            assert self._file is not None  # noqa: S101 - internal invariant, set by every adapter
+            assert self._file is not None  # internal invariant: every adapter sets pixels or a file
             self._pixels = raster.decode_pixels(self._file, field="data")
         return self._pixels
 
@@ -205,7 +205,7 @@ class Image(Kind):
 
     def _set_geometry(self) -> None:
         px = self._pixels
-        assert px is not None  # noqa: S101
+        assert px is not None  # internal invariant: called after pixels are set
         self.height, self.width = int(px.shape[0]), int(px.shape[1])
         c = 1 if px.ndim == 2 else px.shape[2]
         # The mode names the channels; 16-bit colour keeps its RGB/RGBA name (Pillow has no

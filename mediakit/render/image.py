@@ -55,7 +55,7 @@ def _load(im: PILImage.Image) -> PILImage.Image:
 
     try:
         im.load()
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:  # Pillow raises many kinds of errors for undecodable data
         msg = f"path: image data could not be decoded ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
     return im

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import roundtrip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import mediakit as mk
-from conftest import roundtrip
 from mediakit._errors import MediaTypeError, ValidationError
 from mediakit.kinds import histogram as hist_mod
 
@@ -74,7 +74,12 @@ GOOD_SEQUENCES = {
     "one bin": (lambda: RNG.normal(size=1000), 1),
     "subnormal float16": (lambda: (RNG.normal(size=3000) * 1e-5).astype(np.float16), 31),
     "large (parallel chunks)": (lambda: RNG.normal(size=hist_mod.CHUNK * 9 + 17), 100),
-    "large float32 with nan": (lambda: np.where(RNG.random(hist_mod.CHUNK * 8 + 3) < 0.01, np.nan, RNG.normal(size=hist_mod.CHUNK * 8 + 3)).astype(np.float32), 64),
+    "large float32 with nan": (
+        lambda: np.where(RNG.random(hist_mod.CHUNK * 8 + 3) < 0.01, np.nan, RNG.normal(size=hist_mod.CHUNK * 8 + 3)).astype(
+            np.float32
+        ),
+        64,
+    ),
 }
 
 
@@ -171,7 +176,11 @@ def test_ranges_numpy_refuses() -> None:
     h = mk.Histogram(np.full(4, 1e20), num_bins=8)
     assert h.count == 4 and (np.diff(h.bins) > 0).all()
     # A range that overflows float64 itself is refused clearly.
-    raises(ValidationError, r"sequence: values span \[-1e\+308, 1e\+308\]; that range overflows float64", lambda: mk.Histogram([-1e308, 1e308]))
+    raises(
+        ValidationError,
+        r"sequence: values span \[-1e\+308, 1e\+308\]; that range overflows float64",
+        lambda: mk.Histogram([-1e308, 1e308]),
+    )
 
 
 @pytest.mark.parametrize(
@@ -197,7 +206,11 @@ BAD_SEQUENCES = {
     "str": ("abc", MediaTypeError, r"sequence: expected a sequence of numbers, got str"),
     "bytes": (b"abc", MediaTypeError, r"sequence: expected a sequence of numbers, got bytes"),
     "dict": ({"a": 1}, MediaTypeError, r"sequence: expected a sequence of numbers, got dict"),
-    "mixed list": ([1, "a"], MediaTypeError, r"sequence: expected a sequence of numbers, got list \(could not convert string to float: 'a'\)"),
+    "mixed list": (
+        [1, "a"],
+        MediaTypeError,
+        r"sequence: expected a sequence of numbers, got list \(could not convert string to float: 'a'\)",
+    ),
     "ragged": ([[1, 2], [3]], MediaTypeError, r"sequence: expected a sequence of numbers, got list"),
     "complex": (np.ones(3, complex), MediaTypeError, r"sequence: expected numbers, got an array of dtype complex128"),
     "strings array": (np.array(["a", "b"]), MediaTypeError, r"sequence: expected numbers, got an array of dtype <U1"),
@@ -251,22 +264,66 @@ def test_np_histogram_forms() -> None:
 
 
 BAD_NP_HISTOGRAMS = {
-    "not a pair": ([1, 2, 3], MediaTypeError, r"np_histogram: expected \(values, bin_edges\) as returned by np.histogram, got list"),
+    "not a pair": (
+        [1, 2, 3],
+        MediaTypeError,
+        r"np_histogram: expected \(values, bin_edges\) as returned by np.histogram, got list",
+    ),
     "array": (np.zeros(3), MediaTypeError, r"np_histogram: expected \(values, bin_edges\)"),
-    "too few edges": (([1, 2, 3], [0, 1, 2]), ValidationError, r"np_histogram: expected len\(bin_edges\) == len\(values\) \+ 1, got 3 edges for 3 values"),
+    "too few edges": (
+        ([1, 2, 3], [0, 1, 2]),
+        ValidationError,
+        r"np_histogram: expected len\(bin_edges\) == len\(values\) \+ 1, got 3 edges for 3 values",
+    ),
     "too many edges": (([1], [0, 1, 2]), ValidationError, r"got 3 edges for 1 values"),
-    "equal edges": (([1, 2, 3], [0, 1, 1, 2]), ValidationError, r"np_histogram\[1\] \(bin_edges\)\[2\]: edges must increase strictly, got 1 then 1"),
-    "decreasing edges": (([1, 2], [0.0, 2.0, 1.0]), ValidationError, r"np_histogram\[1\] \(bin_edges\)\[2\]: edges must increase strictly, got 2.0 then 1.0"),
-    "NaN edge": (([1, 2, 3], [0, 1, np.nan, 2]), ValidationError, r"np_histogram\[1\] \(bin_edges\)\[2\]: expected a finite number, got nan"),
+    "equal edges": (
+        ([1, 2, 3], [0, 1, 1, 2]),
+        ValidationError,
+        r"np_histogram\[1\] \(bin_edges\)\[2\]: edges must increase strictly, got 1 then 1",
+    ),
+    "decreasing edges": (
+        ([1, 2], [0.0, 2.0, 1.0]),
+        ValidationError,
+        r"np_histogram\[1\] \(bin_edges\)\[2\]: edges must increase strictly, got 2.0 then 1.0",
+    ),
+    "NaN edge": (
+        ([1, 2, 3], [0, 1, np.nan, 2]),
+        ValidationError,
+        r"np_histogram\[1\] \(bin_edges\)\[2\]: expected a finite number, got nan",
+    ),
     "inf edge": (([1], [0, np.inf]), ValidationError, r"np_histogram\[1\] \(bin_edges\)\[1\]: expected a finite number, got inf"),
     "NaN value": (([np.nan], [0, 1]), ValidationError, r"np_histogram\[0\] \(values\)\[0\]: expected a finite number, got nan"),
-    "negative value": (([3, -1], [0, 1, 2]), ValidationError, r"np_histogram\[0\] \(values\)\[1\]: expected a count >= 0, got -1"),
-    "negative weight": ((np.array([0.5, -0.25]), [0, 1, 2]), ValidationError, r"np_histogram\[0\] \(values\)\[1\]: expected a count >= 0, got -0.25"),
-    "2-D values": ((np.ones((2, 2)), [0, 1, 2]), ValidationError, r"np_histogram\[0\] \(values\): expected a 1-D array of numbers, got shape \(2, 2\)"),
-    "2-D edges": (([1], [[0, 1]]), ValidationError, r"np_histogram\[1\] \(bin_edges\): expected a 1-D array of numbers, got shape \(1, 2\)"),
-    "string values": ((["a"], [0, 1]), ValidationError, r"np_histogram\[0\] \(values\): expected a 1-D array of numbers, got shape \(1,\) dtype <U1"),
+    "negative value": (
+        ([3, -1], [0, 1, 2]),
+        ValidationError,
+        r"np_histogram\[0\] \(values\)\[1\]: expected a count >= 0, got -1",
+    ),
+    "negative weight": (
+        (np.array([0.5, -0.25]), [0, 1, 2]),
+        ValidationError,
+        r"np_histogram\[0\] \(values\)\[1\]: expected a count >= 0, got -0.25",
+    ),
+    "2-D values": (
+        (np.ones((2, 2)), [0, 1, 2]),
+        ValidationError,
+        r"np_histogram\[0\] \(values\): expected a 1-D array of numbers, got shape \(2, 2\)",
+    ),
+    "2-D edges": (
+        ([1], [[0, 1]]),
+        ValidationError,
+        r"np_histogram\[1\] \(bin_edges\): expected a 1-D array of numbers, got shape \(1, 2\)",
+    ),
+    "string values": (
+        (["a"], [0, 1]),
+        ValidationError,
+        r"np_histogram\[0\] \(values\): expected a 1-D array of numbers, got shape \(1,\) dtype <U1",
+    ),
     "no bins": (([], [0]), ValidationError, r"np_histogram\[0\] \(values\): expected 1 to 512 bins, got 0"),
-    "513 bins": (np.histogram(np.arange(1000), 513), ValidationError, r"np_histogram\[0\] \(values\): expected 1 to 512 bins, got 513"),
+    "513 bins": (
+        np.histogram(np.arange(1000), 513),
+        ValidationError,
+        r"np_histogram\[0\] \(values\): expected 1 to 512 bins, got 513",
+    ),
 }
 
 

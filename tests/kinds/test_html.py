@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import roundtrip
 
 import mediakit as mk
-from conftest import roundtrip
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
 from mediakit.kinds import html as html_mod
 from mediakit.kinds.html import DEFAULT_STYLE
 
 DOC = (
     "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>  My\n  Page </title></head>"
-    "<body><p onclick=\"steal()\">Hi — ünïcode ✓</p><script>alert(1)</script>"
+    '<body><p onclick="steal()">Hi — ünïcode ✓</p><script>alert(1)</script>'
     "<a href='javascript:evil()'>link</a><img src='x.png' onerror='alert(2)'></body></html>"
 )
 
@@ -83,9 +83,18 @@ def test_inject_puts_style_inside_existing_head(doc_path: Path) -> None:
     [
         ("<p>fragment</p>", f"<head>{DEFAULT_STYLE}</head><p>fragment</p>"),
         ("<html><body>b</body></html>", f"<html><head>{DEFAULT_STYLE}</head><body>b</body></html>"),
-        ("<!doctype html><HTML lang=en><body>b</body></HTML>", f"<!doctype html><HTML lang=en><head>{DEFAULT_STYLE}</head><body>b</body></HTML>"),
-        ("<html><HEAD profile='x'><title>t</title></HEAD></html>", f"<html><HEAD profile='x'>{DEFAULT_STYLE}<title>t</title></HEAD></html>"),
-        ("<html><body><header>h</header></body></html>", f"<html><head>{DEFAULT_STYLE}</head><body><header>h</header></body></html>"),
+        (
+            "<!doctype html><HTML lang=en><body>b</body></HTML>",
+            f"<!doctype html><HTML lang=en><head>{DEFAULT_STYLE}</head><body>b</body></HTML>",
+        ),
+        (
+            "<html><HEAD profile='x'><title>t</title></HEAD></html>",
+            f"<html><HEAD profile='x'>{DEFAULT_STYLE}<title>t</title></HEAD></html>",
+        ),
+        (
+            "<html><body><header>h</header></body></html>",
+            f"<html><head>{DEFAULT_STYLE}</head><body><header>h</header></body></html>",
+        ),
         ("<!-- <head> --><html><head></head></html>", f"<!-- <head> --><html><head>{DEFAULT_STYLE}</head></html>"),
         ("<script>var s = '<head>';</script><p>x</p>", f"<head>{DEFAULT_STYLE}</head><script>var s = '<head>';</script><p>x</p>"),
         ("", f"<head>{DEFAULT_STYLE}</head>"),
@@ -150,11 +159,26 @@ BAD_INPUTS = {
     "int": (lambda p: 3, {}, MediaTypeError, r"data: expected an HTML string, a path to an .html file or a file object, got int"),
     "bytes": (lambda p: b"<p>x</p>", {}, MediaTypeError, r"got bytes"),
     "None": (lambda p: None, {}, MediaTypeError, r"got NoneType"),
-    "missing str path": (lambda p: str(p / "nope.html"), {}, MediaFileNotFoundError, r"data: HTML file '.*nope\.html' does not exist"),
+    "missing str path": (
+        lambda p: str(p / "nope.html"),
+        {},
+        MediaFileNotFoundError,
+        r"data: HTML file '.*nope\.html' does not exist",
+    ),
     "missing Path": (lambda p: p / "nope.htm", {}, MediaFileNotFoundError, r"data: HTML file '.*nope\.htm' does not exist"),
     "directory": (lambda p: p, {}, ValidationError, r"data: '.*' is a directory, expected an HTML file"),
-    "latin-1 file": (lambda p: _write(p / "latin.html", "<p>caf\xe9</p>".encode("latin-1")), {}, DecodeError, r"data \('.*latin\.html'\): HTML must be UTF-8 text; byte 6 is not \(invalid continuation byte\)"),
-    "latin-1 file object": (lambda p: io.BytesIO("<p>caf\xe9</p>".encode("latin-1")), {}, DecodeError, r"data \(file object\): HTML must be UTF-8 text; byte 6"),
+    "latin-1 file": (
+        lambda p: _write(p / "latin.html", "<p>caf\xe9</p>".encode("latin-1")),
+        {},
+        DecodeError,
+        r"data \('.*latin\.html'\): HTML must be UTF-8 text; byte 6 is not \(invalid continuation byte\)",
+    ),
+    "latin-1 file object": (
+        lambda p: io.BytesIO("<p>caf\xe9</p>".encode("latin-1")),
+        {},
+        DecodeError,
+        r"data \(file object\): HTML must be UTF-8 text; byte 6",
+    ),
     "latin-1 text file object": (
         lambda p: open(_write(p / "latin.html", "<p>caf\xe9</p>".encode("latin-1")), encoding="utf-8"),  # noqa: SIM115
         {},

@@ -8,17 +8,18 @@ import io
 import struct
 import warnings
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from conftest import CORPUS, check_descriptor, roundtrip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 import mediakit as mk
-from conftest import CORPUS, check_descriptor, roundtrip
 from mediakit._descriptor import dumps
 from mediakit._errors import (
     DecodeError,
@@ -28,6 +29,7 @@ from mediakit._errors import (
     ValidationError,
 )
 from mediakit._limits import MAX_BOXES, MAX_MASKS
+from mediakit.encode import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 
 RNG = np.random.default_rng(1234)
 U8_HW = RNG.integers(0, 256, (6, 7), dtype=np.uint8)
@@ -123,7 +125,13 @@ GOOD_INPUTS: dict[str, tuple[Callable[[], Any], dict[str, Any], tuple[int, int, 
     "CHW1": (lambda: U8_HW[None], {}, (7, 6, "L"), None, lambda: U8_HW),
     "CHW4": (lambda: np.moveaxis(U8_RGBA, -1, 0), {}, (7, 6, "RGBA"), None, lambda: U8_RGBA),
     "ambiguous as HWC": (lambda: U8_RGB[:3, :4], {"layout": "HWC"}, (4, 3, "RGB"), None, lambda: U8_RGB[:3, :4]),
-    "ambiguous as CHW": (lambda: U8_RGB[:3, :4], {"layout": "CHW"}, (3, 4, "RGB"), None, lambda: np.moveaxis(U8_RGB[:3, :4], 0, -1)),
+    "ambiguous as CHW": (
+        lambda: U8_RGB[:3, :4],
+        {"layout": "CHW"},
+        (3, 4, "RGB"),
+        None,
+        lambda: np.moveaxis(U8_RGB[:3, :4], 0, -1),
+    ),
     "HWC explicit": (lambda: U8_RGB, {"layout": "HWC"}, (7, 6, "RGB"), None, lambda: U8_RGB),
     "float unit": (lambda: UNIT, {}, (7, 6, "L"), "unit", lambda: np.rint(UNIT * 255).astype(np.uint8)),
     "float32 unit": (
@@ -179,8 +187,20 @@ GOOD_INPUTS: dict[str, tuple[Callable[[], Any], dict[str, Any], tuple[int, int, 
         "unit",
         lambda: np.rint(UNIT[:, :, None].repeat(3, 2).astype(np.float32) * np.float32(255)).astype(np.uint8),
     ),
-    "mode L from RGB": (lambda: U8_RGB, {"mode": "L"}, (7, 6, "L"), None, lambda: np.asarray(PILImage.fromarray(U8_RGB).convert("L"))),
-    "mode RGBA from L": (lambda: U8_HW, {"mode": "RGBA"}, (7, 6, "RGBA"), None, lambda: np.asarray(PILImage.fromarray(U8_HW).convert("RGBA"))),
+    "mode L from RGB": (
+        lambda: U8_RGB,
+        {"mode": "L"},
+        (7, 6, "L"),
+        None,
+        lambda: np.asarray(PILImage.fromarray(U8_RGB).convert("L")),
+    ),
+    "mode RGBA from L": (
+        lambda: U8_HW,
+        {"mode": "RGBA"},
+        (7, 6, "RGBA"),
+        None,
+        lambda: np.asarray(PILImage.fromarray(U8_HW).convert("RGBA")),
+    ),
     "mode LA from RGBA": (
         lambda: U8_RGBA,
         {"mode": "LA"},
@@ -190,7 +210,13 @@ GOOD_INPUTS: dict[str, tuple[Callable[[], Any], dict[str, Any], tuple[int, int, 
     ),
     "bmp": (lambda: U8_RGB, {"file_type": "bmp"}, (7, 6, "RGB"), None, lambda: U8_RGB),
     "bmp grey": (lambda: U8_HW, {"file_type": "bmp"}, (7, 6, "L"), None, lambda: U8_HW),
-    "webp lossless (quality=100)": (lambda: U8_RGBA, {"file_type": "webp", "quality": 100}, (7, 6, "RGBA"), None, lambda: U8_RGBA),
+    "webp lossless (quality=100)": (
+        lambda: U8_RGBA,
+        {"file_type": "webp", "quality": 100},
+        (7, 6, "RGBA"),
+        None,
+        lambda: U8_RGBA,
+    ),
 }
 
 
@@ -303,7 +329,7 @@ def test_pil_modes(pil_mode: str, mem: mk.Store) -> None:
 
 
 def test_pil_image_via_encode_is_an_image(mem: mk.Store) -> None:
-    desc = mk.encode({"p": PILImage.fromarray(U8_RGB)}, mem)["p"]
+    desc = encode({"p": PILImage.fromarray(U8_RGB)}, mem)["p"]
     assert desc["_type"] == "image" and desc["mode"] == "RGB"
     np.testing.assert_array_equal(mk.decode(desc, mem).pixels, U8_RGB)
 
@@ -403,8 +429,15 @@ def test_matplotlib_figure_and_pyplot(mem: mk.Store) -> None:
 
 def test_from_another_image_inherits_overlays(mem: mk.Store) -> None:
     mask = (U8_HW > 100).astype(np.uint8)
-    boxes = {"p": {"box_data": [{"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.6}, "class_id": 1}], "class_labels": {1: "a"}}}
-    first = mk.Image(U8_RGB, caption="first", grouping=2, masks={"m": {"mask_data": mask, "class_labels": {1: "on"}}}, boxes=boxes)
+    boxes = {
+        "p": {
+            "box_data": [{"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.6}, "class_id": 1}],
+            "class_labels": {1: "a"},
+        }
+    }
+    first = mk.Image(
+        U8_RGB, caption="first", grouping=2, masks={"m": {"mask_data": mask, "class_labels": {1: "on"}}}, boxes=boxes
+    )
     copy = mk.Image(first)
     assert copy == first
     assert (copy.caption, copy.grouping) == ("first", 2)
@@ -459,7 +492,11 @@ def test_file_types(file_type: str, fmt: str, suffix: str, media_type: str, tole
 @pytest.mark.parametrize(("mode", "arr"), [("L", U8_HW), ("LA", None), ("RGBA", U8_RGBA)])
 def test_webp_keeps_the_mode_on_decode(mode: str, arr: np.ndarray | None, mem: mk.Store) -> None:
     # WebP has no grey mode and drops an all-opaque alpha; decode gives back the described mode.
-    img = mk.Image(arr, file_type="webp") if arr is not None else mk.Image(PILImage.fromarray(U8_HW).convert("LA"), file_type="webp")
+    img = (
+        mk.Image(arr, file_type="webp")
+        if arr is not None
+        else mk.Image(PILImage.fromarray(U8_HW).convert("LA"), file_type="webp")
+    )
     desc = img.encode(mem)
     back = mk.decode(desc, mem)
     assert back.mode == desc["mode"] == mode
@@ -470,7 +507,9 @@ def test_webp_keeps_the_mode_on_decode(mode: str, arr: np.ndarray | None, mem: m
 @pytest.mark.parametrize(("src", "kept"), [(U8_RGBA, "RGB"), (None, "L")])
 def test_alpha_dropped_with_warning(file_type: str, src: np.ndarray | None, kept: str, mem: mk.Store) -> None:
     data = src if src is not None else PILImage.fromarray(U8_HW).convert("LA")
-    with pytest.warns(UserWarning, match=rf"file_type='{file_type}' cannot hold transparency: the alpha channel is dropped") as rec:
+    with pytest.warns(
+        UserWarning, match=rf"file_type='{file_type}' cannot hold transparency: the alpha channel is dropped"
+    ) as rec:
         img = mk.Image(data, file_type=file_type)
     assert rec[0].filename == __file__
     assert img.mode == kept
@@ -505,25 +544,85 @@ def _png(width: int, height: int) -> bytes:
 
 
 BAD_INPUTS: dict[str, tuple[Callable[[], Any], dict[str, Any], type[BaseException], str]] = {
-    "4-D batch": (lambda: np.zeros((2, 6, 7, 3), np.uint8), {}, ValidationError, r"got shape \(2, 6, 7, 3\); for a batch, pass a list of Images"),
+    "4-D batch": (
+        lambda: np.zeros((2, 6, 7, 3), np.uint8),
+        {},
+        ValidationError,
+        r"got shape \(2, 6, 7, 3\); for a batch, pass a list of Images",
+    ),
     "1-D": (lambda: np.zeros(7, np.uint8), {}, ValidationError, r"data: expected an image of shape .* got shape \(7,\)"),
     "HW2": (lambda: np.zeros((6, 7, 2), np.uint8), {}, ValidationError, r"data: shape \(6, 7, 2\) has 2 values per pixel"),
-    "CHW-looking HW2": (lambda: np.zeros((3, 7, 2), np.uint8), {}, ValidationError, r"data: shape \(3, 7, 2\) has 2 values per pixel"),
-    "5 channels": (lambda: np.zeros((6, 7, 5), np.uint8), {}, ValidationError, r"data: expected 1, 3 or 4 channels .* got shape \(6, 7, 5\)"),
-    "ambiguous": (lambda: np.zeros((3, 4, 3), np.uint8), {}, ValidationError, r"data: shape \(3, 4, 3\) is ambiguous .* layout='HWC' or layout='CHW'"),
+    "CHW-looking HW2": (
+        lambda: np.zeros((3, 7, 2), np.uint8),
+        {},
+        ValidationError,
+        r"data: shape \(3, 7, 2\) has 2 values per pixel",
+    ),
+    "5 channels": (
+        lambda: np.zeros((6, 7, 5), np.uint8),
+        {},
+        ValidationError,
+        r"data: expected 1, 3 or 4 channels .* got shape \(6, 7, 5\)",
+    ),
+    "ambiguous": (
+        lambda: np.zeros((3, 4, 3), np.uint8),
+        {},
+        ValidationError,
+        r"data: shape \(3, 4, 3\) is ambiguous .* layout='HWC' or layout='CHW'",
+    ),
     "ambiguous 4": (lambda: np.zeros((4, 6, 4), np.uint8), {}, ValidationError, r"ambiguous.*layout"),
-    "HWC layout wrong": (lambda: np.zeros((3, 6, 7), np.uint8), {"layout": "HWC"}, ValidationError, r"layout='HWC' needs 1, 3 or 4 channels in the last axis"),
-    "CHW layout wrong": (lambda: np.zeros((6, 7, 3), np.uint8), {"layout": "CHW"}, ValidationError, r"layout='CHW' needs 1, 3 or 4 channels in the first axis"),
+    "HWC layout wrong": (
+        lambda: np.zeros((3, 6, 7), np.uint8),
+        {"layout": "HWC"},
+        ValidationError,
+        r"layout='HWC' needs 1, 3 or 4 channels in the last axis",
+    ),
+    "CHW layout wrong": (
+        lambda: np.zeros((6, 7, 3), np.uint8),
+        {"layout": "CHW"},
+        ValidationError,
+        r"layout='CHW' needs 1, 3 or 4 channels in the first axis",
+    ),
     "empty height": (lambda: np.zeros((0, 7), np.uint8), {}, ValidationError, r"data: image has no pixels \(width 7, height 0\)"),
     "empty width": (lambda: np.zeros((6, 0, 3), np.uint8), {}, ValidationError, r"data: image has no pixels"),
-    "side too large": (lambda: np.zeros((1, 65_501), np.uint8), {}, LimitError, r"data: image of 65501x1 exceeds the limits \(side <= 65500"),
-    "NaN": (lambda: np.array([[0.0, 0.5], [np.nan, 1.0]]), {}, ValidationError, r"data: expected finite values, got .*nan.* at index \[1, 0\]"),
-    "inf": (lambda: np.array([[0.0, 0.5], [0.25, np.inf]]), {}, ValidationError, r"data: expected finite values, got .*inf.* at index \[1, 1\]"),
-    "-inf RGB": (lambda: np.where(np.arange(12).reshape(2, 2, 3) == 7, -np.inf, 0.5), {"layout": "HWC"}, ValidationError, r"at index \[1, 0, 1\]"),
-    "none out of range": (lambda: UNIT - 0.5, {"normalize": "none"}, ValidationError, r"normalize='none' needs values in \[0, 255\], got range"),
+    "side too large": (
+        lambda: np.zeros((1, 65_501), np.uint8),
+        {},
+        LimitError,
+        r"data: image of 65501x1 exceeds the limits \(side <= 65500",
+    ),
+    "NaN": (
+        lambda: np.array([[0.0, 0.5], [np.nan, 1.0]]),
+        {},
+        ValidationError,
+        r"data: expected finite values, got .*nan.* at index \[1, 0\]",
+    ),
+    "inf": (
+        lambda: np.array([[0.0, 0.5], [0.25, np.inf]]),
+        {},
+        ValidationError,
+        r"data: expected finite values, got .*inf.* at index \[1, 1\]",
+    ),
+    "-inf RGB": (
+        lambda: np.where(np.arange(12).reshape(2, 2, 3) == 7, -np.inf, 0.5),
+        {"layout": "HWC"},
+        ValidationError,
+        r"at index \[1, 0, 1\]",
+    ),
+    "none out of range": (
+        lambda: UNIT - 0.5,
+        {"normalize": "none"},
+        ValidationError,
+        r"normalize='none' needs values in \[0, 255\], got range",
+    ),
     "complex": (lambda: np.zeros((6, 7), complex), {}, MediaTypeError, r"data: expected a numeric array .* got dtype complex128"),
     "strings": (lambda: np.full((6, 7), "a"), {}, MediaTypeError, r"data: expected a numeric array .* got dtype <U1"),
-    "objects": (lambda: np.full((6, 7), None, dtype=object), {}, MediaTypeError, r"data: expected a numeric array \(bool, int, uint or float\), got dtype object"),
+    "objects": (
+        lambda: np.full((6, 7), None, dtype=object),
+        {},
+        MediaTypeError,
+        r"data: expected a numeric array \(bool, int, uint or float\), got dtype object",
+    ),
     "array-like of objects": (
         lambda: ArrayInterface(np.full((6, 7), None, dtype=object)),
         {},
@@ -533,30 +632,75 @@ BAD_INPUTS: dict[str, tuple[Callable[[], Any], dict[str, Any], type[BaseExceptio
     "dict": (lambda: {"a": 1}, {}, MediaTypeError, r"data: expected a numpy array or array-like, PIL.Image, path, .* got dict"),
     "None": (lambda: None, {}, MediaTypeError, r"got NoneType"),
     "int": (lambda: 5, {}, MediaTypeError, r"got int"),
-    "text file object": (lambda: io.StringIO("not an image"), {}, MediaTypeError, r"data: expected a binary file object \(open the file with 'rb'\)"),
+    "text file object": (
+        lambda: io.StringIO("not an image"),
+        {},
+        MediaTypeError,
+        r"data: expected a binary file object \(open the file with 'rb'\)",
+    ),
     "garbage bytes": (lambda: b"definitely not an image", {}, DecodeError, r"data \(bytes\): not a readable image file"),
     "empty bytes": (lambda: b"", {}, DecodeError, r"data \(bytes\): not a readable image file .*0 bytes"),
-    "garbage file object": (lambda: io.BytesIO(b"\x89PNG but not really"), {}, DecodeError, r"data \(file object\): not a readable image"),
-    "truncated corpus PNG": (lambda: CORPUS / "bad" / "coffee_truncated.png", {}, DecodeError, r"coffee_truncated\.png.*truncated"),
+    "garbage file object": (
+        lambda: io.BytesIO(b"\x89PNG but not really"),
+        {},
+        DecodeError,
+        r"data \(file object\): not a readable image",
+    ),
+    "truncated corpus PNG": (
+        lambda: CORPUS / "bad" / "coffee_truncated.png",
+        {},
+        DecodeError,
+        r"coffee_truncated\.png.*truncated",
+    ),
     "truncated JPEG": (
         lambda: (CORPUS / "images" / "hubble_deep_field.jpg").read_bytes()[:5000],
         {},
         DecodeError,
         r"data \(bytes\): not a readable image file \(OSError: Truncated File Read\)",
     ),
-    "missing path": (lambda: "no/such/image.png", {}, MediaFileNotFoundError, r"data: image file 'no/such/image.png' does not exist"),
+    "missing path": (
+        lambda: "no/such/image.png",
+        {},
+        MediaFileNotFoundError,
+        r"data: image file 'no/such/image.png' does not exist",
+    ),
     "missing Path": (lambda: Path("no/such/image.png"), {}, MediaFileNotFoundError, r"does not exist"),
     "directory": (lambda: CORPUS / "images", {}, ValidationError, r"is a directory, expected an image file"),
     "bomb 60000x60000": (lambda: _png(60_000, 60_000), {}, LimitError, r"data \(bytes\): refused as a decompression bomb"),
     "bomb side": (lambda: _png(70_000, 1), {}, LimitError, r"image of 70000x1 pixels; each side must be between 1 and 65500"),
-    "broken array-like": (lambda: BrokenArray(), {}, MediaTypeError, r"data: could not convert BrokenArray to a numpy array: device lost"),
+    "broken array-like": (
+        lambda: BrokenArray(),
+        {},
+        MediaTypeError,
+        r"data: could not convert BrokenArray to a numpy array: device lost",
+    ),
     "layout value": (lambda: U8_RGB, {"layout": "WHC"}, ValidationError, r"layout: expected 'auto', 'HWC' or 'CHW', got 'WHC'"),
     "normalize value": (lambda: U8_RGB, {"normalize": "scale"}, ValidationError, r"normalize: expected one of .* got 'scale'"),
-    "file_type value": (lambda: U8_RGB, {"file_type": "gif"}, ValidationError, r"file_type: expected one of \['bmp', 'jpeg', 'jpg', 'png', 'webp'\], got 'gif'"),
+    "file_type value": (
+        lambda: U8_RGB,
+        {"file_type": "gif"},
+        ValidationError,
+        r"file_type: expected one of \['bmp', 'jpeg', 'jpg', 'png', 'webp'\], got 'gif'",
+    ),
     "mode value": (lambda: U8_RGB, {"mode": "CMYK"}, ValidationError, r"mode: expected one of .* got 'CMYK'"),
-    "quality 0": (lambda: U8_RGB, {"file_type": "jpeg", "quality": 0}, ValidationError, r"quality: expected an int from 1 to 100, got 0"),
-    "quality 101": (lambda: U8_RGB, {"file_type": "jpeg", "quality": 101}, ValidationError, r"quality: expected an int from 1 to 100, got 101"),
-    "quality float": (lambda: U8_RGB, {"file_type": "jpeg", "quality": 90.0}, MediaTypeError, r"quality: expected an int from 1 to 100, got float 90.0"),
+    "quality 0": (
+        lambda: U8_RGB,
+        {"file_type": "jpeg", "quality": 0},
+        ValidationError,
+        r"quality: expected an int from 1 to 100, got 0",
+    ),
+    "quality 101": (
+        lambda: U8_RGB,
+        {"file_type": "jpeg", "quality": 101},
+        ValidationError,
+        r"quality: expected an int from 1 to 100, got 101",
+    ),
+    "quality float": (
+        lambda: U8_RGB,
+        {"file_type": "jpeg", "quality": 90.0},
+        MediaTypeError,
+        r"quality: expected an int from 1 to 100, got float 90.0",
+    ),
     "quality bool": (lambda: U8_RGB, {"file_type": "jpeg", "quality": True}, MediaTypeError, r"quality: .* got bool True"),
     "quality str": (lambda: U8_RGB, {"file_type": "jpeg", "quality": "90"}, MediaTypeError, r"quality: .* got str '90'"),
     "grouping str": (lambda: U8_RGB, {"grouping": "a"}, MediaTypeError, r"grouping: expected an int or None, got str 'a'"),
@@ -564,9 +708,19 @@ BAD_INPUTS: dict[str, tuple[Callable[[], Any], dict[str, Any], type[BaseExceptio
     "grouping float": (lambda: U8_RGB, {"grouping": 1.0}, MediaTypeError, r"grouping: .* got float 1.0"),
     "caption int": (lambda: U8_RGB, {"caption": 3}, MediaTypeError, r"caption: expected a str or None, got int 3"),
     "caption bytes": (lambda: U8_RGB, {"caption": b"x"}, MediaTypeError, r"caption: expected a str or None, got bytes"),
-    "16-bit as jpeg": (lambda: U16_HW, {"file_type": "jpeg"}, ValidationError, r"file_type: 16-bit images can only be stored as png, got 'jpeg'"),
+    "16-bit as jpeg": (
+        lambda: U16_HW,
+        {"file_type": "jpeg"},
+        ValidationError,
+        r"file_type: 16-bit images can only be stored as png, got 'jpeg'",
+    ),
     "16-bit RGB as webp": (lambda: U16_RGB, {"file_type": "webp"}, ValidationError, r"16-bit images can only be stored as png"),
-    "16-bit to L": (lambda: U16_HW, {"mode": "L"}, ValidationError, r"mode: cannot convert a 16-bit I;16 image to 'L' without losing data"),
+    "16-bit to L": (
+        lambda: U16_HW,
+        {"mode": "L"},
+        ValidationError,
+        r"mode: cannot convert a 16-bit I;16 image to 'L' without losing data",
+    ),
     "16-bit RGB to L": (lambda: U16_RGB, {"mode": "L"}, ValidationError, r"mode: cannot convert a 16-bit RGB image to 'L'"),
     "to I;16": (lambda: U8_HW, {"mode": "I;16"}, ValidationError, r"mode: cannot convert a L image to 'I;16'"),
 }
@@ -752,7 +906,9 @@ def test_mask_forms(tmp_path: Path, mem: mk.Store) -> None:
         assert by_path == by_array
     by_list = quiet(lambda: mk.Image(U8_RGB, masks={"m": {"mask_data": MASK.tolist(), "class_labels": labels}}))
     assert by_list == by_array
-    by_array_like = quiet(lambda: mk.Image(U8_RGB, masks={"m": {"mask_data": FakeTensor(MASK[:, :, None]), "class_labels": labels}}))
+    by_array_like = quiet(
+        lambda: mk.Image(U8_RGB, masks={"m": {"mask_data": FakeTensor(MASK[:, :, None]), "class_labels": labels}})
+    )
     assert by_array_like == by_array
     p_mask = tmp_path / "palette.png"
     PILImage.fromarray(MASK).convert("P").save(p_mask)
@@ -766,34 +922,102 @@ def _mask(spec: Any, **kw: Any) -> Callable[[], Any]:
 
 
 BAD_MASKS: dict[str, tuple[Callable[[], Any], type[BaseException], str]] = {
-    "shape": (_mask({"mask_data": MASK.T}), ValidationError, r"masks\['m'\]\.mask_data: shape \(7, 6\) does not match the image's \(height, width\) \(6, 7\)"),
+    "shape": (
+        _mask({"mask_data": MASK.T}),
+        ValidationError,
+        r"masks\['m'\]\.mask_data: shape \(7, 6\) does not match the image's \(height, width\) \(6, 7\)",
+    ),
     "too large value": (
         _mask({"mask_data": np.where(MASK == 7, 300, MASK.astype(np.int64))}),
         ValidationError,
         r"masks\['m'\]\.mask_data: class ids must be in 0-255, got 300 at \[5, 6\]",
     ),
     "negative": (_mask({"mask_data": -MASK.astype(int)}), ValidationError, r"class ids must be in 0-255, got -1 at \[1, 2\]"),
-    "non-integral floats": (_mask({"mask_data": MASK + 0.5}), ValidationError, r"masks\['m'\]\.mask_data: expected integer class ids 0-255, got non-integer floats"),
+    "non-integral floats": (
+        _mask({"mask_data": MASK + 0.5}),
+        ValidationError,
+        r"masks\['m'\]\.mask_data: expected integer class ids 0-255, got non-integer floats",
+    ),
     "nan floats": (_mask({"mask_data": np.where(MASK > 0, np.nan, 0.0)}), ValidationError, r"non-integer floats"),
-    "3-D": (_mask({"mask_data": np.zeros((6, 7, 2), np.uint8)}), ValidationError, r"masks\['m'\]\.mask_data: expected a 2-D array \(height, width\), got shape \(6, 7, 2\)"),
-    "string data": (_mask({"mask_data": "mask.png"}), MediaTypeError, r"masks\['m'\]\.mask_data: expected a 2-D integer array, got str"),
-    "object dtype": (_mask({"mask_data": np.full((6, 7), "a")}), MediaTypeError, r"masks\['m'\]\.mask_data: expected integer class ids 0-255, got dtype <U1"),
+    "3-D": (
+        _mask({"mask_data": np.zeros((6, 7, 2), np.uint8)}),
+        ValidationError,
+        r"masks\['m'\]\.mask_data: expected a 2-D array \(height, width\), got shape \(6, 7, 2\)",
+    ),
+    "string data": (
+        _mask({"mask_data": "mask.png"}),
+        MediaTypeError,
+        r"masks\['m'\]\.mask_data: expected a 2-D integer array, got str",
+    ),
+    "object dtype": (
+        _mask({"mask_data": np.full((6, 7), "a")}),
+        MediaTypeError,
+        r"masks\['m'\]\.mask_data: expected integer class ids 0-255, got dtype <U1",
+    ),
     "unknown key": (_mask({"mask_data": MASK, "colors": {}}), ValidationError, r"masks\['m'\]: unexpected keys \['colors'\]"),
-    "both data and path": (_mask({"mask_data": MASK, "path": "x.png"}), ValidationError, r"masks\['m'\]: give exactly one of 'mask_data'"),
+    "both data and path": (
+        _mask({"mask_data": MASK, "path": "x.png"}),
+        ValidationError,
+        r"masks\['m'\]: give exactly one of 'mask_data'",
+    ),
     "neither": (_mask({"class_labels": {1: "a"}}), ValidationError, r"give exactly one of 'mask_data' \(an array\) or 'path'"),
-    "not a dict": (_mask(MASK), MediaTypeError, r"masks\['m'\]: expected a dict with 'mask_data' \(or 'path'\) and 'class_labels', got ndarray"),
-    "label key str": (_mask({"mask_data": MASK, "class_labels": {"tree": 1}}), MediaTypeError, r"masks\['m'\]\.class_labels: class ids must be integers, got key 'tree'"),
-    "label key float": (_mask({"mask_data": MASK, "class_labels": {1.0: "a"}}), MediaTypeError, r"class ids must be integers, got key 1.0"),
-    "label key bool": (_mask({"mask_data": MASK, "class_labels": {True: "a"}}), MediaTypeError, r"class ids must be integers, got key True"),
-    "label value": (_mask({"mask_data": MASK, "class_labels": {1: 2}}), MediaTypeError, r"masks\['m'\]\.class_labels\[1\]: class labels must be strings, got int 2"),
-    "labels not dict": (_mask({"mask_data": MASK, "class_labels": ["a"]}), MediaTypeError, r"masks\['m'\]\.class_labels: expected a dict of class id -> label, got list"),
-    "path missing": (_mask({"path": "no/mask.png"}), MediaFileNotFoundError, r"masks\['m'\]\.path: file 'no/mask.png' does not exist"),
-    "path is a dir": (_mask({"path": CORPUS}), ValidationError, r"masks\['m'\]\.path: .* is a directory, expected a PNG mask file"),
+    "not a dict": (
+        _mask(MASK),
+        MediaTypeError,
+        r"masks\['m'\]: expected a dict with 'mask_data' \(or 'path'\) and 'class_labels', got ndarray",
+    ),
+    "label key str": (
+        _mask({"mask_data": MASK, "class_labels": {"tree": 1}}),
+        MediaTypeError,
+        r"masks\['m'\]\.class_labels: class ids must be integers, got key 'tree'",
+    ),
+    "label key float": (
+        _mask({"mask_data": MASK, "class_labels": {1.0: "a"}}),
+        MediaTypeError,
+        r"class ids must be integers, got key 1.0",
+    ),
+    "label key bool": (
+        _mask({"mask_data": MASK, "class_labels": {True: "a"}}),
+        MediaTypeError,
+        r"class ids must be integers, got key True",
+    ),
+    "label value": (
+        _mask({"mask_data": MASK, "class_labels": {1: 2}}),
+        MediaTypeError,
+        r"masks\['m'\]\.class_labels\[1\]: class labels must be strings, got int 2",
+    ),
+    "labels not dict": (
+        _mask({"mask_data": MASK, "class_labels": ["a"]}),
+        MediaTypeError,
+        r"masks\['m'\]\.class_labels: expected a dict of class id -> label, got list",
+    ),
+    "path missing": (
+        _mask({"path": "no/mask.png"}),
+        MediaFileNotFoundError,
+        r"masks\['m'\]\.path: file 'no/mask.png' does not exist",
+    ),
+    "path is a dir": (
+        _mask({"path": CORPUS}),
+        ValidationError,
+        r"masks\['m'\]\.path: .* is a directory, expected a PNG mask file",
+    ),
     "path not an image": (_mask({"path": CORPUS / "SOURCES.md"}), DecodeError, r"masks\['m'\]\.path: not a readable image file"),
-    "path RGB image": (_mask({"path": CORPUS / "images" / "coffee.png"}), ValidationError, r"masks\['m'\]\.path: expected a single-channel .* got mode 'RGB'"),
+    "path RGB image": (
+        _mask({"path": CORPUS / "images" / "coffee.png"}),
+        ValidationError,
+        r"masks\['m'\]\.path: expected a single-channel .* got mode 'RGB'",
+    ),
     "path wrong type": (_mask({"path": 3}), MediaTypeError, r"masks\['m'\]\.path: expected a path to a PNG file, got int"),
-    "masks not a dict": (lambda: mk.Image(U8_RGB, masks=[MASK]), MediaTypeError, r"masks: expected a dict of name -> .* got list"),
-    "mask name": (lambda: mk.Image(U8_RGB, masks={3: {"mask_data": MASK}}), MediaTypeError, r"masks: names must be non-empty strings, got 3"),
+    "masks not a dict": (
+        lambda: mk.Image(U8_RGB, masks=[MASK]),
+        MediaTypeError,
+        r"masks: expected a dict of name -> .* got list",
+    ),
+    "mask name": (
+        lambda: mk.Image(U8_RGB, masks={3: {"mask_data": MASK}}),
+        MediaTypeError,
+        r"masks: names must be non-empty strings, got 3",
+    ),
     "too many masks": (
         lambda: mk.Image(U8_RGB, masks={f"m{i}": {"mask_data": MASK} for i in range(MAX_MASKS + 1)}),
         ValidationError,
@@ -823,7 +1047,9 @@ def test_mask_shape_from_path_names_the_path(tmp_path: Path) -> None:
 
 
 def test_max_masks_allowed() -> None:
-    img = quiet(lambda: mk.Image(U8_RGB, masks={f"m{i}": {"mask_data": MASK, "class_labels": {1: "a", 7: "b"}} for i in range(MAX_MASKS)}))
+    img = quiet(
+        lambda: mk.Image(U8_RGB, masks={f"m{i}": {"mask_data": MASK, "class_labels": {1: "a", 7: "b"}} for i in range(MAX_MASKS)})
+    )
     assert len(img.masks) == MAX_MASKS
 
 
@@ -848,12 +1074,24 @@ def test_box_forms_round_trip(store: mk.Store) -> None:
                     "box_data": [
                         {"position": MINMAX, "class_id": 2, "box_caption": "minMax(pixel)", "scores": {"acc": 0.1, "loss": 1.2}},
                         {"position": {"middle": [3, 2], "width": 2, "height": 1.5}, "domain": "pixel", "class_id": 1},
-                        {"position": {"middle": (0.5, 0.5), "width": 0.0, "height": 0.0}, "domain": None, "class_id": None, "scores": None},
-                        {"position": {k: np.float32(v) for k, v in MINMAX.items()}, "class_id": np.int64(1), "scores": {"p": np.float64(0.5)}},
+                        {
+                            "position": {"middle": (0.5, 0.5), "width": 0.0, "height": 0.0},
+                            "domain": None,
+                            "class_id": None,
+                            "scores": None,
+                        },
+                        {
+                            "position": {k: np.float32(v) for k, v in MINMAX.items()},
+                            "class_id": np.int64(1),
+                            "scores": {"p": np.float64(0.5)},
+                        },
                     ],
                     "class_labels": {1: "car", 2: "road", 3: "building"},
                 },
-                "ground_truth": {"box_data": [{"position": {"minX": 0, "maxX": 7, "minY": 0, "maxY": 6}, "domain": "pixel", "class_id": 3}], "class_labels": {3: "building"}},
+                "ground_truth": {
+                    "box_data": [{"position": {"minX": 0, "maxX": 7, "minY": 0, "maxY": 6}, "domain": "pixel", "class_id": 3}],
+                    "class_labels": {3: "building"},
+                },
             },
         )
     )
@@ -871,7 +1109,9 @@ def test_box_forms_round_trip(store: mk.Store) -> None:
 
 
 def test_boxes_outside_are_kept_and_reported(mem: mk.Store) -> None:
-    with pytest.warns(UserWarning, match=r"boxes\['predictions'\]: boxes \[0, 2\] lie partly or wholly outside the image; kept as given") as rec:
+    with pytest.warns(
+        UserWarning, match=r"boxes\['predictions'\]: boxes \[0, 2\] lie partly or wholly outside the image; kept as given"
+    ) as rec:
         img = _boxes(
             {"position": {"minX": -0.1, "maxX": 0.2, "minY": 0.3, "maxY": 0.4}},
             {"position": {"minX": 0, "maxX": 7, "minY": 0, "maxY": 6}, "domain": "pixel"},
@@ -890,7 +1130,12 @@ def test_boxes_outside_are_kept_and_reported(mem: mk.Store) -> None:
 
 def test_unknown_box_class_ids_get_default_labels(mem: mk.Store) -> None:
     with pytest.warns(UserWarning, match=r"boxes\['predictions'\]: class ids \[4, 9\] have no label; using 'class_<id>'") as rec:
-        img = _boxes({"position": MINMAX, "class_id": 9}, {"position": MINMAX, "class_id": 4}, {"position": MINMAX, "class_id": 2}, labels={2: "road"})
+        img = _boxes(
+            {"position": MINMAX, "class_id": 9},
+            {"position": MINMAX, "class_id": 4},
+            {"position": MINMAX, "class_id": 2},
+            labels={2: "road"},
+        )
     assert rec[0].filename == __file__
     assert img.boxes["predictions"].class_labels == {2: "road", 4: "class_4", 9: "class_9"}
     desc = img.encode(mem)
@@ -933,25 +1178,65 @@ BAD_BOXES: dict[str, tuple[dict[str, Any], type[BaseException], str]] = {
         ValidationError,
         rf"{P3}\.position\.width: expected a number >= 0, got -2",
     ),
-    "negative height": ({"position": {"middle": [1, 1], "width": 2, "height": -0.5}}, ValidationError, rf"{P3}\.position\.height: expected a number >= 0"),
-    "middle of one": ({"position": {"middle": [1], "width": 2, "height": 1}}, ValidationError, rf"{P3}\.position\.middle: expected \[x, y\], got \[1\]"),
-    "middle string": ({"position": {"middle": "ab", "width": 2, "height": 1}}, ValidationError, rf"{P3}\.position\.middle: expected \[x, y\], got 'ab'"),
-    "middle value": ({"position": {"middle": [1, "y"], "width": 2, "height": 1}}, MediaTypeError, rf"{P3}\.position\.middle\[1\]: expected a number, got str 'y'"),
-    "middle NaN": ({"position": {"middle": [np.nan, 1], "width": 2, "height": 1}}, ValidationError, rf"{P3}\.position\.middle\[0\]: expected a finite number"),
-    "mixed position keys": (_box(pos_width=1), ValidationError, rf"{P3}\.position: expected keys \{{minX, maxX, minY, maxY\}} or \{{middle, width, height\}}"),
-    "partial position": ({"position": {"minX": 0.1, "maxX": 0.2}}, ValidationError, rf"{P3}\.position: expected keys .* got \['maxX', 'minX'\]"),
+    "negative height": (
+        {"position": {"middle": [1, 1], "width": 2, "height": -0.5}},
+        ValidationError,
+        rf"{P3}\.position\.height: expected a number >= 0",
+    ),
+    "middle of one": (
+        {"position": {"middle": [1], "width": 2, "height": 1}},
+        ValidationError,
+        rf"{P3}\.position\.middle: expected \[x, y\], got \[1\]",
+    ),
+    "middle string": (
+        {"position": {"middle": "ab", "width": 2, "height": 1}},
+        ValidationError,
+        rf"{P3}\.position\.middle: expected \[x, y\], got 'ab'",
+    ),
+    "middle value": (
+        {"position": {"middle": [1, "y"], "width": 2, "height": 1}},
+        MediaTypeError,
+        rf"{P3}\.position\.middle\[1\]: expected a number, got str 'y'",
+    ),
+    "middle NaN": (
+        {"position": {"middle": [np.nan, 1], "width": 2, "height": 1}},
+        ValidationError,
+        rf"{P3}\.position\.middle\[0\]: expected a finite number",
+    ),
+    "mixed position keys": (
+        _box(pos_width=1),
+        ValidationError,
+        rf"{P3}\.position: expected keys \{{minX, maxX, minY, maxY\}} or \{{middle, width, height\}}",
+    ),
+    "partial position": (
+        {"position": {"minX": 0.1, "maxX": 0.2}},
+        ValidationError,
+        rf"{P3}\.position: expected keys .* got \['maxX', 'minX'\]",
+    ),
     "position not a dict": ({"position": [0, 0, 1, 1]}, MediaTypeError, rf"{P3}\.position: expected a dict, got list"),
     "missing position": ({"class_id": 1}, ValidationError, rf"{P3}: missing 'position'"),
-    "unknown key": (_box(color=(1, 2, 3)), ValidationError, rf"{P3}: unexpected keys \['color'\] \(allowed: \['box_caption', 'class_id', 'domain', 'position', 'scores'\]\)"),
+    "unknown key": (
+        _box(color=(1, 2, 3)),
+        ValidationError,
+        rf"{P3}: unexpected keys \['color'\] \(allowed: \['box_caption', 'class_id', 'domain', 'position', 'scores'\]\)",
+    ),
     "box not a dict": ([0.1, 0.2, 0.3, 0.4], MediaTypeError, rf"{P3}: expected a dict with 'position', got list"),  # type: ignore[dict-item]
-    "domain": (_box(domain="percentage"), ValidationError, rf"{P3}\.domain: expected 'pixel' or None \(fractions of the image\), got 'percentage'"),
+    "domain": (
+        _box(domain="percentage"),
+        ValidationError,
+        rf"{P3}\.domain: expected 'pixel' or None \(fractions of the image\), got 'percentage'",
+    ),
     "class_id float": (_box(class_id=1.0), MediaTypeError, rf"{P3}\.class_id: expected an int, got float 1\.0"),
     "class_id str": (_box(class_id="car"), MediaTypeError, rf"{P3}\.class_id: expected an int, got str 'car'"),
     "class_id bool": (_box(class_id=True), MediaTypeError, rf"{P3}\.class_id: expected an int, got bool True"),
     "caption": (_box(box_caption=5), MediaTypeError, rf"{P3}\.box_caption: expected a str, got int"),
     "scores not a dict": (_box(scores=[0.1]), MediaTypeError, rf"{P3}\.scores: expected a dict of name -> number, got list"),
     "score value": (_box(scores={"acc": "high"}), MediaTypeError, rf"{P3}\.scores\['acc'\]: expected a number, got str 'high'"),
-    "score NaN": (_box(scores={"acc": float("nan")}), ValidationError, rf"{P3}\.scores\['acc'\]: expected a finite number, got nan"),
+    "score NaN": (
+        _box(scores={"acc": float("nan")}),
+        ValidationError,
+        rf"{P3}\.scores\['acc'\]: expected a finite number, got nan",
+    ),
     "score name": (_box(scores={1: 0.5}), MediaTypeError, rf"{P3}\.scores: names must be strings, got 1"),
 }
 
@@ -966,14 +1251,26 @@ def test_bad_boxes(name: str) -> None:
 @pytest.mark.parametrize(
     ("boxes", "cls", "match"),
     [
-        ([_box()], MediaTypeError, r"boxes: expected a dict of name -> \{'box_data': \[\.\.\.\], 'class_labels': dict\}, got list"),
+        (
+            [_box()],
+            MediaTypeError,
+            r"boxes: expected a dict of name -> \{'box_data': \[\.\.\.\], 'class_labels': dict\}, got list",
+        ),
         ({"": {"box_data": []}}, MediaTypeError, r"boxes: names must be non-empty strings, got ''"),
         ({"p": [_box()]}, MediaTypeError, r"boxes\['p'\]: expected a dict with 'box_data' and 'class_labels', got list"),
         ({"p": {"box_data": [], "colors": 1}}, ValidationError, r"boxes\['p'\]: unexpected keys \['colors'\]"),
         ({"p": {"class_labels": {}}}, MediaTypeError, r"boxes\['p'\]\.box_data: expected a list of boxes, got NoneType"),
         ({"p": {"box_data": _box()}}, MediaTypeError, r"boxes\['p'\]\.box_data: expected a list of boxes, got dict"),
-        ({"p": {"box_data": [], "class_labels": {"car": 1}}}, MediaTypeError, r"boxes\['p'\]\.class_labels: class ids must be integers, got key 'car'"),
-        ({"p": {"box_data": [], "class_labels": {1: None}}}, MediaTypeError, r"boxes\['p'\]\.class_labels\[1\]: class labels must be strings"),
+        (
+            {"p": {"box_data": [], "class_labels": {"car": 1}}},
+            MediaTypeError,
+            r"boxes\['p'\]\.class_labels: class ids must be integers, got key 'car'",
+        ),
+        (
+            {"p": {"box_data": [], "class_labels": {1: None}}},
+            MediaTypeError,
+            r"boxes\['p'\]\.class_labels\[1\]: class labels must be strings",
+        ),
     ],
 )
 def test_bad_box_groups(boxes: Any, cls: type[BaseException], match: str) -> None:
@@ -982,10 +1279,18 @@ def test_bad_box_groups(boxes: Any, cls: type[BaseException], match: str) -> Non
 
 def test_max_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
     many = [{"position": MINMAX}] * (MAX_BOXES + 1)
-    raises(ValidationError, rf"boxes\['p'\]\.box_data: at most {MAX_BOXES} boxes per image, got {MAX_BOXES + 1}", lambda: mk.Image(U8_RGB, boxes={"p": {"box_data": many}}))
+    raises(
+        ValidationError,
+        rf"boxes\['p'\]\.box_data: at most {MAX_BOXES} boxes per image, got {MAX_BOXES + 1}",
+        lambda: mk.Image(U8_RGB, boxes={"p": {"box_data": many}}),
+    )
     # The limit counts all groups together.
     half = [{"position": MINMAX}] * (MAX_BOXES // 2 + 1)
-    raises(ValidationError, r"boxes\['b'\]\.box_data: at most", lambda: mk.Image(U8_RGB, boxes={"a": {"box_data": half}, "b": {"box_data": half}}))
+    raises(
+        ValidationError,
+        r"boxes\['b'\]\.box_data: at most",
+        lambda: mk.Image(U8_RGB, boxes={"a": {"box_data": half}, "b": {"box_data": half}}),
+    )
 
 
 def test_empty_box_group(mem: mk.Store) -> None:

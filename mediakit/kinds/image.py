@@ -57,7 +57,8 @@ class Image(Kind):
     normalize:
         ``"auto"``, ``"clip"``, ``"minmax"`` or ``"none"`` for float and wide-integer pixels.
     quality:
-        JPEG/WebP quality (default 90; WebP 100 is lossless).
+        JPEG/WebP quality (default 90; WebP 100 is lossless). Given for a JPEG or WebP file, the
+        file is re-encoded at that quality instead of being kept.
 
     Raises
     ------
@@ -229,8 +230,10 @@ class Image(Kind):
 
     def _choose_format(self, requested: str | None) -> str:
         fmt = requested or self._file_format or "png"
-        if self._file is not None and fmt != self._file_format:
-            self._file = None  # transcode at encode time
+        if self._file is not None and (fmt != self._file_format or (self.quality is not None and fmt in ("jpeg", "webp"))):
+            # Transcode at encode time: another format, or an explicit quality for a lossy one
+            # (keeping the file would silently ignore it).
+            self._file = None
         if self._file is None:
             if self.pixels.dtype == np.uint16 and fmt != "png":
                 msg = f"file_type: 16-bit images can only be stored as png, got {fmt!r}"

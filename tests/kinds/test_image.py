@@ -394,6 +394,17 @@ def test_file_transcoded_when_another_format_is_asked(mem: mk.Store) -> None:
     np.testing.assert_array_equal(mk.decode(desc, mem).pixels, mk.Image(src).pixels)
 
 
+def test_explicit_quality_reencodes_a_lossy_file(mem: mk.Store) -> None:
+    src = CORPUS / "images" / "hubble_deep_field.jpg"
+    kept = mk.Image(src).encode(mem)
+    smaller = mk.Image(src, quality=20).encode(mem)
+    assert smaller["format"] == "jpeg" and smaller["size"] < kept["size"] / 2
+    assert (
+        mk.Image(CORPUS / "images" / "coffee.png", quality=20).encode(mem)["sha256"]
+        == hashlib.sha256((CORPUS / "images" / "coffee.png").read_bytes()).hexdigest()
+    )
+
+
 def test_non_web_file_is_reencoded_as_png(mem: mk.Store) -> None:
     buf = io.BytesIO()
     PILImage.fromarray(U8_RGB).save(buf, format="TIFF")

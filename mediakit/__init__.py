@@ -48,7 +48,7 @@ _LAZY = {
     "Video": "mediakit.kinds.video:Video",
     "box3d": "mediakit.kinds.object3d:box3d",
     "decode": "mediakit.api:decode",
-    "encode": "mediakit.encode:encode",
+    "encode": "mediakit._encode:encode",
     "features": "mediakit._lazy:features",
     "finish": "mediakit.run:finish",
     "get_kind": "mediakit._registry:get_kind",
@@ -106,7 +106,7 @@ if TYPE_CHECKING:
     from ._registry import get_kind, register_kind, registry
     from ._schema import load_schema as schema
     from .api import decode, thumbnail
-    from .encode import encode
+    from ._encode import encode
     from .kinds.audio import Audio
     from .kinds.group import MediaList
     from .kinds.histogram import Histogram

@@ -19,6 +19,7 @@ KIND_BY_SUFFIX: dict[str, str] = {
     ".gif": "image",
     ".glb": "object3d",
     ".gltf": "object3d",
+    ".ent": "molecule",
     ".gro": "molecule",
     ".htm": "html",
     ".html": "html",
@@ -31,6 +32,7 @@ KIND_BY_SUFFIX: dict[str, str] = {
     ".mkv": "video",
     ".mmcif": "molecule",
     ".mmtf": "molecule",
+    ".mol": "molecule",
     ".mol2": "molecule",
     ".mov": "video",
     ".mp3": "audio",
@@ -87,6 +89,8 @@ def kind_of(path: str | Path) -> str:
     p = Path(path)
     suffixes = [s.lower() for s in p.suffixes]
     suffix = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if suffixes[-2:] == [".pts", ".json"]:
+        return "object3d"  # a point cloud as JSON, not a descriptor
     kind = KIND_BY_SUFFIX.get(suffix)
     if kind is None:
         msg = f"{str(path)!r}: unknown file type {suffix or '(no suffix)'!r}; known: {', '.join(sorted(KIND_BY_SUFFIX))}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._descriptor import dumps
 from ._errors import MediakitError, MediaTypeError, ValidationError
-from .encode import encode
+from ._encode import encode
 from .store import LocalStore
 
 

@@ -19,7 +19,7 @@ import mediakit as mk
 from mediakit._descriptor import dumps
 from mediakit._errors import LimitError, MediaTypeError, ValidationError
 from mediakit.batch import encode_many
-from mediakit.encode import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
+from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.kinds import group
 
 RNG = np.random.default_rng(11)
@@ -235,11 +235,6 @@ def test_nonfinite_numbers_are_descriptors(mem: mk.Store) -> None:
     dumps(out)  # strict JSON: no NaN literals
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mediakit/__init__.py binds mk.encode lazily; importing the submodule mediakit.encode first "
-    "(mediakit.run does, so mk.init() does) rebinds mk.encode to the module",
-)
 def test_mk_encode_survives_importing_the_submodule() -> None:
     code = "import mediakit as mk, mediakit.run\nassert callable(mk.encode), mk.encode"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -16,7 +16,7 @@ from PIL import Image as PILImage
 
 import mediakit as mk
 from mediakit._errors import LimitError, MediaTypeError, SchemaError, StorageError, ValidationError
-from mediakit.encode import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
+from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.render._common import ACCENT, BACKGROUND, color_for, fit
 from mediakit.render.image import MASK_ALPHA
 

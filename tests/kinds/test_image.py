@@ -29,7 +29,7 @@ from mediakit._errors import (
     ValidationError,
 )
 from mediakit._limits import MAX_BOXES, MAX_MASKS
-from mediakit.encode import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
+from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 
 RNG = np.random.default_rng(1234)
 U8_HW = RNG.integers(0, 256, (6, 7), dtype=np.uint8)

@@ -345,7 +345,7 @@ def test_failed_encode_leaves_nothing_in_the_store(store):
 def test_encode_converts_rdkit_mols(mem):
     from rdkit import Chem
 
-    from mediakit.encode import encode
+    from mediakit import encode
 
     row = encode({"mol": Chem.MolFromSmiles("CCO")}, mem)
     assert row["mol"]["_type"] == "molecule" and row["mol"]["atoms"] == 9

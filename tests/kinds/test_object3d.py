@@ -503,7 +503,7 @@ def test_failed_encode_leaves_nothing_in_the_store(store):
 
 
 def test_encode_converts_trimesh_objects(mem):
-    from mediakit.encode import encode
+    from mediakit import encode
 
     row = encode({"mesh": trimesh.creation.box(), "cloud": trimesh.PointCloud(XYZ)}, mem)
     assert row["mesh"]["_type"] == "object3d" and row["cloud"]["geometry"] == "points"

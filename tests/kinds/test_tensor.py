@@ -12,10 +12,10 @@ from conftest import check_descriptor, roundtrip
 
 import mediakit as mk
 from mediakit._errors import MediaTypeError
-from mediakit.encode import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
+from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.kinds.tensor import PERCENTILES, NonFinite, TensorSummary
 
-SMALL_ARRAY = 32  # arrays up to this size are logged as lists (mediakit.encode.SMALL_ARRAY)
+SMALL_ARRAY = 32  # arrays up to this size are logged as lists (mediakit._encode.SMALL_ARRAY)
 RNG = np.random.default_rng(3)
 
 

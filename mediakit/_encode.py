@@ -144,7 +144,7 @@ def _load(target: str) -> Callable[[Any], Any]:
 #: object's module name, so none of these libraries is imported unless a value comes from it.
 _CONVERTERS: list[tuple[Callable[[Any], bool], str]] = [
     (_from("PIL"), "mediakit.kinds.image:Image"),
-    (_from("matplotlib"), "mediakit.encode:figure_to_media"),
+    (_from("matplotlib"), "mediakit._encode:figure_to_media"),
     (_from("plotly", "Figure", "FigureWidget"), "mediakit.kinds.plotly:Plotly"),
     (_from("pandas", "DataFrame"), "mediakit.kinds.table:Table.from_dataframe"),
     (_from("polars", "DataFrame"), "mediakit.kinds.table:Table.from_dataframe"),

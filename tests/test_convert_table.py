@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import roundtrip
 
 import mediakit as mk
-from conftest import roundtrip
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, ValidationError
 from mediakit._formats import CONVERTERS, FROM_PATH, load_target
 from mediakit.kinds.table import convert

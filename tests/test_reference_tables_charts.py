@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import check_descriptor
 from PIL import Image as PILImage
 
 import mediakit as mk
-from conftest import check_descriptor
 
 pytest.importorskip("vl_convert")
 pd = pytest.importorskip("pandas")

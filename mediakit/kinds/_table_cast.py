@@ -234,8 +234,8 @@ def _to_datetime(dt: np.dtype | None, name: str, arr: np.ndarray, mask: np.ndarr
 
 def _to_media(cast: Cast, name: str, cells: list[Any], mask: np.ndarray | None) -> list[Any]:
     kind = cast.kind
-    assert kind is not None  # noqa: S101 - set for media casts by parse()
-    out = []
+    assert kind is not None
+    out: list[Any] = []
     for i, c in enumerate(cells):
         if c is None or (mask is not None and mask[i]):
             out.append(None)

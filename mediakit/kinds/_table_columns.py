@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -37,13 +36,22 @@ TYPES = ("number", "bool", "datetime", "string", "list", "dict", "array", "media
 _PANDAS_MISSING = {"pandas._libs.missing.NAType", "pandas._libs.tslibs.nattype.NaTType"}
 
 
-@lru_cache(maxsize=512)
+_CATEGORIES: dict[type, str] = {}
+
+
 def category_of(t: type) -> str:
     """The type category of cells of Python type ``t`` (cached: a table has few distinct types).
 
     ``int`` and ``float`` are separate here (they merge into ``number`` for columns); media kinds
     are ``media:<_type>``; anything a table cannot hold is ``unsupported``.
     """
+    cat = _CATEGORIES.get(t)
+    if cat is None:
+        cat = _CATEGORIES[t] = _classify(t)
+    return cat
+
+
+def _classify(t: type) -> str:
     if t is NoneType:
         return "null"
     if t is bool or t is np.bool_:
@@ -163,7 +171,7 @@ class Column:
             vals = self.values
             if self.mask is not None and self.mask.any():
                 vals = vals.copy()
-                vals[self.mask] = np.zeros((), vals.dtype) if self.type != "datetime" else np.datetime64(0, np.datetime_data(vals.dtype)[0])
+                vals[self.mask] = np.zeros((), vals.dtype) if self.type != "datetime" else np.datetime64(0, np.datetime_data(vals.dtype)[0])  # type: ignore[call-overload]
             return (self.info(), vals, self.mask if self.mask is not None and self.mask.any() else None)
         if self.type == "mixed":
             return (self.info(), ["NaN" if isinstance(v, float) and math.isnan(v) else v for v in self.values])
@@ -469,9 +477,9 @@ def concat(a: Column, b: Column, *, allow_mixed: bool) -> Column:
         dtype = values.dtype.name if a.type != "datetime" else None
         return Column(a.name, a.type, values, mask, a.optional, dtype if a.type != "datetime" else None, a.kind, np.datetime_data(values.dtype)[0] if a.type == "datetime" else None, a.tz)
     if a.type == "array" and a.dtype != b.dtype:
-        dtype = np.result_type(np.dtype(a.dtype), np.dtype(b.dtype))
-        vals = [c if c is None else c.astype(dtype) for c in list(a.values) + list(b.values)]
-        return Column(a.name, "array", vals, optional=a.optional, dtype=dtype.name)
+        common = np.result_type(np.dtype(a.dtype), np.dtype(b.dtype))
+        vals = [c if c is None else c.astype(common) for c in list(a.values) + list(b.values)]
+        return Column(a.name, "array", vals, optional=a.optional, dtype=common.name)
     return _replace_values(a, list(a.values) + list(b.values))
 
 

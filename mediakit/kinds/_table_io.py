@@ -89,7 +89,7 @@ def json_cells(col: Column, media: dict[int, dict[str, Any]] | None) -> tuple[li
                 cells[i] = None
         return cells, nonfinite, None
     if t == "datetime":
-        cells = np.datetime_as_string(col.values, unit=col.unit or "auto").tolist()
+        cells = np.datetime_as_string(col.values, unit=col.unit or "auto").tolist()  # type: ignore[call-overload]
         for i in np.flatnonzero(col.missing()).tolist():
             cells[i] = None
         return cells, None, None
@@ -336,17 +336,17 @@ def _restore(name: str, info: dict[str, Any], cells: list[Any], store: Store | N
         vals = [c if c is None or not decode_media else _decode_cell(c, store, f"{field}: row {i}") for i, c in enumerate(cells)]
         return Column(name, "media", vals, kind=kind)
     if t == "mixed":
-        vals = list(cells)
+        mixed: list[Any] = list(cells)
         for i in _rows_of(media_rows or [], n, f"{field}.media_rows"):
-            if not isinstance(vals[i], dict):
+            if not isinstance(mixed[i], dict):
                 msg = f"{field}: row {i}: listed in media_rows but not a descriptor"
                 raise DecodeError(msg)
-            vals[i] = _decode_cell(vals[i], store, f"{field}: row {i}") if decode_media else vals[i]
+            mixed[i] = _decode_cell(mixed[i], store, f"{field}: row {i}") if decode_media else mixed[i]
         if nonfinite:
             for key, val in (("nan", math.nan), ("posinf", math.inf), ("neginf", -math.inf)):
                 for i in _rows_of(nonfinite.get(key, []), n, f"{field}.nonfinite.{key}"):
-                    vals[i] = val
-        return Column(name, "mixed", vals)
+                    mixed[i] = val
+        return Column(name, "mixed", mixed)
     return Column(name, t, list(cells))
 
 
@@ -422,11 +422,13 @@ def columns_from_arrow(tbl: Any, store: Store | None, *, field: str = "path", de
         try:
             info = json.loads(meta)
             types = info["column_types"]
-            if info["columns"] != names or len(types) != len(names):
-                raise ValueError("columns do not match the file")
+            ok = info["columns"] == names and len(types) == len(names)
         except (ValueError, KeyError, TypeError) as e:
             msg = f"{field}: bad mediakit metadata in the Parquet file: {e}"
             raise DecodeError(msg) from None
+        if not ok:
+            msg = f"{field}: the mediakit metadata in the Parquet file does not match its columns"
+            raise DecodeError(msg)
         cols = []
         for j, name in enumerate(names):
             check_info(types[j], f"{field}.column_types[{j}]")

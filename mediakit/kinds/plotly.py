@@ -292,7 +292,7 @@ def _via_plotly(fig: Any) -> dict[str, Any] | None:
             warnings.simplefilter("ignore")
             pfig = tools.mpl_to_plotly(fig)
             text = pio.to_json(pfig, validate=False, engine="json", pretty=False)
-    except Exception:  # noqa: BLE001 - any failure of the converter means: use our own
+    except Exception:
         return None
     doc = _check(json.loads(text, parse_constant=lambda _c: None), "figure")
     for t in doc["data"]:
@@ -366,8 +366,8 @@ def _own_conversion(fig: Any) -> dict[str, Any] | None:
         return None
     w, h = fig.get_size_inches() * fig.dpi
     layout: dict[str, Any] = {
-        "width": int(round(w)),
-        "height": int(round(h)),
+        "width": round(float(w)),
+        "height": round(float(h)),
         "xaxis": {"title": {"text": ax.get_xlabel()}, "type": "log" if ax.get_xscale() == "log" else "linear"},
         "yaxis": {"title": {"text": ax.get_ylabel()}, "type": "log" if ax.get_yscale() == "log" else "linear"},
         "showlegend": ax.get_legend() is not None,

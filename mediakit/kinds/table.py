@@ -29,7 +29,18 @@ from ..store._base import hash_bytes
 from . import _table_cast as tc
 from . import _table_io as tio
 from ._base import Kind
-from ._table_columns import Column, category_of, check_not_missing, concat, describe, from_array, from_cells, merge_category, short, where
+from ._table_columns import (
+    Column,
+    category_of,
+    check_not_missing,
+    concat,
+    describe,
+    from_array,
+    from_cells,
+    merge_category,
+    short,
+    where,
+)
 
 #: The reference documents' row limit (raise it with ``max_rows``).
 DEFAULT_MAX_ROWS = 10_000
@@ -208,7 +219,7 @@ class Table(Kind):
         n = len(self._columns[0]) if self._columns else 0
         return n + len(self._pending)
 
-    def len(self) -> int:  # noqa: A003 - the reference call form
+    def len(self) -> int:
         """Number of rows (also ``len(table)``)."""
         return len(self)
 
@@ -320,7 +331,9 @@ class Table(Kind):
                 s = pd.Series(pd.array(c.values, dtype=_nullable(c.values.dtype), copy=True), name=c.name)
                 s[c.mask] = pd.NA
             elif c.type == "bool":
-                s = pd.Series(pd.array(np.where(c.mask, None, c.values).tolist(), dtype="boolean"), name=c.name)
+                cells = c.values.astype(object)
+                cells[c.missing()] = None
+                s = pd.Series(pd.array(cells.tolist(), dtype="boolean"), name=c.name)
             elif c.type == "datetime":
                 s = pd.Series(c.values, name=c.name)
             else:
@@ -460,7 +473,7 @@ def _check_name(name: Any, field: str) -> str:
 
 
 def _check_names(columns: Any, field: str = "columns") -> list[str]:
-    if isinstance(columns, (str, bytes)) or not isinstance(columns, (list, tuple)) and not hasattr(columns, "__iter__"):
+    if isinstance(columns, (str, bytes)) or (not isinstance(columns, (list, tuple)) and not hasattr(columns, "__iter__")):
         msg = f"{field}: expected a list of column names, got {type(columns).__name__} {short(columns)}"
         raise MediaTypeError(msg)
     names = [_check_name(c, f"{field}[{i}]") for i, c in enumerate(columns)]

@@ -110,7 +110,7 @@ def plot_table(vega_spec_name: str, data_table: Any, fields: dict[str, str], str
         raise (ValidationError if isinstance(fields, dict) else MediaTypeError)(msg)
     mapping = tpl.check_mapping(vega_spec_name, {k: {} for k in fields}, fields, table.columns, _types(table), strict=False)
     strs = tpl.check_strings(vega_spec_name, {}, string_fields, strict=False)
-    title = strs.get("title") if isinstance(strs.get("title"), str) else ""
+    title = str(strs["title"]) if isinstance(strs.get("title"), str) else ""
     return Chart(_fallback(vega_spec_name, mapping, _types(table), title), table, name=vega_spec_name, fields=mapping, string_fields=strs, title=title, source="fallback")
 
 

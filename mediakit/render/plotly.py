@@ -76,7 +76,7 @@ class _Axis:
         if isinstance(raw, np.ndarray):
             arr = raw.astype(np.float64).reshape(-1)
         elif isinstance(raw, list):
-            if raw and all(isinstance(v, (int, float)) and not isinstance(v, bool) or v is None for v in raw):
+            if raw and all((isinstance(v, (int, float)) and not isinstance(v, bool)) or v is None for v in raw):
                 arr = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
             else:
                 arr = self._text(raw)
@@ -134,7 +134,7 @@ def sketch(doc: dict[str, Any], size: int, limits: Limits) -> PILImage.Image:
     budget = limits.max_points
     series: list[tuple[str, dict[str, Any], np.ndarray, np.ndarray, Any]] = []
     skipped = 0
-    for i, t in enumerate(doc["data"]):
+    for t in doc["data"]:
         kind = t.get("type", "scatter")
         if kind not in _LINEAR:
             skipped += 1

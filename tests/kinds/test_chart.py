@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import check_descriptor, roundtrip
 from PIL import Image as PILImage
 
 import mediakit as mk
-from conftest import check_descriptor, roundtrip
 from mediakit._errors import DecodeError, LimitError, MediaTypeError, ValidationError
 from mediakit.kinds.chart import VEGA_LITE_SCHEMA, Chart
 from mediakit.plot import _curves as cv

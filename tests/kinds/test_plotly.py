@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import check_descriptor, roundtrip
 from PIL import Image as PILImage
 
 import mediakit as mk
-from conftest import check_descriptor, roundtrip
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
 from mediakit.kinds import plotly as kp
 

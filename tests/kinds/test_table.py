@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import check_descriptor, roundtrip
 from PIL import Image as PILImage
 
 import mediakit as mk
-from conftest import check_descriptor, roundtrip
 from mediakit._descriptor import dumps
 from mediakit._errors import DecodeError, LimitError, MediaTypeError, SchemaError, ValidationError
 from mediakit.kinds import _table_columns, _table_io

@@ -188,7 +188,7 @@ def check_targets(w: Workload, results: list[Result], data_bytes: int | None = N
             if a.bytes_out and b.bytes_out:
                 br = a.bytes_out / b.bytes_out
                 ok = ok and br <= t.max_bytes_ratio
-                text += f"; bytes {br:.3f}x (target <= {t.max_bytes_ratio:g}x)"
+                text += f"; bytes {br:.3f}x (target <= {t.max_bytes_ratio:.3g}x)"
             else:
                 ok = None if ok else ok
                 text += "; bytes not measured"
@@ -196,7 +196,7 @@ def check_targets(w: Workload, results: list[Result], data_bytes: int | None = N
             if a.peak_bytes is not None and data_bytes:
                 frac = a.peak_bytes / data_bytes
                 ok = ok and frac <= t.max_peak_fraction
-                text += f"; peak extra memory {frac:.2f} of input (target <= {t.max_peak_fraction:g})"
+                text += f"; peak extra memory {frac:.2f} of input (target <= {t.max_peak_fraction:.3g})"
             else:
                 ok = None if ok else ok
                 text += "; peak memory not measured"

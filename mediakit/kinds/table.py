@@ -597,9 +597,8 @@ def _raw_series(data: Any, name: str) -> tuple[str, Any, Any, Any]:
     if mod == "pandas" and type(data).__name__ == "Series":
         return _pandas_column(data)
     if mod == "polars" and type(data).__name__ == "Series":
-        pa_arr = data.to_arrow()
-        pa = require("pyarrow", extra="table", feature="polars columns")
-        return tio.raw_arrow(pa.chunked_array([pa_arr]))
+        pa = require("pyarrow", extra="table", feature="polars columns")  # polars hands columns over as Arrow
+        return tio.raw_arrow(pa.chunked_array([data.to_arrow()]))
     if isinstance(data, np.ndarray):
         if data.ndim != 1:
             msg = f"data: expected a 1-D column of values for {name!r}, got shape {data.shape}"
@@ -614,6 +613,7 @@ def _raw_series(data: Any, name: str) -> tuple[str, Any, Any, Any]:
 def _read_frame(df: Any) -> tuple[list[str], list[Any]]:
     mod = type(df).__module__.split(".")[0]
     if mod == "polars":
+        require("pyarrow", extra="table", feature="polars DataFrames")  # polars hands columns over as Arrow
         tbl = df.to_arrow()
         names = _check_names([str(c) for c in tbl.column_names])
         return names, [tio.raw_arrow(tbl.column(j)) for j in range(tbl.num_columns)]

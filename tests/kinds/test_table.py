@@ -146,6 +146,8 @@ def test_polars_frames_are_read_per_column(mem):
     assert t.get_column("d") == [True, False, None]
     _, back = roundtrip(t, mem)
     assert back == t
+    t.add_column("e", pl.Series([1.5, None, 3.0]))
+    assert t.get_column("e") == [1.5, None, 3.0]
 
 
 def test_reference_method_2_add_data_and_list_api():

@@ -365,7 +365,11 @@ def test_main_writes_json_and_rewrites_only_the_marked_section(
     md.write_text(text)
     assert bench.main(["--only", "other", "--json", str(out_json), "--md", str(md), "--quiet-wait", "0"]) == 0
     assert md.read_text() == text
-    assert [wl["name"] for wl in json.loads(out_json.read_text())["workloads"]] == ["fake other"]
+    merged = json.loads(out_json.read_text())
+    # the partial run replaced its workload in the results file and kept the other one
+    assert [wl["name"] for wl in merged["workloads"]] == ["fake png", "fake other"]
+    assert merged["workloads"][0] == report["workloads"][0]
+    assert merged["workloads"][1]["repeat"] == 1 and merged["updated"]
     assert "not updated after a partial run" in capsys.readouterr().out
 
     # the section can be regenerated from a results file without running anything
@@ -399,6 +403,19 @@ def test_configure_incumbents_points_wandb_offline_into_the_temp_dir(tmp_path: P
     assert env["WANDB_MODE"] == "offline" and env["WANDB_SILENT"] == "true"
     for key in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR", "WANDB_ARTIFACT_DIR"):
         assert env[key].startswith(str(tmp_path))
+
+
+def test_merge_reports_replaces_in_place_and_appends() -> None:
+    old = {
+        "started": "t0",
+        "machine": "m0",
+        "import_errors": {"x": "e"},
+        "workloads": [{"name": "a", "v": 0}, {"name": "b", "v": 0}],
+    }
+    new = {"started": "t1", "machine": "m1", "import_errors": {}, "workloads": [{"name": "c", "v": 1}, {"name": "a", "v": 1}]}
+    merged = bench.merge_reports(old, new)
+    assert merged["workloads"] == [{"name": "a", "v": 1}, {"name": "b", "v": 0}, {"name": "c", "v": 1}]
+    assert (merged["started"], merged["updated"], merged["machine"], merged["import_errors"]) == ("t0", "t1", "m1", {})
 
 
 def test_load_notes_and_other_load_measurement() -> None:

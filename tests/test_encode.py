@@ -19,7 +19,6 @@ import mediakit as mk
 from mediakit._descriptor import dumps
 from mediakit._errors import LimitError, MediaTypeError, ValidationError
 from mediakit.batch import encode_many
-from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.kinds import group
 
 RNG = np.random.default_rng(11)
@@ -31,17 +30,17 @@ def img(seed: int, shape: tuple[int, ...] = (12, 16, 3), **kw: Any) -> mk.Image:
 
 def test_metrics_pass_through(mem: mk.Store) -> None:
     row = {"loss": 0.1, "epoch": 5, "name": "run", "ok": True, "none": None, "big": 2**70, "neg": -3.5}
-    assert encode(row, mem) == row
+    assert mk.encode(row, mem) == row
     assert mem.list() == []
 
 
 def test_nested_dicts_and_lists(mem: mk.Store) -> None:
     value = {"a": {"b": [1, 2, {"c": (3, 4.5)}], "d": {}}, "e": [], "f": ()}
-    assert encode(value, mem) == {"a": {"b": [1, 2, {"c": [3, 4.5]}], "d": {}}, "e": [], "f": []}
+    assert mk.encode(value, mem) == {"a": {"b": [1, 2, {"c": [3, 4.5]}], "d": {}}, "e": [], "f": []}
 
 
 def test_numpy_scalars_become_python(mem: mk.Store) -> None:
-    out = encode(
+    out = mk.encode(
         {"f32": np.float32(0.5), "i64": np.int64(3), "u8": np.uint8(255), "b": np.bool_(True), "f16": np.float16(1.5)}, mem
     )
     assert out == {"f32": 0.5, "i64": 3, "u8": 255, "b": True, "f16": 1.5}
@@ -50,7 +49,7 @@ def test_numpy_scalars_become_python(mem: mk.Store) -> None:
 
 
 def test_media_in_a_row(store: mk.Store) -> None:
-    row = encode({"loss": 0.1, "examples": [img(1, caption="a"), img(2)], "hist": mk.Histogram([1, 2, 3])}, store)
+    row = mk.encode({"loss": 0.1, "examples": [img(1, caption="a"), img(2)], "hist": mk.Histogram([1, 2, 3])}, store)
     assert row["loss"] == 0.1
     check_descriptor(row["examples"])
     check_descriptor(row["hist"])
@@ -59,7 +58,7 @@ def test_media_in_a_row(store: mk.Store) -> None:
 
 def test_list_of_same_kind_is_one_list_descriptor(store: mk.Store) -> None:
     items = [img(1, (10, 20, 3), caption="first"), img(2, (30, 8, 3)), img(3, (5, 5), caption="third")]
-    desc = check_descriptor(encode({"x": items}, store)["x"])
+    desc = check_descriptor(mk.encode({"x": items}, store)["x"])
     assert desc["_type"] == "list" and desc["kind"] == "image"
     assert desc["count"] == 3
     assert desc["captions"] == ["first", None, "third"]
@@ -73,19 +72,19 @@ def test_list_of_same_kind_is_one_list_descriptor(store: mk.Store) -> None:
 
 
 def test_list_without_captions_has_no_captions_field(mem: mk.Store) -> None:
-    desc = encode([img(1), img(2)], mem)
+    desc = mk.encode([img(1), img(2)], mem)
     assert "captions" not in desc
-    assert encode((img(1),), mem)["count"] == 1  # tuples and single items too
+    assert mk.encode((img(1),), mem)["count"] == 1  # tuples and single items too
 
 
 def test_list_of_histograms(mem: mk.Store) -> None:
-    desc = check_descriptor(encode([mk.Histogram([1, 2]), mk.Histogram([3])], mem))
+    desc = check_descriptor(mk.encode([mk.Histogram([1, 2]), mk.Histogram([3])], mem))
     assert desc["kind"] == "histogram" and desc["count"] == 2
     assert "width" not in desc
 
 
 def test_mixed_lists_encode_item_by_item(mem: mk.Store) -> None:
-    out = encode({"m": [img(1), mk.Histogram([1.0]), 3, "x", None, [img(2)]]}, mem)["m"]
+    out = mk.encode({"m": [img(1), mk.Histogram([1.0]), 3, "x", None, [img(2)]]}, mem)["m"]
     assert isinstance(out, list) and len(out) == 6
     assert out[0]["_type"] == "image" and out[1]["_type"] == "histogram"
     assert out[2:5] == [3, "x", None]
@@ -94,11 +93,11 @@ def test_mixed_lists_encode_item_by_item(mem: mk.Store) -> None:
 
 def test_pil_image_is_an_image(mem: mk.Store) -> None:
     pixels = RNG.integers(0, 256, (9, 11, 3), dtype=np.uint8)
-    desc = check_descriptor(encode({"p": PILImage.fromarray(pixels)}, mem)["p"])
+    desc = check_descriptor(mk.encode({"p": PILImage.fromarray(pixels)}, mem)["p"])
     assert desc["_type"] == "image" and (desc["width"], desc["height"]) == (11, 9)
     np.testing.assert_array_equal(mk.decode(desc, mem).pixels, pixels)
     # A list of PIL images is encoded item by item (they are not media objects yet).
-    out = encode([PILImage.fromarray(pixels), PILImage.fromarray(pixels)], mem)
+    out = mk.encode([PILImage.fromarray(pixels), PILImage.fromarray(pixels)], mem)
     assert [d["_type"] for d in out] == ["image", "image"]
 
 
@@ -121,7 +120,7 @@ def test_pil_image_is_an_image(mem: mk.Store) -> None:
 )
 def test_errors_name_the_path(value: Any, cls: type[BaseException], match: str, mem: mk.Store) -> None:
     with pytest.raises(cls, match=match) as info:
-        encode(value, mem)
+        mk.encode(value, mem)
     assert type(info.value) is cls
 
 
@@ -134,23 +133,23 @@ def test_errors_name_the_path(value: Any, cls: type[BaseException], match: str, 
 )
 def test_converter_errors_name_the_path(value: Any, cls: type[BaseException], match: str, mem: mk.Store) -> None:
     with pytest.raises(cls, match=match) as info:
-        encode(value, mem)
+        mk.encode(value, mem)
     assert type(info.value) is cls
     assert mem.list() == []
 
 
 def test_store_may_be_a_directory_path(tmp_path: Path) -> None:
-    row = encode({"i": img(1)}, str(tmp_path / "out"))
+    row = mk.encode({"i": img(1)}, str(tmp_path / "out"))
     assert (tmp_path / "out" / row["i"]["path"]).is_file()
-    row2 = encode({"i": img(1)}, tmp_path / "out")
+    row2 = mk.encode({"i": img(1)}, tmp_path / "out")
     assert row2 == row
 
 
 def test_deterministic_and_content_addressed(tmp_path: Path) -> None:
     a, b = mk.LocalStore(tmp_path / "a"), mk.LocalStore(tmp_path / "b")
     value = {"x": [img(1), img(1)], "y": img(1, caption="same pixels"), "h": mk.Histogram(RNG.normal(size=50))}
-    first = encode(value, a)
-    assert dumps(encode(value, a)) == dumps(first) == dumps(encode(value, b))
+    first = mk.encode(value, a)
+    assert dumps(mk.encode(value, a)) == dumps(first) == dumps(mk.encode(value, b))
     assert a.list() == b.list() and len(a.list()) == 1  # identical pixels are stored once
     assert all((tmp_path / "a" / p).read_bytes() == (tmp_path / "b" / p).read_bytes() for p in a.list())
 
@@ -163,7 +162,7 @@ def test_parallel_list_equals_sequential(tmp_path: Path) -> None:
     seq_store = mk.LocalStore(tmp_path / "seq")
     sequential = [item.encode(seq_store) for item in items]
     par_store = mk.LocalStore(tmp_path / "par")
-    desc = encode({"imgs": items}, par_store)["imgs"]
+    desc = mk.encode({"imgs": items}, par_store)["imgs"]
     assert desc["items"] == sequential
     assert seq_store.list() == par_store.list()
     with ThreadPoolExecutor(max_workers=4) as ex:
@@ -175,16 +174,16 @@ def test_parallel_list_equals_sequential(tmp_path: Path) -> None:
 
 def test_failed_dict_leaves_nothing(store: mk.Store) -> None:
     with pytest.raises(MediaTypeError, match=r"value\['b'\]"):
-        encode({"a": img(1), "h": mk.Histogram([1, 2]), "b": object()}, store)
+        mk.encode({"a": img(1), "h": mk.Histogram([1, 2]), "b": object()}, store)
     assert store.list() == []
 
 
 def test_failed_list_leaves_nothing(store: mk.Store) -> None:
     with pytest.raises(MediaTypeError, match=r"value\['imgs'\]\[8\]"):
-        encode({"imgs": [img(i) for i in range(8)] + [object()]}, store)
+        mk.encode({"imgs": [img(i) for i in range(8)] + [object()]}, store)
     assert store.list() == []
     with pytest.raises(MediaTypeError, match=r"value\[1\]"):
-        encode([[img(i) for i in range(6)], object()], store)  # a finished list descriptor is undone too
+        mk.encode([[img(i) for i in range(6)], object()], store)  # a finished list descriptor is undone too
     assert store.list() == []
 
 
@@ -205,14 +204,14 @@ def test_failure_inside_a_parallel_list_leaves_nothing(store: mk.Store) -> None:
     items = [FailingImage(np.full((8, 8, 3), i, np.uint8)) for i in range(32)]
     items[20].fail = True
     with pytest.raises(ValidationError, match="boom"):
-        encode({"imgs": items}, store)
+        mk.encode({"imgs": items}, store)
     assert store.list() == []
 
 
 def test_failure_keeps_content_that_was_already_stored(store: mk.Store) -> None:
     kept = img(5).encode(store)
     with pytest.raises(MediaTypeError):
-        encode({"again": img(5), "new": img(6), "bad": object()}, store)
+        mk.encode({"again": img(5), "new": img(6), "bad": object()}, store)
     assert store.list() == [kept["path"]]
 
 
@@ -225,12 +224,12 @@ def test_media_list_checks(monkeypatch: pytest.MonkeyPatch, mem: mk.Store) -> No
         mk.MediaList([1, 2])
     monkeypatch.setattr(group, "MAX_ITEMS_DEFAULT", 5)
     with pytest.raises(LimitError, match=r"value\['x'\]: at most 5 image items can be logged in one list, got 6"):
-        encode({"x": [img(i) for i in range(6)]}, mem)
+        mk.encode({"x": [img(i) for i in range(6)]}, mem)
     assert mem.list() == []
 
 
 def test_nonfinite_numbers_are_descriptors(mem: mk.Store) -> None:
-    out = encode({"nan": math.nan, "inf": [math.inf], "ninf": {"v": -math.inf}}, mem)
+    out = mk.encode({"nan": math.nan, "inf": [math.inf], "ninf": {"v": -math.inf}}, mem)
     assert out["nan"]["value"] == "NaN" and out["inf"][0]["value"] == "Infinity" and out["ninf"]["v"]["value"] == "-Infinity"
     dumps(out)  # strict JSON: no NaN literals
 

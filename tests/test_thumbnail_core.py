@@ -16,7 +16,6 @@ from PIL import Image as PILImage
 
 import mediakit as mk
 from mediakit._errors import LimitError, MediaTypeError, SchemaError, StorageError, ValidationError
-from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.render._common import ACCENT, BACKGROUND, color_for, fit
 from mediakit.render.image import MASK_ALPHA
 
@@ -166,7 +165,7 @@ def test_histogram_thumbnail_has_bars(mem: mk.Store) -> None:
 
 
 def test_tensor_thumbnail_has_bars(mem: mk.Store) -> None:
-    desc = encode({"t": np.random.default_rng(1).normal(size=500)}, mem)["t"]
+    desc = mk.encode({"t": np.random.default_rng(1).normal(size=500)}, mem)["t"]
     arr = np.asarray(thumb(desc, mem, size=128).convert("RGB")).reshape(-1, 3)
     assert (arr == ACCENT).all(axis=1).sum() > 200
 
@@ -192,7 +191,7 @@ def test_html_preview_is_not_blank(mem: mk.Store) -> None:
 def test_list_thumbnail_is_a_grid(mem: mk.Store) -> None:
     colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
     items = [mk.Image(np.full((40, 40, 3), c, np.uint8)) for c in colours]
-    desc = encode(items, mem)
+    desc = mk.encode(items, mem)
     im = thumb(desc, mem, size=128).convert("RGB")
     assert im.size == (128, 128)
     for i, c in enumerate(colours):
@@ -201,7 +200,7 @@ def test_list_thumbnail_is_a_grid(mem: mk.Store) -> None:
 
 
 def test_list_of_many_items(mem: mk.Store) -> None:
-    desc = encode([mk.Image(np.full((10, 10), i * 10, np.uint8)) for i in range(20)], mem)
+    desc = mk.encode([mk.Image(np.full((10, 10), i * 10, np.uint8)) for i in range(20)], mem)
     im = thumb(desc, mem, size=100)
     assert max(im.size) <= 100
 

@@ -29,7 +29,6 @@ from mediakit._errors import (
     ValidationError,
 )
 from mediakit._limits import MAX_BOXES, MAX_MASKS
-from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 
 RNG = np.random.default_rng(1234)
 U8_HW = RNG.integers(0, 256, (6, 7), dtype=np.uint8)
@@ -329,7 +328,7 @@ def test_pil_modes(pil_mode: str, mem: mk.Store) -> None:
 
 
 def test_pil_image_via_encode_is_an_image(mem: mk.Store) -> None:
-    desc = encode({"p": PILImage.fromarray(U8_RGB)}, mem)["p"]
+    desc = mk.encode({"p": PILImage.fromarray(U8_RGB)}, mem)["p"]
     assert desc["_type"] == "image" and desc["mode"] == "RGB"
     np.testing.assert_array_equal(mk.decode(desc, mem).pixels, U8_RGB)
 

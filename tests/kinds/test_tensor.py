@@ -12,7 +12,6 @@ from conftest import check_descriptor, roundtrip
 
 import mediakit as mk
 from mediakit._errors import MediaTypeError
-from mediakit import encode  # not mk.encode: see test_mk_encode_survives_importing_the_submodule
 from mediakit.kinds.tensor import PERCENTILES, NonFinite, TensorSummary
 
 SMALL_ARRAY = 32  # arrays up to this size are logged as lists (mediakit._encode.SMALL_ARRAY)
@@ -137,7 +136,7 @@ def test_array_likes_and_bad_types() -> None:
     ],
 )
 def test_small_arrays_become_numbers_and_lists(value: np.ndarray, expected: Any, mem: mk.Store) -> None:
-    out = encode({"x": value}, mem)["x"]
+    out = mk.encode({"x": value}, mem)["x"]
     assert out == expected
     assert type(out) is type(expected)
     if isinstance(out, list) and out and not isinstance(out[0], list):
@@ -146,7 +145,7 @@ def test_small_arrays_become_numbers_and_lists(value: np.ndarray, expected: Any,
 
 
 def test_small_arrays_with_nonfinite_values(mem: mk.Store) -> None:
-    out = encode({"x": np.array([1.0, np.nan, -np.inf])}, mem)["x"]
+    out = mk.encode({"x": np.array([1.0, np.nan, -np.inf])}, mem)["x"]
     assert out[0] == 1.0
     assert out[1] == {"_type": "number", "_version": 1, "value": "NaN"}
     assert out[2] == {"_type": "number", "_version": 1, "value": "-Infinity"}
@@ -155,7 +154,7 @@ def test_small_arrays_with_nonfinite_values(mem: mk.Store) -> None:
 
 def test_large_arrays_become_summaries(mem: mk.Store) -> None:
     arr = RNG.normal(size=(SMALL_ARRAY + 1,))
-    desc = encode({"x": arr}, mem)["x"]
+    desc = mk.encode({"x": arr}, mem)["x"]
     check_descriptor(desc)
     assert desc["_type"] == "tensor"
     assert_stats(desc, arr)
@@ -164,7 +163,7 @@ def test_large_arrays_become_summaries(mem: mk.Store) -> None:
 
 def test_keep_arrays(store: mk.Store) -> None:
     arr = RNG.normal(size=(8, 16))
-    row = encode({"x": arr, "small": np.arange(3)}, store, keep_arrays=True)
+    row = mk.encode({"x": arr, "small": np.arange(3)}, store, keep_arrays=True)
     assert row["small"] == [0, 1, 2]
     desc = check_descriptor(row["x"])
     assert len(store.list()) == 1 and store.list()[0] == desc["array"]["path"]
@@ -180,9 +179,9 @@ def test_tensor_like_in_encode(mem: mk.Store) -> None:
         def numpy(self) -> np.ndarray:
             return self.a
 
-    assert encode({"x": Tensor(np.array(0.25))}, mem) == {"x": 0.25}
-    assert encode({"x": Tensor(np.arange(4))}, mem) == {"x": [0, 1, 2, 3]}
-    assert encode({"x": Tensor(np.arange(100.0))}, mem)["x"]["_type"] == "tensor"
+    assert mk.encode({"x": Tensor(np.array(0.25))}, mem) == {"x": 0.25}
+    assert mk.encode({"x": Tensor(np.arange(4))}, mem) == {"x": [0, 1, 2, 3]}
+    assert mk.encode({"x": Tensor(np.arange(100.0))}, mem)["x"]["_type"] == "tensor"
 
 
 @pytest.mark.parametrize(
@@ -196,7 +195,7 @@ def test_tensor_like_in_encode(mem: mk.Store) -> None:
     ],
 )
 def test_nonfinite_metrics_become_number_descriptors(value: float, name: str, store: mk.Store) -> None:
-    desc = encode({"loss": value}, store)["loss"]
+    desc = mk.encode({"loss": value}, store)["loss"]
     check_descriptor(desc)
     assert desc == {"_type": "number", "_version": 1, "value": name}
     back = mk.decode(desc, store)
@@ -221,4 +220,4 @@ def test_nonfinite_kind_directly(mem: mk.Store) -> None:
 )
 def test_non_numeric_arrays_refused(value: np.ndarray, match: str, mem: mk.Store) -> None:
     with pytest.raises(MediaTypeError, match=match):
-        encode({"x": value}, mem)
+        mk.encode({"x": value}, mem)

@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 # name -> "module:attribute", resolved on first access (PEP 562).
 _LAZY = {
     "Audio": "mediakit.kinds.audio:Audio",
+    "Chart": "mediakit.kinds.chart:Chart",
     "Histogram": "mediakit.kinds.histogram:Histogram",
     "Html": "mediakit.kinds.html:Html",
     "Image": "mediakit.kinds.image:Image",
@@ -108,6 +109,7 @@ if TYPE_CHECKING:
     from .api import decode, thumbnail
     from ._encode import encode
     from .kinds.audio import Audio
+    from .kinds.chart import Chart
     from .kinds.group import MediaList
     from .kinds.histogram import Histogram
     from .kinds.html import Html

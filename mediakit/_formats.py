@@ -37,6 +37,7 @@ KIND_BY_SUFFIX: dict[str, str] = {
     ".mov": "video",
     ".mp3": "audio",
     ".mp4": "video",
+    ".ndjson": "table",
     ".npy": "object3d",
     ".obj": "object3d",
     ".off": "object3d",
@@ -95,6 +96,8 @@ def kind_of(path: str | Path) -> str:
     if kind is None:
         msg = f"{str(path)!r}: unknown file type {suffix or '(no suffix)'!r}; known: {', '.join(sorted(KIND_BY_SUFFIX))}"
         raise ValidationError(msg)
+    if kind == "descriptor" and _json_table(p):
+        return "table"
     if suffix == ".gif" and _animated_gif(p):
         return "video"
     if suffix == ".ogg" and _ogg_has_video(p):
@@ -110,6 +113,18 @@ def _animated_gif(p: Path) -> bool:
             return getattr(im, "n_frames", 1) > 1
     except Exception:
         return False
+
+
+def _json_table(p: Path) -> bool:
+    """A ``.json`` file holding ``{"columns": [...], "data": [...]}`` without ``_type`` is a table."""
+    import json
+
+    try:
+        with open(p, "rb") as f:
+            doc = json.loads(f.read())
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and "_type" not in doc and "columns" in doc and "data" in doc
 
 
 def _ogg_has_video(p: Path) -> bool:

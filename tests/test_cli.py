@@ -158,3 +158,20 @@ def test_console_script_runs(tmp_path):
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "mediakit"]
     res = subprocess.run([*cmd, "schema"], capture_output=True, text=True, env={**os.environ}, check=False)
     assert res.returncode == 0 and "image" in res.stdout
+
+
+def test_encode_table_files_and_json_tables(tmp_path, capsys):
+    pytest.importorskip("pandas")
+    d = tmp_path / "in"
+    d.mkdir()
+    rows = "\n".join(f"{i},{i * 0.5},name{i}" for i in range(12_000))
+    (d / "big.csv").write_text("a,b,c\n" + rows + "\n")
+    (d / "small.json").write_text(json.dumps({"columns": ["x", "y"], "data": [[1, "a"], [2, "b"]]}))
+    out = tmp_path / "out"
+    code, report = run_json(["encode", str(d), "--out", str(out)], capsys)
+    assert code == 0, report["failed"]
+    by_name = {Path(e["input"]).name: e["descriptor"] for e in report["encoded"]}
+    assert by_name["small.json"]["_type"] == "table"
+    assert by_name["big.csv"]["_type"] == "table"
+    code, report = run_json(["encode", str(d / "big.csv"), "--out", str(out), "--max-rows", "100"], capsys)
+    assert code == 1 and "12000" in report["failed"][0]["error"].replace(",", "")

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("inputs", nargs="+", type=Path, help="files or folders (walked recursively)")
     e.add_argument("--out", required=True, type=Path, help="store directory (media/ and descriptors/ go here)")
     e.add_argument("--workers", type=_positive, default=None, help="parallel workers (default: CPU count)")
+    e.add_argument("--max-rows", type=int, default=None, metavar="N", help="row limit for table files (default: no limit; tables over 10,000 rows are stored as Parquet)")
     common(e)
 
     c = sub.add_parser("convert", help="convert one file to another format (by the output's suffix)")
@@ -169,7 +170,9 @@ def cmd_encode(args: argparse.Namespace) -> int:
         if kind == "descriptor":
             msg = f"{str(f)!r}: a .json file is a descriptor, not media; use 'mediakit validate' or 'thumbnail'"
             raise ValidationError(msg)
-        obj = load_target(FROM_PATH[kind])(f)
+        # A table file is encoded whole unless --max-rows says otherwise: the user asked for it.
+        kwargs = {"max_rows": args.max_rows} if kind == "table" else {}
+        obj = load_target(FROM_PATH[kind])(f, **kwargs)
         desc = obj.encode(store)
         _write_atomic(args.out / "descriptors" / rel.with_name(rel.name + ".json"), dumps(desc) + b"\n")
         return desc

@@ -42,7 +42,7 @@ _LAZY = {
     "Molecule": "mediakit.kinds.molecule:Molecule",
     "Object3D": "mediakit.kinds.object3d:Object3D",
     "Plotly": "mediakit.kinds.plotly:Plotly",
-    "Run": "mediakit.run:Run",
+    "Run": "mediakit._run:Run",
     "Store": "mediakit.store:Store",
     "Table": "mediakit.kinds.table:Table",
     "TensorSummary": "mediakit.kinds.tensor:TensorSummary",
@@ -51,10 +51,10 @@ _LAZY = {
     "decode": "mediakit.api:decode",
     "encode": "mediakit._encode:encode",
     "features": "mediakit._lazy:features",
-    "finish": "mediakit.run:finish",
+    "finish": "mediakit._run:finish",
     "get_kind": "mediakit._registry:get_kind",
-    "init": "mediakit.run:init",
-    "log": "mediakit.run:log",
+    "init": "mediakit._run:init",
+    "log": "mediakit._run:log",
     "open_store": "mediakit.store:open_store",
     "plot": "mediakit.plot:",
     "plot_table": "mediakit.plot:plot_table",
@@ -78,12 +78,19 @@ __all__ = sorted(
         "UnknownKindError",
         "ValidationError",
         "__version__",
+        "run",
         *_LAZY,
     ]
 )
 
 
 def __getattr__(name: str) -> Any:
+    if name == "run":
+        # The run started by ``mediakit.init()`` (None before), like the trackers' ``wandb.run``;
+        # looked up on every access because it changes, hence never cached.
+        from ._run import current
+
+        return current()
     target = _LAZY.get(name)
     if target is None:
         msg = f"module 'mediakit' has no attribute {name!r}"
@@ -120,5 +127,5 @@ if TYPE_CHECKING:
     from .kinds.table import Table
     from .kinds.tensor import TensorSummary
     from .kinds.video import Video
-    from .run import Run, finish, init, log
+    from ._run import Run, finish, init, log
     from .store import LocalStore, MemoryStore, Store, open_store

@@ -59,6 +59,15 @@ def validate(desc: Any, *, where: str = "$") -> dict[str, Any]:
         msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(_known_types())})"
         raise SchemaError(msg, field=f"{where}._type")
     validator_for(kind).validate(desc, where=where)
+    if kind == "list":
+        # What JSON Schema cannot say: the count matches and every item is of the list's kind.
+        if desc["count"] != len(desc["items"]):
+            msg = f"{where}.count: expected {len(desc['items'])} (the number of items), got {desc['count']}"
+            raise SchemaError(msg, field=f"{where}.count")
+        for i, item in enumerate(desc["items"]):
+            if item.get("_type") != desc["kind"]:
+                msg = f"{where}.items[{i}]._type: expected {desc['kind']!r} like the list's kind, got {item.get('_type')!r}"
+                raise SchemaError(msg, field=f"{where}.items[{i}]._type")
     for key in _NESTED:
         if key in desc and isinstance(desc[key], list):
             for i, item in enumerate(desc[key]):

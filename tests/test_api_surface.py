@@ -14,7 +14,8 @@ from mediakit import _errors
 def test_all_is_sorted_and_resolves():
     assert mk.__all__ == sorted(mk.__all__)
     for name in mk.__all__:
-        assert getattr(mk, name) is not None, name
+        if name != "run":  # None until mediakit.init()
+            assert getattr(mk, name) is not None, name
 
 
 def test_unknown_attribute():

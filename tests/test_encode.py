@@ -235,6 +235,6 @@ def test_nonfinite_numbers_are_descriptors(mem: mk.Store) -> None:
 
 
 def test_mk_encode_survives_importing_the_submodule() -> None:
-    code = "import mediakit as mk, mediakit.run\nassert callable(mk.encode), mk.encode"
+    code = "import mediakit as mk, mediakit._run\nassert callable(mk.encode), mk.encode"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

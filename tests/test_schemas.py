@@ -130,3 +130,24 @@ def test_canonical_json_refuses_nan():
     with pytest.raises(mk.SchemaError, match="NaN is not valid JSON"):
         loads('{"x": NaN}')
     assert dumps({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'.encode()
+
+
+def test_list_count_and_item_kinds_are_checked():
+    store = mk.MemoryStore()
+    desc = mk.encode({"x": [mk.Image(np.zeros((5, 6), np.uint8)), mk.Image(np.ones((5, 6), np.uint8))]}, store)["x"]
+    mk.validate(desc)
+    bad = copy.deepcopy(desc)
+    bad["count"] = 3
+    with pytest.raises(mk.SchemaError, match=r"\$\.count: expected 2 \(the number of items\), got 3"):
+        mk.validate(bad)
+    bad = copy.deepcopy(desc)
+    bad["kind"] = "html"
+    with pytest.raises(mk.SchemaError, match=r"\$\.items\[0\]\._type: expected 'html'"):
+        mk.validate(bad)
+
+
+def test_drive_letter_paths_are_refused_by_the_schema():
+    desc = _image_desc()
+    desc["path"] = "C:/Windows/x.png"
+    with pytest.raises(mk.SchemaError, match=r"\$\.path"):
+        mk.validate(desc)

@@ -262,6 +262,7 @@ class Image(Kind):
             "width": self.width,
             "height": self.height,
             "mode": self.mode,
+            "bit_depth": 16 if self.pixels.dtype == np.uint16 else 8,
             "caption": self.caption,
         }
         if self.grouping is not None:

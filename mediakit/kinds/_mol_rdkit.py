@@ -234,13 +234,21 @@ def depiction(blob: bytes, fmt: str, size: int) -> Any:
             mol = Chem.Mol(to_rdkit(blob, fmt))
             try:
                 Chem.SanitizeMol(mol)
+                sane = True
             except Exception:
+                sane = False
                 mol.UpdatePropertyCache(strict=False)
                 Chem.SanitizeMol(
                     mol, Chem.SanitizeFlags.SANITIZE_FINDRADICALS | Chem.SanitizeFlags.SANITIZE_SETAROMATICITY, catchErrors=True
                 )
+            if sane and mol.GetNumConformers() and mol.GetConformer().Is3D():
+                # Stereo from the 3-D coordinates, not the bond directions of the 3-D file,
+                # which the 2-D layout would turn into meaningless wedges.
+                Chem.AssignStereochemistryFrom3D(mol)
             try:
-                mol = Chem.RemoveHs(mol, sanitize=False)
+                # Removing hydrogens with sanitisation keeps aromaticity and implicit-H counts
+                # consistent, so rings are drawn kekulised and O-H groups as OH, not radicals.
+                mol = Chem.RemoveHs(mol, sanitize=sane)
             except Exception:
                 pass
             mol.RemoveAllConformers()
@@ -249,7 +257,7 @@ def depiction(blob: bytes, fmt: str, size: int) -> Any:
             opts = drawer.drawOptions()
             opts.clearBackground = True
             opts.fixedFontSize = max(8, size // 18) if size < 200 else -1
-            drawer.DrawMolecule(mol)
+            rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
             drawer.FinishDrawing()
             png = drawer.GetDrawingText()
         except Exception:

@@ -349,3 +349,21 @@ def test_encode_converts_rdkit_mols(mem):
 
     row = encode({"mol": Chem.MolFromSmiles("CCO")}, mem)
     assert row["mol"]["_type"] == "molecule" and row["mol"]["atoms"] == 9
+
+
+def test_depiction_keeps_aromatic_rings_and_hydroxyls(monkeypatch):
+    """The 2-D thumbnail draws the molecule the file describes (aspirin stays aspirin: an aromatic
+    ring and an OH, not a cyclohexene with an oxygen radical)."""
+    pytest.importorskip("rdkit")
+    from rdkit import Chem
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    from mediakit.kinds import _mol_rdkit
+
+    drawn = []
+    real = rdMolDraw2D.PrepareAndDrawMolecule
+    monkeypatch.setattr(rdMolDraw2D, "PrepareAndDrawMolecule", lambda d, m, *a, **k: (drawn.append(Chem.Mol(m)), real(d, m, *a, **k)))
+    store = mk.MemoryStore()
+    desc = mk.Molecule.from_smiles("CC(=O)Oc1ccccc1C(=O)O").encode(store)
+    assert _mol_rdkit.depiction(store.read(desc["path"]), "sdf", 128) is not None
+    assert Chem.MolToSmiles(drawn[0]) == Chem.MolToSmiles(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))

@@ -21,6 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
+lint: $(STAMP)
+	$(BIN)/ruff check mediakit tests scripts benchmarks fixtures/generate.py
+	$(BIN)/mypy mediakit
+
 fixtures: $(STAMP)
 	$(BIN)/python fixtures/generate.py
 

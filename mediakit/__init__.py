@@ -109,12 +109,13 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from . import plot
     from ._descriptor import validate
+    from ._encode import encode
     from ._lazy import features
     from ._limits import Limits
     from ._registry import get_kind, register_kind, registry
+    from ._run import Run, finish, init, log
     from ._schema import load_schema as schema
     from .api import decode, thumbnail
-    from ._encode import encode
     from .kinds.audio import Audio
     from .kinds.chart import Chart
     from .kinds.group import MediaList
@@ -127,5 +128,4 @@ if TYPE_CHECKING:
     from .kinds.table import Table
     from .kinds.tensor import TensorSummary
     from .kinds.video import Video
-    from ._run import Run, finish, init, log
     from .store import LocalStore, MemoryStore, Store, open_store

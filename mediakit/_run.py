@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ._descriptor import dumps
-from ._errors import MediakitError, MediaTypeError, ValidationError
 from ._encode import encode
+from ._errors import MediakitError, MediaTypeError, ValidationError
 from .store import LocalStore
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .._descriptor import dumps, loads, validate
 from .._errors import MediakitError, ValidationError
@@ -23,7 +23,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2, as argparse does, with our prefix
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2, as argparse does, with our prefix
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"mediakit: error: {message}\n")
 

@@ -128,7 +128,7 @@ def encode_png(arr: np.ndarray, *, level: int = LEVEL) -> bytes:
     rows = np.ascontiguousarray(arr).view(np.uint8).reshape(h, w * c * depth // 8)
     filtered = _filter(rows, c * depth // 8, all_filters=depth == 8)
     ihdr = struct.pack(">IIBBBBB", w, h, depth, _COLOR_TYPES[c], 0, 0, 0)
-    idat = _deflate(memoryview(filtered).cast("B"), level)
+    idat = _deflate(memoryview(filtered.data).cast("B"), level)
     return _SIGNATURE + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 

@@ -63,7 +63,8 @@ class Kind:
         return deep_equal(self._content(), other._content())  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:  # content objects hold arrays: not hashable
-        raise TypeError(f"unhashable type: {type(self).__name__!r}")
+        msg = f"unhashable type: {type(self).__name__!r}"
+        raise TypeError(msg)
 
 
 def deep_equal(a: Any, b: Any) -> bool:

@@ -254,7 +254,7 @@ def depiction(blob: bytes, fmt: str, size: int) -> Any:
             mol.RemoveAllConformers()
             rdDepictor.Compute2DCoords(mol)
             drawer = rdMolDraw2D.MolDraw2DCairo(size, size)
-            opts = drawer.drawOptions()
+            opts: Any = drawer.drawOptions()
             opts.clearBackground = True
             opts.fixedFontSize = max(8, size // 18) if size < 200 else -1
             rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)

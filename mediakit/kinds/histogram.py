@@ -232,7 +232,7 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
             idx[x < edges[idx]] -= 1
             idx[(x >= edges[idx + 1]) & (idx != bins - 1)] += 1
             return np.bincount(idx, minlength=bins)
-        f = x.astype(est, copy=False) - lo_e
+        f = x.astype(est, copy=False) - lo_e  # type: ignore[operator]  # numpy stubs: scalar of a runtime dtype
         f *= scale
         idx = f.astype(np.intp)
         f -= idx

@@ -324,12 +324,12 @@ def _from_bytes(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -
 
 
 def _from_fileobj(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -> None:
-    name = getattr(data, "name", None)
-    named = isinstance(name, str)
-    if named and os.path.isfile(name) and (file_type or format_of_name(name)):
+    raw_name = getattr(data, "name", None)
+    name = raw_name if isinstance(raw_name, str) else None
+    if name is not None and os.path.isfile(name) and (file_type or format_of_name(name)):
         _from_path(self, name, file_type=file_type)  # exact bytes from the file itself
         return
-    fmt = file_type or (format_of_name(name) if named else None)
+    fmt = file_type or (format_of_name(name) if name is not None else None)
     if fmt is None:
         msg = f"file_type: required for a file object without a named file (one of {', '.join(sorted(FORMAT_OF))})"
         raise ValidationError(msg)

@@ -5,6 +5,7 @@ A store knows nothing about media kinds: it keeps bytes under names derived from
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import io
 import posixpath
@@ -211,23 +212,23 @@ class Store:
         if self._exists(path):
             self._delete(path)
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:
         """Every stored file's relative path, sorted."""
         return sorted(self._list())
 
-    def _stack(self) -> list[list[str]]:
+    def _stack(self) -> builtins.list[builtins.list[str]]:
         stack = getattr(self._local, "stack", None)
         if stack is None:
             stack = self._local.stack = []
         return stack
 
-    def current_journal(self) -> list[str] | None:
+    def current_journal(self) -> builtins.list[str] | None:
         """The journal of this thread's innermost open transaction (to hand to worker threads)."""
         stack = self._stack()
         return stack[-1] if stack else None
 
     @contextmanager
-    def transaction(self, *, into: list[str] | None = None) -> Iterator[Store]:
+    def transaction(self, *, into: builtins.list[str] | None = None) -> Iterator[Store]:
         """Remove every file this block newly wrote if the block raises.
 
         Transactions nest: on success a block's files join the enclosing transaction of the same
@@ -237,7 +238,7 @@ class Store:
         """
         stack = self._stack()
         parent = into if into is not None else (stack[-1] if stack else None)
-        journal: list[str] = []
+        journal: builtins.list[str] = []
         stack.append(journal)
         try:
             yield self

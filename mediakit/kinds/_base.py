@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .._descriptor import validate
-from .._errors import MediaTypeError, SchemaError
+from .._errors import LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError
 from ..store import Store, coerce_store
 
 
@@ -92,3 +94,62 @@ def check_caption(caption: object, *, field: str = "caption") -> str | None:
 
 def file_fields(ref: Any) -> dict[str, Any]:
     return ref.to_dict()
+
+
+# -- input helpers shared by the kinds' adapter tables ----------------------------------------------
+
+
+def read_input_file(path: str | os.PathLike[str], *, what: str, field: str = "data", max_bytes: int | None = None) -> bytes:
+    """The bytes of an input file, with errors that name ``field`` and the kind of file expected.
+
+    A missing file is :class:`MediaFileNotFoundError`, a directory :class:`ValidationError`, a file
+    larger than ``max_bytes`` :class:`LimitError` (checked before reading).
+    """
+    p = os.fspath(path)
+    try:
+        if os.path.isdir(p):
+            msg = f"{field}: {p!r} is a directory, expected {_article(what)} {what} file"
+            raise ValidationError(msg)
+        size = os.path.getsize(p)
+        if max_bytes is not None and size > max_bytes:
+            msg = f"{field}: {p!r} has {size} bytes, more than the limit of {max_bytes}"
+            raise LimitError(msg)
+        with open(p, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        msg = f"{field}: {what} file {p!r} does not exist"
+        raise MediaFileNotFoundError(msg) from None
+
+
+def read_binary(fileobj: Any, *, field: str = "data") -> bytes:
+    """All bytes of a binary file object; a text file object is a :class:`MediaTypeError`."""
+    blob = fileobj.read()
+    if isinstance(blob, str):
+        msg = f"{field}: expected a binary file object (open the file with 'rb'), got a text file object"
+        raise MediaTypeError(msg)
+    return bytes(blob)
+
+
+def is_path(x: Any) -> bool:
+    return isinstance(x, (str, os.PathLike))
+
+
+def is_bytes(x: Any) -> bool:
+    return isinstance(x, (bytes, bytearray, memoryview))
+
+
+def has_read(x: Any) -> bool:
+    return callable(getattr(x, "read", None))
+
+
+def pick_adapter(table: Sequence[tuple[Callable[[Any], bool], Callable[..., None]]], data: Any, *, expected: str) -> Callable[..., None]:
+    """The first adapter of ``table`` whose predicate accepts ``data``."""
+    for accepts, adapter in table:
+        if accepts(data):
+            return adapter
+    msg = f"data: expected {expected}, got {type(data).__name__}"
+    raise MediaTypeError(msg)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

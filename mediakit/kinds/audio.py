@@ -16,10 +16,10 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy
-from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError
 from ..codecs import audio as codec
 from ..store import Store
-from ._base import Kind, check_caption
+from ._base import Kind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
 
 FileType = Literal["wav", "flac", "ogg"]
 Subtype = Literal["pcm16", "pcm24", "float"]
@@ -307,17 +307,7 @@ def _from_array(self: Audio, data: Any, *, normalize: bool, **_: Any) -> None:
 
 
 def _from_path(self: Audio, data: str | os.PathLike[str], **_: Any) -> None:
-    path = os.fspath(data)
-    try:
-        with open(path, "rb") as f:
-            blob = f.read()
-    except FileNotFoundError:
-        msg = f"data: audio file {path!r} does not exist"
-        raise MediaFileNotFoundError(msg) from None
-    except IsADirectoryError:
-        msg = f"data: {path!r} is a directory, expected an audio file"
-        raise ValidationError(msg) from None
-    self._set_file(blob, f"data ({path!r})")
+    self._set_file(read_input_file(data, what="audio"), f"data ({os.fspath(data)!r})")
 
 
 def _from_bytes(self: Audio, data: bytes | bytearray | memoryview, **_: Any) -> None:
@@ -325,26 +315,18 @@ def _from_bytes(self: Audio, data: bytes | bytearray | memoryview, **_: Any) -> 
 
 
 def _from_fileobj(self: Audio, data: Any, **_: Any) -> None:
-    blob = data.read()
-    if isinstance(blob, str):
-        msg = "data: expected a binary file object (open the file with 'rb'), got a text file object"
-        raise MediaTypeError(msg)
-    self._set_file(bytes(blob), "data (file object)")
+    self._set_file(read_binary(data), "data (file object)")
 
 
 _ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
     (lambda x: isinstance(x, Audio), _from_audio),
-    (lambda x: isinstance(x, (str, os.PathLike)), _from_path),
-    (lambda x: isinstance(x, (bytes, bytearray, memoryview)), _from_bytes),
-    (lambda x: callable(getattr(x, "read", None)), _from_fileobj),
+    (is_path, _from_path),
+    (is_bytes, _from_bytes),
+    (has_read, _from_fileobj),
     (is_array_like, _from_array),
     (lambda x: isinstance(x, (list, tuple)), _from_array),
 )
 
 
 def _adapter_for(data: Any) -> Adapter:
-    for accepts, adapter in _ADAPTERS:
-        if accepts(data):
-            return adapter
-    msg = f"data: expected a numpy array or array-like, path, bytes, binary file object or Audio, got {type(data).__name__}"
-    raise MediaTypeError(msg)
+    return pick_adapter(_ADAPTERS, data, expected="a numpy array or array-like, path, bytes, binary file object or Audio")

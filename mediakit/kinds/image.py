@@ -19,12 +19,12 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
-from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError
 from .._limits import MAX_PIXELS, MAX_SIDE
 from ..codecs import raster
 from ..store import Store
 from . import _overlays as ov
-from ._base import Kind, check_caption
+from ._base import Kind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
 
 FileType = Literal["png", "jpeg", "jpg", "webp", "bmp"]
 _FILE_TYPES = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "bmp": "bmp"}
@@ -416,17 +416,7 @@ def _from_array(self: Image, data: Any, *, layout: str, normalize: str, **_: Any
 
 
 def _from_path(self: Image, data: str | os.PathLike[str], **_: Any) -> None:
-    path = os.fspath(data)
-    try:
-        with open(path, "rb") as f:
-            blob = f.read()
-    except FileNotFoundError:
-        msg = f"data: image file {path!r} does not exist"
-        raise MediaFileNotFoundError(msg) from None
-    except IsADirectoryError:
-        msg = f"data: {path!r} is a directory, expected an image file"
-        raise ValidationError(msg) from None
-    self._set_file(blob, f"data ({path!r})")
+    self._set_file(read_input_file(data, what="image"), f"data ({os.fspath(data)!r})")
 
 
 def _from_bytes(self: Image, data: bytes | bytearray | memoryview, **_: Any) -> None:
@@ -434,11 +424,7 @@ def _from_bytes(self: Image, data: bytes | bytearray | memoryview, **_: Any) -> 
 
 
 def _from_fileobj(self: Image, data: Any, **_: Any) -> None:
-    blob = data.read()
-    if isinstance(blob, str):
-        msg = "data: expected a binary file object (open the file with 'rb'), got a text file object"
-        raise MediaTypeError(msg)
-    self._set_file(bytes(blob), "data (file object)")
+    self._set_file(read_binary(data), "data (file object)")
 
 
 def _from_figure(self: Image, data: Any, **_: Any) -> None:
@@ -462,20 +448,14 @@ _ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
     (lambda x: isinstance(x, Image), _from_image),
     (_is_pil, _from_pil),
     (_is_figure, _from_figure),
-    (lambda x: isinstance(x, (str, os.PathLike)), _from_path),
-    (lambda x: isinstance(x, (bytes, bytearray, memoryview)), _from_bytes),
-    (lambda x: callable(getattr(x, "read", None)), _from_fileobj),
+    (is_path, _from_path),
+    (is_bytes, _from_bytes),
+    (has_read, _from_fileobj),
     (is_array_like, _from_array),
     (lambda x: isinstance(x, (list, tuple)), _from_array),
 )
 
 
 def _adapter_for(data: Any) -> Adapter:
-    for accepts, adapter in _ADAPTERS:
-        if accepts(data):
-            return adapter
-    msg = (
-        "data: expected a numpy array or array-like, PIL.Image, path, bytes, binary file object, "
-        f"matplotlib figure or Image, got {type(data).__name__}"
-    )
-    raise MediaTypeError(msg)
+    expected = "a numpy array or array-like, PIL.Image, path, bytes, binary file object, matplotlib figure or Image"
+    return pick_adapter(_ADAPTERS, data, expected=expected)

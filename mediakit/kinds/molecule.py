@@ -23,10 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import DecodeError, LimitError, MediaTypeError, ValidationError
 from ..store import Store
 from . import _mol_formats as mf
-from ._base import Kind, check_caption
+from ._base import Kind, check_caption, read_input_file
 
 __all__ = ["Molecule", "convert"]
 
@@ -286,19 +286,7 @@ Adapter = Callable[..., None]
 
 
 def _read_path(path: str, field: str) -> bytes:
-    try:
-        if os.path.isdir(path):
-            msg = f"{field}: {path!r} is a directory, expected a molecule file"
-            raise ValidationError(msg)
-        size = os.path.getsize(path)
-    except FileNotFoundError:
-        msg = f"{field}: molecule file {path!r} does not exist"
-        raise MediaFileNotFoundError(msg) from None
-    if size > MAX_MOLECULE_BYTES:
-        msg = f"{field}: {path!r} has {size} bytes, more than the limit of {MAX_MOLECULE_BYTES}"
-        raise LimitError(msg)
-    with open(path, "rb") as f:
-        return f.read()
+    return read_input_file(path, what="molecule", field=field, max_bytes=MAX_MOLECULE_BYTES)
 
 
 def _from_path(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -> None:

@@ -38,7 +38,7 @@ from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaType
 from .._limits import DEFAULT_LIMITS
 from ..codecs import mesh as meshio
 from ..store import Store
-from ._base import Kind, check_caption
+from ._base import Kind, check_caption, read_input_file
 from ._obj3d_scene import SCENE_TYPE, Points, box3d, check_boxes, check_points, check_scene, check_vectors
 
 __all__ = ["Object3D", "box3d", "convert"]
@@ -432,19 +432,7 @@ def _from_array(self: Object3D, data: Any, **_: Any) -> None:
 
 
 def _read_path(path: str, field: str) -> bytes:
-    try:
-        size = os.path.getsize(path)
-    except FileNotFoundError:
-        msg = f"{field}: 3-D file {path!r} does not exist"
-        raise MediaFileNotFoundError(msg) from None
-    if os.path.isdir(path):
-        msg = f"{field}: {path!r} is a directory, expected a 3-D file"
-        raise ValidationError(msg)
-    if size > MAX_FILE_BYTES:
-        msg = f"{field}: {path!r} has {size} bytes, more than the limit of {MAX_FILE_BYTES}"
-        raise LimitError(msg)
-    with open(path, "rb") as f:
-        return f.read()
+    return read_input_file(path, what="3-D", field=field, max_bytes=MAX_FILE_BYTES)
 
 
 def _from_path(self: Object3D, data: Any, *, file_type: str | None, **_: Any) -> None:

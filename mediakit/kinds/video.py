@@ -19,11 +19,11 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels
-from .._errors import LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS
 from ..codecs import video as codec
 from ..store import Store
-from ._base import Kind, check_caption
+from ._base import Kind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
 
 Format = Literal["gif", "mp4", "webm", "ogg"]
 _FORMAT_ALIASES = {"gif": "gif", "mp4": "mp4", "webm": "webm", "ogg": "ogg", "ogv": "ogg"}
@@ -393,15 +393,7 @@ def _from_array(self: Video, data: Any, *, fps: float, normalize: str, layout: s
 
 def _from_path(self: Video, data: str | os.PathLike[str], **_: Any) -> None:
     path = Path(os.fspath(data))
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError:
-        msg = f"data: video file {str(path)!r} does not exist"
-        raise MediaFileNotFoundError(msg) from None
-    except IsADirectoryError:
-        msg = f"data: {str(path)!r} is a directory, expected a video file"
-        raise ValidationError(msg) from None
-    self._set_file(blob, path, f"data ({str(path)!r})")
+    self._set_file(read_input_file(path, what="video"), path, f"data ({str(path)!r})")
 
 
 def _from_bytes(self: Video, data: bytes | bytearray | memoryview, **_: Any) -> None:
@@ -409,11 +401,7 @@ def _from_bytes(self: Video, data: bytes | bytearray | memoryview, **_: Any) -> 
 
 
 def _from_fileobj(self: Video, data: Any, **_: Any) -> None:
-    blob = data.read()
-    if isinstance(blob, str):
-        msg = "data: expected a binary file object (open the file with 'rb'), got a text file object"
-        raise MediaTypeError(msg)
-    self._set_file(bytes(blob), None, "data (file object)")
+    self._set_file(read_binary(data), None, "data (file object)")
 
 
 def _from_clip(self: Video, data: Any, *, fps: float, **_: Any) -> None:
@@ -427,17 +415,13 @@ def _is_clip(x: Any) -> bool:
 _ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
     (lambda x: isinstance(x, Video), _from_video),
     (_is_clip, _from_clip),
-    (lambda x: isinstance(x, (str, os.PathLike)), _from_path),
-    (lambda x: isinstance(x, (bytes, bytearray, memoryview)), _from_bytes),
-    (lambda x: callable(getattr(x, "read", None)), _from_fileobj),
+    (is_path, _from_path),
+    (is_bytes, _from_bytes),
+    (has_read, _from_fileobj),
     (is_array_like, _from_array),
     (lambda x: isinstance(x, (list, tuple)), _from_array),
 )
 
 
 def _adapter_for(data: Any) -> Adapter:
-    for accepts, adapter in _ADAPTERS:
-        if accepts(data):
-            return adapter
-    msg = f"data: expected a numpy array or array-like, path, bytes, binary file object, moviepy clip or Video, got {type(data).__name__}"
-    raise MediaTypeError(msg)
+    return pick_adapter(_ADAPTERS, data, expected="a numpy array or array-like, path, bytes, binary file object, moviepy clip or Video")

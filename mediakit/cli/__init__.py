@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from .._descriptor import dumps, loads, validate
 from .._errors import MediakitError, ValidationError
+from .._files import write_atomic
 from .._formats import CONVERTERS, FROM_PATH, kind_of, load_target
 from ._progress import Progress
 
@@ -141,10 +142,7 @@ def _err(e: BaseException) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_atomic(path, data, make_parents=True)
 
 
 # -- encode ----------------------------------------------------------------------------------------

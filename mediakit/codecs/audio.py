@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, ValidationError
+from .._files import write_atomic
 from .._lazy import require
 
 #: Output formats and the sample encodings each accepts (the first is the default).
@@ -395,11 +396,6 @@ def convert(
     out = encode(samples, info.sample_rate, fmt, subtype if fmt != "ogg" else None)
     if progress:
         progress(1, 2)
-    tmp = dst.with_name(f".{dst.name}.partial")
-    try:
-        tmp.write_bytes(out)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(dst, out, field="dst")
     if progress:
         progress(2, 2)

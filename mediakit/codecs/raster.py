@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from .._errors import DecodeError, LimitError
+from .._files import write_atomic
 from .._limits import MAX_PIXELS, MAX_SIDE
 from .png import decode_png_fast, encode_png
 
@@ -136,8 +137,6 @@ def convert(src: Any, dst: Any, *, progress: Any = None) -> None:
     if arr.dtype != np.uint8 and fmt != "png":
         arr = (arr >> 8).astype(np.uint8) if arr.dtype == np.uint16 else arr.astype(np.uint8)
     out = encode(arr, fmt)
-    tmp = dst.with_name(f".tmp-{dst.name}")
-    tmp.write_bytes(out)
-    tmp.replace(dst)
+    write_atomic(dst, out)
     if progress is not None:
         progress(1, 1)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MissingDependencyError, ValidationError
+from .._files import write_atomic
 from .._lazy import require
 from .._limits import MAX_PIXELS
 
@@ -802,9 +803,4 @@ def convert(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progres
         raise MediaFileNotFoundError(msg)
     info = probe(src, field=f"src ({str(src)!r})")
     out = transcode(src, info, fmt, progress=progress, field=f"src ({str(src)!r})")
-    tmp = dst.with_name(f".{dst.name}.partial")
-    try:
-        tmp.write_bytes(out)
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(dst, out, field="dst")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from .._errors import DecodeError, LimitError, MediaTypeError, ValidationError
+from .._files import write_atomic
 from ..store import Store
 from . import _mol_formats as mf
 from ._base import Kind, check_caption, read_input_file
@@ -389,12 +390,6 @@ def convert(
     from ._mol_rdkit import convert_blob
 
     blob = mol.data if mol.format == out else convert_blob(mol.data, mol.format, out, field=f"src ({str(src_p)!r})")
-    tmp = dst_p.with_name(dst_p.name + ".part")
-    try:
-        tmp.write_bytes(blob)
-        os.replace(tmp, dst_p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(dst_p, blob, field="dst")
     if progress:
         progress(1, 1)

@@ -35,6 +35,7 @@ import numpy as np
 
 from .._arrays import is_array_like, warn_user
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._files import write_atomic
 from .._limits import DEFAULT_LIMITS
 from ..codecs import mesh as meshio
 from ..store import Store
@@ -546,13 +547,7 @@ def convert(
         blob = obj._file
     else:
         blob = _export(obj, out, src_p)
-    tmp = dst_p.with_name(dst_p.name + ".part")
-    try:
-        tmp.write_bytes(blob)
-        os.replace(tmp, dst_p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(dst_p, blob, field="dst")
     if progress:
         progress(1, 1)
 

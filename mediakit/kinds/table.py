@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._errors import DecodeError, LimitError, MediakitError, MediaTypeError, ValidationError
+from .._files import write_atomic
 from .._lazy import available, require
 from ..store import Store
 from ..store._base import hash_bytes
@@ -691,15 +692,6 @@ def convert(src: Path, dst: Path, *, progress: Callable[[int, int | None], None]
     else:
         arrow = tio.to_arrow(cols)
         blob = tio.parquet_bytes(arrow) if out == ".parquet" else tio.csv_bytes(arrow, delimiter="\t" if out == ".tsv" else ",")
-    tmp = dst.with_name(f".{dst.name}.partial")
-    try:
-        tmp.write_bytes(blob)
-        os.replace(tmp, dst)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        from .._errors import StorageError
-
-        msg = f"dst: could not write {str(dst)!r}: {e}"
-        raise StorageError(msg) from e
+    write_atomic(dst, blob, field="dst")
     if progress:
         progress(3, total)

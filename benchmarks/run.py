@@ -374,7 +374,7 @@ def load_note(cores: float | None) -> str:
         return "load of other processes not measured"
     text = f"other processes used {cores:.2f} of {os.cpu_count()} cores meanwhile"
     if cores >= 0.5:
-        text += " (a busy machine: contenders that use several cores are understated)"
+        text += ": a busy machine, contenders that use several cores are understated"
     return text
 
 

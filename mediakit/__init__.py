@@ -95,9 +95,9 @@ def __getattr__(name: str) -> Any:
     if target is None:
         msg = f"module 'mediakit' has no attribute {name!r}"
         raise AttributeError(msg)
-    module, _, attr = target.partition(":")
-    mod = importlib.import_module(module)
-    value = getattr(mod, attr) if attr else mod
+    from ._registry import load_target
+
+    value = load_target(target)
     globals()[name] = value
     return value
 

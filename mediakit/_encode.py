@@ -131,13 +131,9 @@ def _from(prefix: str, *names: str) -> Callable[[Any], bool]:
 
 
 def _load(target: str) -> Callable[[Any], Any]:
-    import importlib
+    from ._registry import load_target
 
-    module, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
+    return load_target(target)
 
 
 #: Foreign objects -> a converter ("module:callable") returning a media object. Matched by the

@@ -4,9 +4,9 @@ a path, and which module converts files of a kind. Explicit tables, imported on 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ._errors import ValidationError
+from ._registry import load_target as load_target  # re-exported for the CLI and converters
 
 #: File suffix -> kind, for ``mediakit encode`` and ``mediakit convert``. ``.gif`` is an image
 #: unless animated (then a video); ``.ogg`` is audio unless it holds a video stream.
@@ -134,13 +134,3 @@ def _ogg_has_video(p: Path) -> bool:
     except OSError:
         return False
     return b"\x80theora" in head
-
-
-def load_target(target: str) -> Any:
-    import importlib
-
-    module, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj

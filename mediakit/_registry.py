@@ -52,9 +52,16 @@ renderers = MappingProxyType(_RENDERERS)
 _entry_points_loaded = False
 
 
-def _load(target: str) -> Any:
+def load_target(target: str) -> Any:
+    """Import ``"package.module:attr.sub"`` (or ``"package.module:"`` for the module itself)."""
     module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    obj: Any = importlib.import_module(module)
+    for part in filter(None, attr.split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+_load = load_target
 
 
 def _load_entry_points() -> None:

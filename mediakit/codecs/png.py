@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 from .._errors import DecodeError, MediaTypeError
 
@@ -34,6 +37,7 @@ def _pool() -> ThreadPoolExecutor:
     global _POOL  # one pool per process, made on first use
     if _POOL is None:
         import os
+        from concurrent.futures import ThreadPoolExecutor
 
         _POOL = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2)), thread_name_prefix="mediakit-png")
     return _POOL

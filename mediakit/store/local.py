@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +46,8 @@ class LocalStore(Store):
     def _write_atomic(self, path: str, data: bytes) -> None:
         full = self._full(path)
         full.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=full.parent, prefix=".tmp-", suffix=full.suffix)
         try:
             with os.fdopen(fd, "wb") as f:

@@ -451,7 +451,7 @@ def _python(code: str) -> Any:
 IMPORT = Workload(
     name="Import time",
     description=(
-        "A fresh interpreter running `python -c 'import ...'` (subprocess, so interpreter start-up is included in every "
+        "A fresh interpreter running `python -E -c 'import ...'` (subprocess, so interpreter start-up is included in every "
         "row; the baseline shows it alone). `import mediakit` imports no heavy module; `mk.Image` additionally resolves "
         "the Image kind, which imports numpy and Pillow: the cost of the first real use"
     ),

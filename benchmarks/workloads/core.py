@@ -131,11 +131,19 @@ class Bench:
     arrays: list[np.ndarray]
     masks: list[dict[str, Any]] = field(default_factory=list)
     boxes: list[dict[str, Any]] = field(default_factory=list)
-    tmp: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="mediakit-bench-core-"))
     wandb_run: Any = None
     tbx_writer: Any = None
     step: int = 0
     calls: int = 0
+
+    _tmp: str | None = None
+
+    @property
+    def tmp(self) -> str:
+        """A scratch directory, made on first use (so preparing the input alone leaves nothing)."""
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix="mediakit-bench-core-")
+        return self._tmp
 
     def fresh_dir(self, prefix: str) -> str:
         self.calls += 1
@@ -163,7 +171,8 @@ def _teardown(b: Bench) -> None:
         if b.tbx_writer is not None:
             b.tbx_writer.close()
     finally:
-        shutil.rmtree(b.tmp, ignore_errors=True)
+        if b._tmp is not None:
+            shutil.rmtree(b._tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,10 +43,12 @@ def loads(data: bytes | str) -> Any:
         raise SchemaError(msg) from None
 
 
-def validate(desc: Any, *, where: str = "$") -> dict[str, Any]:
+def validate(desc: Any, *, where: str = "$", deep: bool = True) -> dict[str, Any]:
     """Check ``desc`` against the JSON Schema of its ``_type``; return it unchanged.
 
-    Raises :class:`~mediakit.SchemaError` (a ``ValueError``) naming the bad field.
+    ``deep=False`` skips nested item descriptors (for a writer whose items were each validated
+    when they were made). Raises :class:`~mediakit.SchemaError` (a ``ValueError``) naming the
+    bad field.
     """
     if not isinstance(desc, dict):
         msg = f"{where}: expected a descriptor (a JSON object with '_type'), got {type(desc).__name__}"
@@ -68,7 +70,7 @@ def validate(desc: Any, *, where: str = "$") -> dict[str, Any]:
             if item.get("_type") != desc["kind"]:
                 msg = f"{where}.items[{i}]._type: expected {desc['kind']!r} like the list's kind, got {item.get('_type')!r}"
                 raise SchemaError(msg, field=f"{where}.items[{i}]._type")
-    for key in _NESTED:
+    for key in _NESTED if deep else ():
         if key in desc and isinstance(desc[key], list):
             for i, item in enumerate(desc[key]):
                 validate(item, where=f"{where}.{key}[{i}]")

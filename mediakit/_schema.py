@@ -65,12 +65,20 @@ class Validator:
     def __init__(self, schema_file: str) -> None:
         self.root_file = schema_file
         self.root = load_schema(schema_file)
+        self._refs: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
 
     def validate(self, instance: Any, *, where: str = "$") -> None:
         self._check(instance, self.root, self.root_file, where)
 
     # -- internals ------------------------------------------------------------------------------
     def _resolve(self, ref: str, base_file: str) -> tuple[dict[str, Any], str]:
+        key = (ref, base_file)
+        hit = self._refs.get(key)
+        if hit is None:
+            hit = self._refs[key] = self._resolve_uncached(ref, base_file)
+        return hit
+
+    def _resolve_uncached(self, ref: str, base_file: str) -> tuple[dict[str, Any], str]:
         file_part, _, pointer = ref.partition("#")
         if file_part.startswith(ID_BASE):
             file_part = file_part[len(ID_BASE):]
@@ -93,6 +101,15 @@ class Validator:
 
     def _check(self, v: Any, s: Any, f: str, path: str) -> None:
         if s is True or s == {}:
+            return
+        if len(s) == 1 and isinstance(s.get("type"), str):
+            # Fast path for the many leaf schemas that are just a type.
+            if not _TYPES[s["type"]](v):
+                msg = f"{_fmt(path)}: expected {s['type']}, got {type(v).__name__} {_short(v)}"
+                raise SchemaError(msg, field=path)
+            if isinstance(v, float) and not math.isfinite(v):
+                msg = f"{_fmt(path)}: expected a finite number, got {v!r}"
+                raise SchemaError(msg, field=path)
             return
         if s is False:
             msg = f"{_fmt(path)}: no value is allowed here, got {_short(v)}"
@@ -184,6 +201,13 @@ class Validator:
             self._check(v, sub, f, path)
         if "anyOf" in s or "oneOf" in s:
             branches = s.get("anyOf") or s.get("oneOf")
+            if isinstance(v, dict):
+                # Branches whose required fields are all present go first; when one of them
+                # passes, the others (which must fail) need not be tried for anyOf, and for
+                # oneOf only candidates can pass at all.
+                fits = [b for b in branches if all(k in v for k in b.get("required", ()))]
+                if fits and len(fits) < len(branches):
+                    branches = fits
             errors: list[SchemaError] = []
             passed = 0
             for sub in branches:

@@ -34,7 +34,8 @@ class Kind:
         st = coerce_store(store)
         with st.transaction():
             desc = self._encode(st)
-            return validate(desc)
+            # Nested items (grouped media) were validated by their own encode.
+            return validate(desc, deep=False)
 
     @classmethod
     def decode(cls, desc: dict[str, Any], store: Any) -> Any:

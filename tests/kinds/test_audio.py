@@ -326,7 +326,7 @@ def test_failed_encode_leaves_nothing(mem, monkeypatch):
     """A failure after the file was written (here: descriptor validation) removes the file."""
     import mediakit.kinds._base as base
 
-    def broken(desc):
+    def broken(desc, **_kwargs):
         raise SchemaError("forced", field="$")
 
     monkeypatch.setattr(base, "validate", broken)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -68,6 +68,40 @@ class Kind:
     def __hash__(self) -> int:  # content objects hold arrays: not hashable
         msg = f"unhashable type: {type(self).__name__!r}"
         raise TypeError(msg)
+
+
+K = TypeVar("K", bound="FileKind")
+
+
+class FileKind(Kind):
+    """A kind whose input may be an array or a media file (Image, Audio, Video): the named
+    constructors beside the flexible ``data`` argument."""
+
+    if TYPE_CHECKING:
+
+        def __init__(self, data: Any, **kwargs: Any) -> None: ...
+
+    @classmethod
+    def from_array(cls: type[K], array: Any, **kwargs: Any) -> K:
+        """From an array or array-like (see the class docstring for shapes and value rules)."""
+        from .._arrays import is_array_like
+
+        if not (is_array_like(array) or isinstance(array, (list, tuple))):
+            msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
+            raise MediaTypeError(msg)
+        return cls(array, **kwargs)
+
+    @classmethod
+    def from_path(cls: type[K], path: str | os.PathLike[str], **kwargs: Any) -> K:
+        """From a media file (kept byte-for-byte when it is web-ready)."""
+        from pathlib import Path
+
+        return cls(Path(path), **kwargs)
+
+    @classmethod
+    def from_bytes(cls: type[K], data: bytes, **kwargs: Any) -> K:
+        """From the bytes of a media file (kept byte-for-byte when it is web-ready)."""
+        return cls(bytes(data), **kwargs)
 
 
 def deep_equal(a: Any, b: Any) -> bool:

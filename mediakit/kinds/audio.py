@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -19,7 +18,7 @@ from .._arrays import is_array_like, to_numpy
 from .._errors import MediaTypeError, ValidationError
 from ..codecs import audio as codec
 from ..store import Store
-from ._base import Kind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
+from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
 
 FileType = Literal["wav", "flac", "ogg"]
 Subtype = Literal["pcm16", "pcm24", "float"]
@@ -31,7 +30,7 @@ MAX_CHANNELS = 8
 MAX_SAMPLE_RATE = max(codec.MAX_RATE.values())
 
 
-class Audio(Kind):
+class Audio(FileKind):
     """An audio clip.
 
     Parameters
@@ -111,25 +110,6 @@ class Audio(Kind):
             raise ValidationError(msg)
         self.sample_rate: int = sample_rate
         self._choose_output(file_type, subtype)
-
-    # -- named constructors ----------------------------------------------------------------------
-    @classmethod
-    def from_array(cls, array: Any, *, sample_rate: int, **kwargs: Any) -> Audio:
-        """From samples ``(N,)`` or ``(N, C)`` (see the class docstring)."""
-        if not (is_array_like(array) or isinstance(array, (list, tuple))):
-            msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
-            raise MediaTypeError(msg)
-        return cls(array, sample_rate=sample_rate, **kwargs)
-
-    @classmethod
-    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Audio:
-        """From a WAV, FLAC, OGG or MP3 file, kept byte-for-byte."""
-        return cls(Path(path), **kwargs)
-
-    @classmethod
-    def from_bytes(cls, data: bytes, **kwargs: Any) -> Audio:
-        """From the bytes of a WAV, FLAC, OGG or MP3 file, kept byte-for-byte."""
-        return cls(bytes(data), **kwargs)
 
     # -- properties -----------------------------------------------------------------------------
     @property

@@ -13,7 +13,6 @@ import os
 import types
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -24,7 +23,7 @@ from .._limits import MAX_PIXELS, MAX_SIDE
 from ..codecs import raster
 from ..store import Store
 from . import _overlays as ov
-from ._base import Kind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
+from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
 
 FileType = Literal["png", "jpeg", "jpg", "webp", "bmp"]
 _FILE_TYPES = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "bmp": "bmp"}
@@ -32,7 +31,7 @@ _MODES = ("L", "LA", "RGB", "RGBA", "I;16")
 _CHANNELS_OK = (1, 3, 4)
 
 
-class Image(Kind):
+class Image(FileKind):
     """An image with optional segmentation masks and bounding boxes.
 
     Parameters
@@ -126,25 +125,6 @@ class Image(Kind):
         self.boxes = (
             ov.check_boxes(boxes, (self.width, self.height), self.classes) if boxes is not None else inherited.get("boxes", {})
         )
-
-    # -- named constructors ----------------------------------------------------------------------
-    @classmethod
-    def from_array(cls, array: Any, **kwargs: Any) -> Image:
-        """From an array or array-like (see the class docstring for shapes and value rules)."""
-        if not is_array_like(array):
-            msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
-            raise MediaTypeError(msg)
-        return cls(array, **kwargs)
-
-    @classmethod
-    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Image:
-        """From an image file, kept byte-for-byte."""
-        return cls(Path(path), **kwargs)
-
-    @classmethod
-    def from_bytes(cls, data: bytes, **kwargs: Any) -> Image:
-        """From the bytes of an image file, kept byte-for-byte."""
-        return cls(bytes(data), **kwargs)
 
     # -- properties -----------------------------------------------------------------------------
     @property

@@ -23,7 +23,7 @@ from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS
 from ..codecs import video as codec
 from ..store import Store
-from ._base import Kind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
+from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
 
 Format = Literal["gif", "mp4", "webm", "ogg"]
 _FORMAT_ALIASES = {"gif": "gif", "mp4": "mp4", "webm": "webm", "ogg": "ogg", "ogv": "ogg"}
@@ -32,7 +32,7 @@ _CHANNELS_OK = (1, 3, 4)
 MAX_FPS = 1000.0
 
 
-class Video(Kind):
+class Video(FileKind):
     """A video clip.
 
     Parameters
@@ -110,24 +110,6 @@ class Video(Kind):
         self.format = self._choose_format(_FORMAT_ALIASES[format] if format else None)
 
     # -- named constructors ----------------------------------------------------------------------
-    @classmethod
-    def from_array(cls, array: Any, **kwargs: Any) -> Video:
-        """From frames ``(T, C, H, W)`` or ``(B, T, C, H, W)`` (see the class docstring)."""
-        if not is_array_like(array):
-            msg = f"array: expected a numpy array or array-like, got {type(array).__name__}"
-            raise MediaTypeError(msg)
-        return cls(array, **kwargs)
-
-    @classmethod
-    def from_path(cls, path: str | os.PathLike[str], **kwargs: Any) -> Video:
-        """From a video file: kept byte-for-byte when browsers play it, converted otherwise."""
-        return cls(Path(path), **kwargs)
-
-    @classmethod
-    def from_bytes(cls, data: bytes, **kwargs: Any) -> Video:
-        """From the bytes of a video file."""
-        return cls(bytes(data), **kwargs)
-
     @classmethod
     def from_clip(cls, clip: Any, **kwargs: Any) -> Video:
         """From a moviepy clip (anything with ``iter_frames``, ``fps`` and ``duration``)."""

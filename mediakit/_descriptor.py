@@ -43,7 +43,7 @@ def loads(data: bytes | str) -> Any:
         raise SchemaError(msg) from None
 
 
-def validate(desc: Any, *, where: str = "$", deep: bool = True) -> dict[str, Any]:
+def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0) -> dict[str, Any]:
     """Check ``desc`` against the JSON Schema of its ``_type``; return it unchanged.
 
     ``deep=False`` skips nested item descriptors (for a writer whose items were each validated
@@ -61,6 +61,7 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True) -> dict[str, Any
         msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(_known_types())})"
         raise SchemaError(msg, field=f"{where}._type")
     validator_for(kind).validate(desc, where=where)
+    _check_content_paths(desc, where)
     if kind == "list":
         # What JSON Schema cannot say: the count matches and every item is of the list's kind.
         if desc["count"] != len(desc["items"]):
@@ -72,9 +73,37 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True) -> dict[str, Any
                 raise SchemaError(msg, field=f"{where}.items[{i}]._type")
     for key in _NESTED if deep else ():
         if key in desc and isinstance(desc[key], list):
+            if _depth >= MAX_NESTING:
+                msg = f"{where}.{key}: grouped descriptors nest at most {MAX_NESTING} levels deep"
+                raise SchemaError(msg, field=f"{where}.{key}")
             for i, item in enumerate(desc[key]):
-                validate(item, where=f"{where}.{key}[{i}]")
+                validate(item, where=f"{where}.{key}[{i}]", _depth=_depth + 1)
     return desc
+
+
+#: Deepest nesting of grouped descriptors accepted (a list of lists of media).
+MAX_NESTING = 3
+
+
+def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:
+    """Every stored file a descriptor names is the content path of its own ``sha256``, so a
+    descriptor can only ever point at content-addressed media, never at other files of a store."""
+    if depth > 64:
+        msg = f"{where}: descriptor nested too deeply"
+        raise SchemaError(msg, field=where)
+    if isinstance(node, dict):
+        path, sha = node.get("path"), node.get("sha256")
+        if isinstance(path, str) and isinstance(sha, str) and path.startswith("media/"):
+            if path.rsplit("/", 1)[-1].split(".", 1)[0] != sha or path[6:8] != sha[:2]:
+                msg = f"{where}.path: expected the content path of sha256 {sha[:12]}..., got {path!r}"
+                raise SchemaError(msg, field=f"{where}.path")
+        for key, value in node.items():
+            if key != "items" and isinstance(value, (dict, list)):
+                _check_content_paths(value, f"{where}.{key}", depth + 1)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                _check_content_paths(value, f"{where}[{i}]", depth + 1)
 
 
 def _known_types() -> list[str]:

@@ -47,6 +47,10 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1024)
 def _compiled(pattern: str) -> re.Pattern[str]:
+    # ECMA-262 ``$`` (what JSON Schema means) never matches before a trailing newline; Python's
+    # does, so an anchored pattern is compiled with ``\Z``.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
 
 

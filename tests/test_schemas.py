@@ -151,3 +151,30 @@ def test_drive_letter_paths_are_refused_by_the_schema():
     desc["path"] = "C:/Windows/x.png"
     with pytest.raises(mk.SchemaError, match=r"\$\.path"):
         mk.validate(desc)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["secret.txt", "history.jsonl", "media/ab/x.png", "x\n/../../etc/passwd", "media/ab/" + "a" * 64 + ".png\n"],
+)
+def test_descriptors_can_only_name_content_paths(path):
+    desc = _image_desc()
+    desc["path"] = path
+    with pytest.raises(mk.SchemaError, match=r"\$\.path"):
+        mk.validate(desc)
+
+
+def test_path_must_match_its_sha256():
+    desc = _image_desc()
+    desc["masks"]["m"]["sha256"] = desc["sha256"]
+    with pytest.raises(mk.SchemaError, match=r"\$\.masks\.m\.path: expected the content path of sha256"):
+        mk.validate(desc)
+
+
+def test_grouped_descriptors_nest_a_bounded_depth():
+    inner = mk.encode({"x": [mk.Image(np.zeros((5, 6), np.uint8)), mk.Image(np.ones((5, 6), np.uint8))]}, mk.MemoryStore())["x"]
+    desc = inner
+    for _ in range(4):
+        desc = {"_type": "list", "_version": 1, "kind": "list", "count": 1, "items": [desc]}
+    with pytest.raises(mk.SchemaError, match="nest at most 3 levels"):
+        mk.validate(desc)

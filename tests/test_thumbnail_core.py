@@ -296,14 +296,18 @@ def test_symlink_out_of_a_local_store_is_refused(tmp_path: Path) -> None:
     PILImage.fromarray(GREY).save(outside)
     store = mk.LocalStore(tmp_path / "store")
     desc = mk.Image(GREY).encode(store)
-    link = tmp_path / "store" / "media" / "zz"
+    sha = "ab" + "0" * 62
+    link = tmp_path / "store" / "media" / "ab"
     link.mkdir(parents=True)
-    os.symlink(outside, link / "evil.png")
+    os.symlink(outside, link / f"{sha}.png")
+    with pytest.raises(StorageError, match="resolves outside the store root") as info:
+        mk.thumbnail({**desc, "path": f"media/ab/{sha}.png", "sha256": sha}, store)
+    assert isinstance(info.value, OSError)
+    # Anything but a content path is refused before the store is touched.
     os.symlink(tmp_path, tmp_path / "store" / "up")
-    for path in ("media/zz/evil.png", "up/secret.png"):
-        with pytest.raises(StorageError, match="resolves outside the store root") as info:
-            mk.thumbnail({**desc, "path": path}, store)
-        assert isinstance(info.value, OSError)
+    for path, sha in (("up/secret.png", desc["sha256"]), (desc["path"], sha)):
+        with pytest.raises(mk.SchemaError, match=r"\$\.path"):
+            mk.thumbnail({**desc, "path": path, "sha256": sha}, store)
 
 
 def test_missing_stored_file(mem: mk.Store) -> None:

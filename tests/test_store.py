@@ -216,3 +216,35 @@ def test_encode_accepts_path_strings(tmp_path):
 
     desc = mk.Image(np.zeros((5, 6), np.uint8)).encode(str(tmp_path))
     assert (tmp_path / desc["path"]).is_file()
+
+
+def test_rollback_keeps_content_another_caller_was_handed(any_store):
+    """A's transaction writes content; B gets the same content (no write) and commits; A fails.
+    B's file must survive A's rollback."""
+    started, b_done = threading.Event(), threading.Event()
+    result = {}
+
+    def a():
+        try:
+            with any_store.transaction():
+                any_store.put(b"shared bytes", suffix=".bin")
+                started.set()
+                b_done.wait(5)
+                raise ValueError("A fails")
+        except ValueError:
+            pass
+
+    def b():
+        started.wait(5)
+        with any_store.transaction():
+            result["ref"] = any_store.put(b"shared bytes", suffix=".bin")
+        b_done.set()
+
+    ts = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert any_store.exists(result["ref"].path)
+    # Bookkeeping is released once both are done.
+    assert any_store._fresh == {} and any_store._shared == set()

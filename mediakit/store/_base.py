@@ -137,6 +137,10 @@ class Store:
         # Per-thread stack of open transactions' journals (paths newly written in them).
         self._local = threading.local()
         self._merge_lock = threading.Lock()
+        # Paths newly written by still-open transactions (with how many hold them), and those
+        # of them that someone else has since been handed: a rollback must not delete those.
+        self._fresh: dict[str, int] = {}
+        self._shared: set[str] = set()
 
     # -- primitives -------------------------------------------------------------------------
     def _exists(self, path: str) -> bool:
@@ -171,7 +175,16 @@ class Store:
             raise MediaTypeError(msg)
         sha = hash_bytes(blob)
         path = content_path(sha, suffix)
-        if not self._exists(path):
+        stack = self._stack()
+        with self._merge_lock:
+            if path in self._fresh:
+                # Another open transaction wrote this content; now we depend on it too.
+                self._shared.add(path)
+            write = not self._exists(path)
+            if write and stack:
+                self._fresh[path] = self._fresh.get(path, 0) + 1
+                stack[-1].append(path)
+        if write:
             try:
                 self._write_atomic(path, blob)
             except OSError as e:
@@ -179,9 +192,6 @@ class Store:
                     raise
                 msg = f"could not write {path!r} to {self!r}: {e}"
                 raise StorageError(msg) from e
-            stack = self._stack()
-            if stack:
-                stack[-1].append(path)
         return FileRef(path=path, sha256=sha, size=len(blob), media_type=media_type_for(suffix))
 
     def read(self, path: str) -> bytes:
@@ -244,7 +254,11 @@ class Store:
             yield self
         except BaseException:
             stack.pop()
-            for path in reversed(journal):
+            with self._merge_lock:
+                doomed = [p for p in reversed(journal) if p not in self._shared]
+                self._release(journal)
+                journal.clear()  # late additions from stray workers are not ours to undo twice
+            for path in doomed:
                 try:
                     self._delete(path)
                 except OSError:
@@ -252,6 +266,18 @@ class Store:
             raise
         else:
             stack.pop()
-            if parent is not None:
-                with self._merge_lock:
-                    parent.extend(journal)
+            with self._merge_lock:
+                if parent is not None:
+                    parent.extend(journal)  # still held, now by the enclosing transaction
+                else:
+                    self._release(journal)
+
+    def _release(self, journal: builtins.list[str]) -> None:
+        """Forget the bookkeeping of a finished outermost transaction (lock held)."""
+        for path in journal:
+            left = self._fresh.get(path, 0) - 1
+            if left > 0:
+                self._fresh[path] = left
+            else:
+                self._fresh.pop(path, None)
+                self._shared.discard(path)

@@ -35,9 +35,23 @@ def encode_many(items: Sequence[Any], store: Any, *, executor: Executor | None =
             return item.encode(st)
 
     if executor is not None:
-        return list(executor.map(one, items))
+        return _all_or_first_error(executor, one, items)
     with ThreadPoolExecutor(max_workers=default_workers(), thread_name_prefix="mediakit-encode") as pool:
-        return list(pool.map(one, items))
+        return _all_or_first_error(pool, one, items)
+
+
+def _all_or_first_error(ex: Executor, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """Results in order; on failure, wait for every other item first (so the caller's rollback
+    sees all the files they wrote), then raise the first error."""
+    from concurrent.futures import wait
+
+    futures = [ex.submit(fn, item) for item in items]
+    wait(futures)
+    for fut in futures:
+        err = fut.exception()
+        if err is not None:
+            raise err
+    return [fut.result() for fut in futures]
 
 
 def run_isolated(

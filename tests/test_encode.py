@@ -238,3 +238,27 @@ def test_mk_encode_survives_importing_the_submodule() -> None:
     code = "import mediakit as mk, mediakit._run\nassert callable(mk.encode), mk.encode"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_failed_parallel_encode_with_a_given_executor_leaves_nothing() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mediakit.batch import encode_many
+
+    class Slow(mk.Image):
+        def _encode(self, store):  # type: ignore[no-untyped-def]
+            import time
+
+            time.sleep(0.2)
+            return super()._encode(store)
+
+    class Bad(mk.Image):
+        def _encode(self, store):  # type: ignore[no-untyped-def]
+            raise mk.ValidationError("bad item")
+
+    store = mk.MemoryStore()
+    items = [Bad(np.zeros((4, 4), np.uint8))] + [Slow(np.full((4, 4), i, np.uint8)) for i in range(1, 4)]
+    with ThreadPoolExecutor(2) as ex, pytest.raises(mk.ValidationError, match="bad item"):
+        with store.transaction():
+            encode_many(items, store, executor=ex)
+    assert store.list() == []

@@ -3,7 +3,7 @@
 mediakit's schemas use a subset of the standard: ``type``, ``enum``, ``const``, ``properties``,
 ``required``, ``additionalProperties``, ``patternProperties``, ``items``, ``prefixItems``,
 ``minItems``/``maxItems``, ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum``,
-``minLength``/``maxLength``, ``pattern``, ``allOf``/``anyOf``/``oneOf``/``not`` and ``$ref`` (to
+``minLength``/``maxLength``, ``pattern``, ``maxProperties``, ``allOf``/``anyOf``/``oneOf``/``not`` and ``$ref`` (to
 ``#/$defs/...`` or another schema file of ours). Implementing that subset here keeps validation
 free of dependencies and lets every error name the field it is about; the test suite checks that
 this validator and the reference ``jsonschema`` package agree on every descriptor.
@@ -170,6 +170,9 @@ class Validator:
                 for i in range(len(prefix), len(v)):
                     self._check(v[i], s["items"], f, f"{path}[{i}]")
         if isinstance(v, dict):
+            if "maxProperties" in s and len(v) > s["maxProperties"]:
+                msg = f"{_fmt(path)}: expected at most {s['maxProperties']} entries, got {len(v)}"
+                raise SchemaError(msg, field=path)
             for key in s.get("required", ()):
                 if key not in v:
                     msg = f"{_fmt(path)}: missing required field {key!r}"

@@ -220,3 +220,18 @@ def test_decode_pixels_names_the_field() -> None:
         decode_pixels(good[:-30], field="masks['m']")
     with pytest.raises(LimitError, match=r"thumb: PNG: 8x8 exceeds the limit of 10 pixels"):
         decode_pixels(good, field="thumb", max_pixels=10)
+
+
+def test_fast_reader_refuses_overlong_sides() -> None:
+    """A 1 x 4,000,000 PNG is few pixels but a row loop of millions: refused by the side limit."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    h = 4_000_000
+    rows = bytes([0, 0, 2, 0]) * (h // 2)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    with pytest.raises(LimitError, match="65500 per side"):
+        decode_png_fast(data, max_pixels=10**9)

@@ -178,3 +178,10 @@ def test_grouped_descriptors_nest_a_bounded_depth():
         desc = {"_type": "list", "_version": 1, "kind": "list", "count": 1, "items": [desc]}
     with pytest.raises(mk.SchemaError, match="nest at most 3 levels"):
         mk.validate(desc)
+
+
+def test_mask_and_box_group_counts_are_bounded():
+    desc = _image_desc()
+    desc["masks"] = {f"m{i}": desc["masks"]["m"] for i in range(65)}
+    with pytest.raises(mk.SchemaError, match=r"\$\.masks: expected at most 64 entries, got 65"):
+        mk.validate(desc)

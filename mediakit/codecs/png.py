@@ -179,8 +179,10 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
     if w < 1 or h < 1:
         msg = f"PNG: image of {w}x{h} pixels has no pixels"
         raise DecodeError(msg)
-    if w * h > max_pixels:
-        msg = f"PNG: {w}x{h} exceeds the limit of {max_pixels} pixels"
+    from .._limits import MAX_SIDE
+
+    if w * h > max_pixels or w > MAX_SIDE or h > MAX_SIDE:
+        msg = f"PNG: {w}x{h} exceeds the limit of {max_pixels} pixels or {MAX_SIDE} per side"
         from .._errors import LimitError
 
         raise LimitError(msg)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Literal
+import struct
+from typing import Any, BinaryIO, Literal
 
 from ._descriptor import validate
-from ._errors import MediaTypeError, ValidationError
+from ._errors import MediakitError, MediaTypeError, ValidationError
 from ._limits import DEFAULT_LIMITS, Limits
 from ._registry import get_kind, get_renderer
-from .store import coerce_store
+from .store import Store, coerce_store
 
 ThumbFormat = Literal["png", "webp"]
 MAX_THUMB_SIZE = 4096
@@ -44,9 +45,38 @@ def thumbnail(
         msg = f"format: expected 'png' or 'webp', got {format!r}"
         raise ValidationError(msg)
     validate(desc)
-    st = coerce_store(store)
-    im = get_renderer(desc["_type"])(desc, st, size=size, limits=limits)
+    st = _Guarded(coerce_store(store), limits)
+    try:
+        im = get_renderer(desc["_type"])(desc, st, size=size, limits=limits)
+    except MediakitError:
+        raise
+    except (ValueError, TypeError, OverflowError, IndexError, KeyError, ZeroDivisionError, struct.error) as e:
+        # A schema-valid descriptor whose values no renderer can draw (absurd coordinates, empty
+        # series ...): one error class for servers to catch, never a stray builtin from a library.
+        msg = f"{desc['_type']}: could not render this descriptor ({type(e).__name__}: {e})"
+        raise ValidationError(msg) from e
     return finish(im, size, format)
+
+
+class _Guarded:
+    """A store seen through the thumbnail limits: every read is refused beyond
+    ``limits.max_file_bytes`` before a byte is read, whatever size a descriptor claims."""
+
+    def __init__(self, store: Store, limits: Limits) -> None:
+        self._store = store
+        self._limit = limits.max_file_bytes
+
+    def read(self, path: str, *, max_bytes: int | None = None) -> bytes:
+        cap = self._limit if max_bytes is None else min(max_bytes, self._limit)
+        return self._store.read(path, max_bytes=cap)
+
+    get = read
+
+    def open(self, path: str) -> BinaryIO:
+        return io.BytesIO(self.read(path))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 def finish(im: Any, size: int, fmt: str) -> bytes:

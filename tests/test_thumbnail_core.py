@@ -347,3 +347,21 @@ def test_invalid_descriptor_is_refused(mem: mk.Store) -> None:
         mk.thumbnail({**desc, "width": -1}, mem)
     with pytest.raises(SchemaError):
         mk.thumbnail({**desc, "extra": 1}, mem)
+
+
+def test_file_size_limit_applies_whatever_the_descriptor_claims(mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    with pytest.raises(mk.LimitError, match="more than the limit of 10"):
+        mk.thumbnail({**desc, "size": 0}, mem, limits=mk.Limits(max_file_bytes=10))
+
+
+def test_unrenderable_values_are_mediakit_errors(mem: mk.Store) -> None:
+    desc = mk.Image(GREY).encode(mem)
+    box = {"position": {"minX": -1e308, "maxX": 1e308, "minY": 0.1, "maxY": 0.2}, "class_id": 1}
+    hostile = {**desc, "boxes": {"b": {"box_data": [box], "class_labels": {"1": "x"}}}}
+    try:
+        png = mk.thumbnail(hostile, mem, size=32)
+    except mk.MediakitError as e:
+        assert isinstance(e, ValueError)
+    else:
+        assert png.startswith(b"\x89PNG")

@@ -158,6 +158,10 @@ class Store:
     def _list(self) -> Iterator[str]:
         raise NotImplementedError
 
+    def _size(self, path: str) -> int:
+        """Size in bytes without reading (backends override this with a cheap stat)."""
+        return len(self._read(path))
+
     # -- public API -------------------------------------------------------------------------
     def put(self, data: DataLike, *, suffix: str) -> FileRef:
         """Store ``data`` (bytes or a binary file object) and return its :class:`FileRef`."""
@@ -194,14 +198,22 @@ class Store:
                 raise StorageError(msg) from e
         return FileRef(path=path, sha256=sha, size=len(blob), media_type=media_type_for(suffix))
 
-    def read(self, path: str) -> bytes:
-        """The bytes stored at ``path`` (store-relative)."""
+    def read(self, path: str, *, max_bytes: int | None = None) -> bytes:
+        """The bytes stored at ``path`` (store-relative); more than ``max_bytes`` is refused
+        with :class:`LimitError` before anything is read."""
         path = safe_relpath(path)
         if not self._exists(path):
             from .._errors import MediaFileNotFoundError
 
             msg = f"path: {path!r} does not exist in {self!r}"
             raise MediaFileNotFoundError(msg)
+        if max_bytes is not None:
+            size = self._size(path)
+            if size > max_bytes:
+                from .._errors import LimitError
+
+                msg = f"path: {path!r} has {size} bytes, more than the limit of {max_bytes}"
+                raise LimitError(msg)
         return self._read(path)
 
     get = read

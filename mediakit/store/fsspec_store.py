@@ -43,6 +43,9 @@ class FsspecStore(Store):
         self.fs.pipe_file(tmp, data)
         self.fs.mv(tmp, full)
 
+    def _size(self, path: str) -> int:
+        return int(self.fs.size(self._full(path)))
+
     def _delete(self, path: str) -> None:
         self.fs.rm_file(self._full(path))
 

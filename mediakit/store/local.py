@@ -60,6 +60,9 @@ class LocalStore(Store):
                 pass
             raise
 
+    def _size(self, path: str) -> int:
+        return self._full(path).stat().st_size
+
     def _delete(self, path: str) -> None:
         full = self._full(path)
         full.unlink(missing_ok=True)

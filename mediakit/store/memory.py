@@ -31,6 +31,9 @@ class MemoryStore(Store):
         with self._lock:
             self._files[path] = data
 
+    def _size(self, path: str) -> int:
+        return len(self._files[path])
+
     def _delete(self, path: str) -> None:
         with self._lock:
             self._files.pop(path, None)

@@ -421,5 +421,5 @@ def test_corpus_files_encode_and_thumbnail(path, tmp_path):
 
 def test_thumbnail_limits(mem):
     desc = mk.Audio(STEREO, sample_rate=SR).encode(mem)
-    with pytest.raises(LimitError, match="exceeds the limit"):
+    with pytest.raises(LimitError, match="more than the limit of 100"):
         mk.thumbnail(desc, mem, size=64, limits=mk.Limits(max_file_bytes=100))

@@ -38,7 +38,7 @@ def bars(values: list[float], bins: list[float], size: int) -> PILImage.Image:
         if bh <= 0:
             continue
         x0, x1 = x_edges[i], max(x_edges[i] + 1, x_edges[i + 1] - (1 if n <= size // 4 else 0))
-        d.rectangle((x0, pad + plot_h - bh, x1 - 1, pad + plot_h), fill=ACCENT)
+        d.rectangle((x0, pad + plot_h - bh, max(x0, x1 - 1), pad + plot_h), fill=ACCENT)
     d.line((pad, pad + plot_h, w - pad, pad + plot_h), fill=INK)
     lo, hi = f"{bins[0]:.3g}", f"{bins[-1]:.3g}"
     d.text((pad, h - fs - pad), lo, fill=INK, font=f)

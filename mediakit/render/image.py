@@ -22,6 +22,9 @@ MASK_ALPHA = 0.45
 #: Box labels longer than this are cut before measuring and drawing.
 MAX_LABEL_CHARS = 64
 
+#: Most boxes drawn per group in one thumbnail (more are not legible, only costly).
+MAX_DRAWN = 2000
+
 
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
     n_boxes = sum(len(group["box_data"]) for group in desc.get("boxes", {}).values())
@@ -88,7 +91,7 @@ def _draw_boxes(im: PILImage.Image, boxes: dict[str, Any], w: int, h: int) -> PI
     for name in sorted(boxes):
         group = boxes[name]
         labels = group.get("class_labels", {})
-        for box in group["box_data"]:
+        for box in group["box_data"][:MAX_DRAWN]:
             x0, y0, x1, y1 = box_pixels(box, w, h)
             x0, x1, y0, y1 = x0 * sx, x1 * sx, y0 * sy, y1 * sy
             cid = box.get("class_id", 0)

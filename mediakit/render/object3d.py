@@ -31,6 +31,9 @@ VECTOR_COLOR = (230, 90, 20)
 #: Height colours for uncoloured points (low -> high), interpolated.
 _HEIGHT_STOPS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], np.float32)
 
+#: Most boxes and most vectors drawn in one thumbnail.
+MAX_DRAWN = 2000
+
 
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
     if desc["size"] > limits.max_file_bytes:
@@ -55,8 +58,10 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     if work > limits.max_points:
         msg = f"path: {work} faces and points exceed the render limit of {limits.max_points}"
         raise LimitError(msg)
-    boxes = desc.get("boxes") or []
-    vectors = desc.get("vectors") or []
+    # A thumbnail cannot show more than a few thousand overlays legibly; drawing more would only
+    # let a large descriptor buy seconds of server time.
+    boxes = (desc.get("boxes") or [])[:MAX_DRAWN]
+    vectors = (desc.get("vectors") or [])[:MAX_DRAWN]
     return draw(meshes, clouds, boxes, vectors, size=size, up_axis=desc.get("up_axis", "z"))
 
 

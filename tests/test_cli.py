@@ -175,3 +175,34 @@ def test_encode_table_files_and_json_tables(tmp_path, capsys):
     assert by_name["big.csv"]["_type"] == "table"
     code, report = run_json(["encode", str(d / "big.csv"), "--out", str(out), "--max-rows", "100"], capsys)
     assert code == 1 and "12000" in report["failed"][0]["error"].replace(",", "")
+
+
+def test_thumbnail_rerun_with_another_size_renders_again(media_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    main(["encode", str(media_dir / "logo.png"), "--out", str(out)])
+    capsys.readouterr()
+    thumbs = tmp_path / "t"
+    run_json(["thumbnail", str(out / "descriptors"), "--out", str(thumbs), "--size", "64"], capsys)
+    code, report = run_json(["thumbnail", str(out / "descriptors"), "--out", str(thumbs), "--size", "100"], capsys)
+    assert code == 0 and len(report["rendered"]) == 1
+    from PIL import Image as PILImage
+
+    with PILImage.open(report["rendered"][0]) as im:
+        assert max(im.size) == 100
+
+
+def test_encode_refuses_colliding_outputs(tmp_path, capsys):
+    for d in ("d1", "d2"):
+        (tmp_path / d).mkdir()
+        shutil.copy(CORPUS / "images" / "logo.png", tmp_path / d / "img.png")
+    code, report = run_json(["encode", str(tmp_path / "d1" / "img.png"), str(tmp_path / "d2" / "img.png"), "--out", str(tmp_path / "o")], capsys)
+    assert code == 1
+    assert "would overwrite" in report["failed"][0]["error"]
+    assert len(report["encoded"]) == 1
+
+
+def test_validate_reports_absurdly_nested_json(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 3000 + "]" * 3000)
+    code, report = run_json(["validate", str(deep)], capsys)
+    assert code == 1 and report["invalid"]

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("inputs", nargs="+", type=Path, help="descriptor .json files or folders of them")
     t.add_argument("--out", required=True, type=Path, help="folder for the thumbnails")
     t.add_argument("--store", default=None, help="store root or URL (default: the folder above descriptors/, else the descriptor's folder)")
-    t.add_argument("--size", type=_positive, default=256)
+    t.add_argument("--size", type=_thumb_size, default=256, help="long side in pixels, 8 to 4096 (default 256)")
     t.add_argument("--format", choices=("png", "webp"), default="png")
     t.add_argument("--workers", type=_positive, default=None)
     t.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786), or 'local' for an in-process cluster")
@@ -82,6 +82,14 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(msg) from None
     if n < 1:
         msg = f"expected a positive integer, got {n}"
+        raise argparse.ArgumentTypeError(msg)
+    return n
+
+
+def _thumb_size(text: str) -> int:
+    n = _positive(text)
+    if not 8 <= n <= 4096:
+        msg = f"expected 8 to 4096 pixels, got {n}"
         raise argparse.ArgumentTypeError(msg)
     return n
 
@@ -155,10 +163,18 @@ def cmd_encode(args: argparse.Namespace) -> int:
     store = LocalStore(args.out)
     items = []
     missing = []
+    clashes: list[tuple[Path, Exception]] = []
+    taken: dict[Path, Path] = {}
     for f, rel in _walk(args.inputs):
         if not f.exists():
             missing.append(f)
             continue
+        if rel in taken:
+            # Two inputs would write the same descriptor: refuse the second, never overwrite.
+            msg = f"{str(f)!r}: its descriptor would overwrite the one of {str(taken[rel])!r} (descriptors/{rel}.json); encode them into different --out folders"
+            clashes.append((f, ValidationError(msg)))
+            continue
+        taken[rel] = f
         items.append((f, rel))
     bar = Progress(len(items), "encode", enabled=args.progress)
 
@@ -179,6 +195,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     bar.close()
     ok = [(f, d) for (f, _rel), d, err in results if err is None]
     bad = [(f, err) for (f, _rel), _d, err in results if err is not None] + [(f, FileNotFoundError(f"{str(f)!r} does not exist")) for f in missing]
+    bad += clashes
     lines = [f"{f}: {d['_type']} -> {d.get('path', '(inline)')}" for f, d in ok]
     lines += [f"{f}: FAILED {_err(e)}" for f, e in bad]
     lines.append(f"encoded {len(ok)} file(s), {len(bad)} failed; store: {args.out}")
@@ -229,10 +246,22 @@ def thumbnail_job(job: tuple[str, str, str, int, str]) -> str:
     from ..store import open_store
 
     desc_path, store_root, out_path, size, fmt = job
-    desc = loads(Path(desc_path).read_bytes())
-    png = thumbnail(desc, open_store(store_root), size=size, format=fmt)  # type: ignore[arg-type]
+    raw = Path(desc_path).read_bytes()
+    png = thumbnail(loads(raw), open_store(store_root), size=size, format=fmt)  # type: ignore[arg-type]
     _write_atomic(Path(out_path), png)
+    _write_atomic(_stamp_path(Path(out_path)), _stamp(raw, size, fmt))
     return out_path
+
+
+def _stamp_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.stamp")
+
+
+def _stamp(descriptor: bytes, size: int, fmt: str) -> bytes:
+    """What a thumbnail was made from: re-runs skip it only when all of this is unchanged."""
+    import hashlib
+
+    return f"{hashlib.sha256(descriptor).hexdigest()} {size} {fmt}\n".encode()
 
 
 def cmd_thumbnail(args: argparse.Namespace) -> int:
@@ -246,7 +275,8 @@ def cmd_thumbnail(args: argparse.Namespace) -> int:
             missing.append(f)
             continue
         out = args.out / rel.with_suffix(f".{args.format}")
-        if not args.force and out.exists() and out.stat().st_mtime >= f.stat().st_mtime:
+        stamp = _stamp_path(out)
+        if not args.force and out.exists() and stamp.exists() and stamp.read_bytes() == _stamp(f.read_bytes(), args.size, args.format):
             skipped.append(out)
             continue
         root = args.store or str(_store_root_for(f))
@@ -283,11 +313,14 @@ def cmd_thumbnail(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[tuple[str, Exception]] = []
     for f, _rel in _walk(args.inputs, suffixes={".json"}):
         try:
             validate(loads(f.read_bytes()))
             good.append(str(f))
+        except RecursionError:
+            bad.append((str(f), ValidationError(f"{f}: JSON nested too deeply to be a descriptor")))
         except (MediakitError, OSError) as e:
             bad.append((str(f), e))
     lines = [f"{f}: ok" for f in good] + [f"{f}: INVALID {_err(e)}" for f, e in bad]

@@ -39,7 +39,10 @@ class FsspecStore(Store):
         full = self._full(path)
         parent = full.rsplit("/", 1)[0]
         self.fs.makedirs(parent, exist_ok=True)
-        tmp = f"{parent}/.tmp-{path.rsplit('/', 1)[-1]}"
+        import uuid
+
+        # A unique temporary name: concurrent writers of the same content must not share one.
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{path.rsplit('/', 1)[-1]}"
         self.fs.pipe_file(tmp, data)
         self.fs.mv(tmp, full)
 

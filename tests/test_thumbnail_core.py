@@ -305,9 +305,9 @@ def test_symlink_out_of_a_local_store_is_refused(tmp_path: Path) -> None:
     assert isinstance(info.value, OSError)
     # Anything but a content path is refused before the store is touched.
     os.symlink(tmp_path, tmp_path / "store" / "up")
-    for path, sha in (("up/secret.png", desc["sha256"]), (desc["path"], sha)):
+    for path, digest in (("up/secret.png", desc["sha256"]), (desc["path"], sha)):
         with pytest.raises(mk.SchemaError, match=r"\$\.path"):
-            mk.thumbnail({**desc, "path": path, "sha256": sha}, store)
+            mk.thumbnail({**desc, "path": path, "sha256": digest}, store)
 
 
 def test_missing_stored_file(mem: mk.Store) -> None:

@@ -7,7 +7,6 @@ version of that type). File-backed kinds carry ``path``/``sha256``/``size``/``me
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from ._errors import MediaTypeError, SchemaError
@@ -108,13 +107,3 @@ def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:
 
 def _known_types() -> list[str]:
     return schema_names()
-
-
-def clean_number(x: float) -> float | int:
-    """A JSON-safe float (finite by contract); ints stay ints."""
-    if isinstance(x, int):
-        return x
-    if not math.isfinite(x):
-        msg = f"value: expected a finite number, got {x!r}"
-        raise SchemaError(msg)
-    return float(x)

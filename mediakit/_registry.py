@@ -61,8 +61,6 @@ def load_target(target: str) -> Any:
     return obj
 
 
-_load = load_target
-
 
 def _load_entry_points() -> None:
     global _entry_points_loaded
@@ -83,7 +81,7 @@ def get_kind(name: str) -> Any:
     if name not in _KINDS:
         msg = f"_type: no kind is registered under {name!r} (known: {', '.join(sorted(_KINDS))})"
         raise UnknownKindError(msg)
-    return _load(_KINDS[name])
+    return load_target(_KINDS[name])
 
 
 def get_renderer(name: str) -> Callable[..., Any]:
@@ -91,7 +89,7 @@ def get_renderer(name: str) -> Callable[..., Any]:
     if name not in _RENDERERS:
         msg = f"_type: no renderer is registered under {name!r} (known: {', '.join(sorted(_RENDERERS))})"
         raise UnknownKindError(msg)
-    return _load(_RENDERERS[name])
+    return load_target(_RENDERERS[name])
 
 
 def register_kind(name: str, target: str, *, renderer: str | None = None, replace: bool = False) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from .store import Store, coerce_store
+from .store import coerce_store
 
 #: Lists shorter than this are encoded in the calling thread.
 PARALLEL_MIN = 4
@@ -85,7 +85,3 @@ def run_isolated(
     finally:
         if own:
             ex.shutdown(wait=True)
-
-
-def as_store(store: Any) -> Store:
-    return coerce_store(store)

@@ -127,9 +127,6 @@ def check_caption(caption: object, *, field: str = "caption") -> str | None:
     raise MediaTypeError(msg)
 
 
-def file_fields(ref: Any) -> dict[str, Any]:
-    return ref.to_dict()
-
 
 # -- input helpers shared by the kinds' adapter tables ----------------------------------------------
 

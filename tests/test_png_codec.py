@@ -17,9 +17,9 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image as PILImage
 
 from mediakit._errors import DecodeError, LimitError, MediaTypeError
-from mediakit.codecs import png
-from mediakit.codecs.png import PARALLEL_BYTES, decode_png_fast, encode_png
-from mediakit.codecs.raster import decode_pixels
+from mediakit.formats import png
+from mediakit.formats.png import PARALLEL_BYTES, decode_png_fast, encode_png
+from mediakit.formats.raster import decode_pixels
 
 RNG = np.random.default_rng(99)
 SHAPES = [(1, 1), (1, 257), (257, 1), (7, 13), (3, 4000), (64, 64)]
@@ -201,7 +201,7 @@ def test_fast_reader_errors() -> None:
     good = encode_png(pixels((8, 8), 3, np.uint16))
     with pytest.raises(DecodeError, match=r"PNG: file is truncated"):
         decode_png_fast(good[:-30], max_pixels=10**6)
-    with pytest.raises(LimitError, match=r"PNG: 8x8 exceeds the limit of 10 pixels"):
+    with pytest.raises(LimitError, match=r"image of 8x8 = 64 pixels exceeds the limit of 10 \(decompression-bomb guard\)"):
         decode_png_fast(good, max_pixels=10)
     with pytest.raises(DecodeError, match=r"PNG: image data has 3 bytes, expected 8 \(truncated or corrupt\)"):
         decode_png_fast(_png((3, 2, 8, 0, 0, 0, 0), b"\0\0\0"), max_pixels=100)
@@ -218,7 +218,7 @@ def test_decode_pixels_names_the_field() -> None:
     good = encode_png(pixels((8, 8), 1, np.uint16))
     with pytest.raises(DecodeError, match=r"masks\['m'\]: PNG: file is truncated"):
         decode_pixels(good[:-30], field="masks['m']")
-    with pytest.raises(LimitError, match=r"thumb: PNG: 8x8 exceeds the limit of 10 pixels"):
+    with pytest.raises(LimitError, match=r"thumb: image of 8x8 = 64 pixels exceeds the limit of 10 \(decompression-bomb guard\)"):
         decode_pixels(good, field="thumb", max_pixels=10)
 
 
@@ -233,5 +233,5 @@ def test_fast_reader_refuses_overlong_sides() -> None:
     h = 4_000_000
     rows = bytes([0, 0, 2, 0]) * (h // 2)
     data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-    with pytest.raises(LimitError, match="65500 per side"):
+    with pytest.raises(LimitError, match="each side must be between 1 and 65500"):
         decode_png_fast(data, max_pixels=10**9)

@@ -9,6 +9,7 @@ importing a format module costs next to nothing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -36,6 +37,12 @@ class FormatSpec:
     - ``converts_to``: formats ``mediakit convert`` writes from this one (names).
     - ``classify``: ``classify(source) -> kind`` for suffixes shared by two kinds.
     - ``aliases``: other names accepted for ``file_type=`` (``"jpg"`` for ``"jpeg"``).
+    - ``by_kind``: for a format two kinds read (GIF: a still image or a video), the functions that
+      differ per kind, e.g. ``{"image": {"decode": ..., "encode": None}}``; see :meth:`for_kind`.
+
+    Function contracts by kind: image formats ``decode(source, *, page=None) -> (pixels, pages)``
+    and ``encode(pixels, *, quality=None) -> bytes``; other kinds document theirs in their modules.
+    Every ``probe(source) -> dict`` returns cheap facts without converting anything.
     """
 
     name: str
@@ -54,6 +61,7 @@ class FormatSpec:
     aliases: tuple[str, ...] = ()
     description: str = ""
     notes: dict[str, Any] = field(default_factory=dict)
+    by_kind: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         bad = [s for s in self.suffixes if not (s.startswith(".") and s == s.lower() and len(s) > 1)]
@@ -63,6 +71,11 @@ class FormatSpec:
         if not self.kinds:
             msg = f"kinds: format {self.name!r} names no kind"
             raise ValueError(msg)
+
+    def for_kind(self, kind: str) -> FormatSpec:
+        """This spec as ``kind`` sees it (``by_kind`` overrides applied)."""
+        over = self.by_kind.get(kind)
+        return dataclasses.replace(self, **over) if over else self
 
     @property
     def suffix(self) -> str:
@@ -122,6 +135,13 @@ class Source:
         if self._path is not None:
             return str(self._path)
         return "<bytes>" if self._fileobj is None else "<stream>"
+
+    @property
+    def where(self) -> str:
+        """The field and the input for messages about content: ``data ('x.png')``, ``data (bytes)``."""
+        if self._path is not None:
+            return f"{self.field} ({str(self._path)!r})"
+        return f"{self.field} ({'bytes' if self._fileobj is None else 'file object'})"
 
     @property
     def suffix(self) -> str:

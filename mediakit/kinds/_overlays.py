@@ -22,6 +22,7 @@ import numpy as np
 
 from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from ..geometry import box_extent
 from .._limits import MAX_BOXES, MAX_MASKS
 
 _BOX_KEYS = {"position", "class_id", "box_caption", "scores", "domain"}
@@ -177,7 +178,7 @@ def _mask_values(arr: np.ndarray, where: str) -> np.ndarray:
 
 
 def _load_mask_file(path: Any, where: str) -> np.ndarray:
-    from ..codecs import raster
+    from ..formats import raster
 
     if not isinstance(path, (str, os.PathLike)):
         msg = f"{where}: expected a path to a PNG file, got {type(path).__name__}"
@@ -342,23 +343,6 @@ def _check_box(box: Any, where: str) -> dict[str, Any]:
             checked[k] = _number(v, f"{where}.scores[{k!r}]")
         out["scores"] = dict(sorted(checked.items()))
     return out
-
-
-def box_extent(box: dict[str, Any]) -> tuple[float, float, float, float]:
-    """(minX, minY, maxX, maxY) in the box's own domain."""
-    p = box["position"]
-    if "minX" in p:
-        return p["minX"], p["minY"], p["maxX"], p["maxY"]
-    (mx, my), w, h = p["middle"], p["width"], p["height"]
-    return mx - w / 2, my - h / 2, mx + w / 2, my + h / 2
-
-
-def box_pixels(box: dict[str, Any], width: int, height: int) -> tuple[float, float, float, float]:
-    """(x0, y0, x1, y1) in pixels of an image of this size."""
-    x0, y0, x1, y1 = box_extent(box)
-    if box.get("domain") == "pixel":
-        return x0, y0, x1, y1
-    return x0 * width, y0 * height, x1 * width, y1 * height
 
 
 def _is_outside(box: dict[str, Any], size: tuple[int, int]) -> bool:

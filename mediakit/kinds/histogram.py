@@ -265,6 +265,6 @@ def _edges(lo: float, hi: float, bins: int, work: np.dtype, *, native: bool = Tr
 def _map(fn: Any, items: list[Any]) -> Any:
     if len(items) < 8:
         return map(fn, items)
-    from ..codecs.png import _pool
+    from .._threads import pool as _pool
 
     return _pool().map(fn, items)

@@ -20,13 +20,22 @@ import numpy as np
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
 from .._errors import MediaTypeError, ValidationError
 from .._limits import MAX_PIXELS, MAX_SIDE
-from ..codecs import raster
+from .. import formats
+from ..formats import raster
 from ..store import Store
 from . import _overlays as ov
-from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
+from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter
 
 FileType = Literal["png", "jpeg", "jpg", "webp", "bmp"]
-_FILE_TYPES = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "bmp": "bmp"}
+
+
+def _writable() -> dict[str, str]:
+    """``file_type=`` names (aliases included) -> format, for the image formats mediakit writes."""
+    out: dict[str, str] = {}
+    for spec in formats.by_kind("image", stored=True):
+        if spec.for_kind("image").encode is not None:
+            out.update({name: spec.name for name in (spec.name, *spec.aliases)})
+    return out
 _MODES = ("L", "LA", "RGB", "RGBA", "I;16")
 _CHANNELS_OK = (1, 3, 4)
 
@@ -50,7 +59,11 @@ class Image(FileKind):
         See :mod:`mediakit.kinds._overlays`.
     file_type:
         ``png`` (default for arrays), ``jpeg``/``jpg``, ``webp`` or ``bmp``. Files keep their own
-        format unless this asks for another.
+        format unless this asks for another; formats that are not web-ready (TIFF, ...) and
+        animated or multi-page files are stored as PNG.
+    page:
+        For a multi-page or animated file (TIFF stack, animated GIF/WebP): the page (frame) to
+        take, from 0. Without it the first page is taken with a warning naming the page count.
     layout:
         ``"auto"`` (channel-first only when unambiguous), ``"HWC"`` or ``"CHW"``.
     normalize:
@@ -81,14 +94,19 @@ class Image(FileKind):
         layout: Literal["auto", "HWC", "CHW"] = "auto",
         normalize: Literal["auto", "clip", "minmax", "none"] = "auto",
         quality: int | None = None,
+        page: int | None = None,
     ) -> None:
         check_normalize(normalize)
         if layout not in ("auto", "HWC", "CHW"):
             msg = f"layout: expected 'auto', 'HWC' or 'CHW', got {layout!r}"
             raise ValidationError(msg)
-        if file_type is not None and file_type not in _FILE_TYPES:
-            msg = f"file_type: expected one of {sorted(_FILE_TYPES)}, got {file_type!r}"
+        writable = _writable()
+        if file_type is not None and file_type not in writable:
+            msg = f"file_type: expected one of {sorted(writable)}, got {file_type!r}"
             raise ValidationError(msg)
+        if page is not None and (isinstance(page, bool) or not isinstance(page, (int, np.integer)) or page < 0):
+            msg = f"page: expected an int >= 0 or None, got {type(page).__name__} {page!r}"
+            raise (MediaTypeError if not isinstance(page, (int, np.integer)) or isinstance(page, bool) else ValidationError)(msg)
         if mode is not None and mode not in _MODES:
             msg = f"mode: expected one of {_MODES}, got {mode!r}"
             raise ValidationError(msg)
@@ -109,7 +127,10 @@ class Image(FileKind):
         inherited: dict[str, Any] = {}
 
         adapter = _adapter_for(data)
-        adapter(self, data, layout=layout, normalize=normalize, inherited=inherited)
+        if page is not None and adapter not in (_from_path, _from_bytes, _from_fileobj):
+            msg = f"page: applies to multi-page files only, got it with {type(data).__name__} data"
+            raise ValidationError(msg)
+        adapter(self, data, layout=layout, normalize=normalize, inherited=inherited, page=None if page is None else int(page))
 
         self.caption = check_caption(caption if caption is not None else inherited.get("caption"))
         self.grouping = int(grouping) if grouping is not None else inherited.get("grouping")
@@ -117,7 +138,7 @@ class Image(FileKind):
 
         if mode is not None:
             self._convert_mode(mode)
-        self.file_type = self._choose_format(_FILE_TYPES.get(file_type) if file_type else None)
+        self.file_type = self._choose_format(writable.get(file_type) if file_type else None)
 
         self.classes = ov.check_classes(classes) if classes is not None else inherited.get("classes", {})
         shape = (self.height, self.width)
@@ -166,22 +187,29 @@ class Image(FileKind):
         self.normalize_applied = applied
         self._set_geometry()
 
-    def _set_file(self, data: bytes, field: str) -> None:
-        im = raster.probe(data, field=field)
-        fmt = raster.FORMATS.get(im.format or "")
-        self.width, self.height = im.size
-        if fmt is None:
-            # Readable but not web-ready (TIFF, ...): decode and re-encode as PNG.
-            px = raster.pil_to_array(raster.load(data, field=field))
-            self._set_hwc(px)
+    def _set_file(self, source: formats.Source, *, page: int | None, normalize: str = "auto") -> None:
+        """Read a media file: probe and decode it once. Web-ready single-page files are kept
+        byte-for-byte; other formats and multi-page/animated files keep the chosen page's pixels
+        (stored as PNG)."""
+        field = source.where
+        spec = formats.sniff(source.head(64), kind="image")
+        spec = spec.for_kind("image") if spec is not None else None
+        if spec is not None and spec.decode is not None:
+            px, pages = spec.decode(source, page=page)
+        else:  # no signature of ours: whatever else Pillow reads (PPM, TGA, ICO, ...), or its error
+            px, pages = raster.decode_source(source, page=page)
+        if pages > 1 and page is None:
+            warn_user(f"{field}: the file has {pages} pages (frames); the first is taken. Pass page= to choose another, or log it as a Video")
+        keep = spec is not None and spec.stored and pages == 1
+        if not keep:
+            self._set_hwc(px, normalize=normalize)
             return
-        if getattr(im, "n_frames", 1) > 1 and fmt != "gif":
-            fmt = None
-        # Prove the whole file decodes (a truncated file is an error now, not in a viewer later).
-        # decode_pixels keeps 16-bit colour PNGs at 16 bits (Pillow would reduce them to 8).
-        self._pixels = raster.decode_pixels(data, field=field)
-        self._file = data
-        self._file_format = fmt
+        # The whole file was decoded once (a truncated file is an error now, not in a viewer
+        # later); 16-bit colour PNGs stay at 16 bits.
+        assert spec is not None
+        self._pixels = px
+        self._file = source.read()
+        self._file_format = spec.name
         self._set_geometry()
 
     def _set_geometry(self) -> None:
@@ -230,11 +258,13 @@ class Image(FileKind):
 
     # -- encode / decode -------------------------------------------------------------------------
     def _encode(self, store: Store) -> dict[str, Any]:
+        spec = formats.get(self.file_type, kind="image").for_kind("image")
         if self._file is not None:
             blob = self._file
         else:
-            blob = raster.encode(self.pixels, self.file_type, quality=self.quality)
-        ref = store.put(blob, suffix=raster.SUFFIX[self.file_type])
+            assert spec.encode is not None  # file_type was checked against the writable formats
+            blob = spec.encode(self.pixels, quality=self.quality)
+        ref = store.put(blob, suffix=spec.suffix)
         desc = {
             **self._header(),
             **ref.to_dict(),
@@ -314,7 +344,7 @@ def _given_labels(group: dict[str, Any]) -> dict[str, str]:
 
 
 def _mask_desc(m: ov.Mask, store: Store) -> dict[str, Any]:
-    from ..codecs.png import encode_png
+    from ..formats.png import encode_png
 
     ref = store.put(encode_png(m.data), suffix=".png")
     out = {**ref.to_dict(), "class_labels": ov.labels_json(m.class_labels)}
@@ -395,16 +425,16 @@ def _from_array(self: Image, data: Any, *, layout: str, normalize: str, **_: Any
     self._set_array(to_numpy(data), layout=layout, normalize=normalize)
 
 
-def _from_path(self: Image, data: str | os.PathLike[str], **_: Any) -> None:
-    self._set_file(read_input_file(data, what="image"), f"data ({os.fspath(data)!r})")
+def _from_path(self: Image, data: str | os.PathLike[str], *, page: int | None, normalize: str, **_: Any) -> None:
+    self._set_file(formats.Source(data, what="image"), page=page, normalize=normalize)
 
 
-def _from_bytes(self: Image, data: bytes | bytearray | memoryview, **_: Any) -> None:
-    self._set_file(bytes(data), "data (bytes)")
+def _from_bytes(self: Image, data: bytes | bytearray | memoryview, *, page: int | None, normalize: str, **_: Any) -> None:
+    self._set_file(formats.Source(data), page=page, normalize=normalize)
 
 
-def _from_fileobj(self: Image, data: Any, **_: Any) -> None:
-    self._set_file(read_binary(data), "data (file object)")
+def _from_fileobj(self: Image, data: Any, *, page: int | None, normalize: str, **_: Any) -> None:
+    self._set_file(formats.Source(data), page=page, normalize=normalize)
 
 
 def _from_figure(self: Image, data: Any, **_: Any) -> None:

@@ -335,7 +335,7 @@ def _one_curve(kind: str, cls: cv.Classes, p: np.ndarray, c: int) -> tuple[np.nd
 
 def _curves_chart(kind: str, cls: cv.Classes, p: np.ndarray, idx: list[int], title: str) -> Chart:
     if len(idx) > 1 and p.shape[0] >= 10_000:
-        from ..codecs.png import _pool  # mediakit's shared worker threads: numpy sorts release the GIL
+        from .._threads import pool as _pool  # mediakit's shared worker threads: numpy sorts release the GIL
 
         parts = list(_pool().map(lambda c: _one_curve(kind, cls, p, c), idx))
     else:

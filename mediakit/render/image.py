@@ -11,10 +11,11 @@ from PIL import ImageDraw
 
 from .._errors import LimitError
 from .._limits import Limits
-from ..codecs import raster
-from ..kinds._overlays import box_pixels
+from ..formats import raster
+from ..geometry import box_pixels
 from ..store import Store
-from ._common import color_for, fit, font
+from ..palette import color_for
+from ._common import fit, font
 
 MASK_ALPHA = 0.45
 

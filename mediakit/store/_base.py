@@ -20,42 +20,6 @@ from .._errors import MediaTypeError, StorageError
 #: Folder (relative to the store root) that holds content-addressed media files.
 MEDIA_DIR = "media"
 
-#: Suffix -> IANA media type, for the descriptor's ``media_type`` field.
-MEDIA_TYPES: dict[str, str] = {
-    ".bmp": "image/bmp",
-    ".cif": "chemical/x-mmcif",
-    ".csv": "text/csv",
-    ".flac": "audio/flac",
-    ".gif": "image/gif",
-    ".glb": "model/gltf-binary",
-    ".gro": "chemical/x-gro",
-    ".html": "text/html",
-    ".jpg": "image/jpeg",
-    ".json": "application/json",
-    ".mmtf": "chemical/x-mmtf",
-    ".mol2": "chemical/x-mol2",
-    ".mp3": "audio/mpeg",
-    ".mp4": "video/mp4",
-    ".npy": "application/x-npy",
-    ".obj": "model/obj",
-    ".off": "model/off",
-    ".oga": "audio/ogg",
-    ".ogg": "audio/ogg",
-    ".ogv": "video/ogg",
-    ".parquet": "application/vnd.apache.parquet",
-    ".pdb": "chemical/x-pdb",
-    ".ply": "model/ply",
-    ".png": "image/png",
-    ".pqr": "chemical/x-pqr",
-    ".sdf": "chemical/x-mdl-sdfile",
-    ".stl": "model/stl",
-    ".svg": "image/svg+xml",
-    ".wav": "audio/wav",
-    ".webm": "video/webm",
-    ".webp": "image/webp",
-}
-
-
 @dataclass(frozen=True)
 class FileRef:
     """Where a stored file lives and what it is. ``path`` is relative to the store root."""
@@ -71,7 +35,10 @@ class FileRef:
 
 
 def media_type_for(suffix: str) -> str:
-    return MEDIA_TYPES.get(suffix.lower(), "application/octet-stream")
+    """The media type of stored files with this suffix, from the format registry."""
+    from ..formats import media_type
+
+    return media_type(suffix)
 
 
 def check_suffix(suffix: str) -> str:

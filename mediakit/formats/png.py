@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
-
 from .._errors import DecodeError, MediaTypeError
+from .._threads import pool as _pool
+from ._spec import FormatSpec, Source
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type
@@ -29,18 +27,6 @@ LEVEL = 2
 #: Images with more filtered bytes than this are deflated in parallel slices.
 PARALLEL_BYTES = 1 << 21
 
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    # Created on first use, never at import; threads are daemon and idle when not in use.
-    global _POOL  # one pool per process, made on first use
-    if _POOL is None:
-        import os
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 2)), thread_name_prefix="mediakit-png")
-    return _POOL
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
@@ -181,10 +167,15 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
         raise DecodeError(msg)
     from .._limits import MAX_SIDE
 
-    if w * h > max_pixels or w > MAX_SIDE or h > MAX_SIDE:
-        msg = f"PNG: {w}x{h} exceeds the limit of {max_pixels} pixels or {MAX_SIDE} per side"
+    if w > MAX_SIDE or h > MAX_SIDE:
         from .._errors import LimitError
 
+        msg = f"image of {w}x{h} pixels; each side must be between 1 and {MAX_SIDE}"
+        raise LimitError(msg)
+    if w * h > max_pixels:
+        from .._errors import LimitError
+
+        msg = f"image of {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels} (decompression-bomb guard)"
         raise LimitError(msg)
     c = _CHANNELS[ctype]
     bpp = c * depth // 8
@@ -222,3 +213,34 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
     if depth == 16:
         out = out.astype(np.uint16)
     return out[:, :, 0] if c == 1 else out
+
+
+def encode(arr: np.ndarray, *, quality: int | None = None) -> bytes:
+    """The format's encoder for :class:`FormatSpec` (``quality`` does not apply to PNG)."""
+    return encode_png(arr)
+
+
+def _probe(source: Source) -> dict[str, object]:
+    from . import raster
+
+    return raster.probe_source(source)
+
+
+def _decode(source: Source, *, page: int | None = None) -> tuple[np.ndarray, int]:
+    from . import raster
+
+    return raster.decode_source(source, page=page)
+
+
+SPEC = FormatSpec(
+    name="png",
+    kinds=("image",),
+    suffixes=(".png",),
+    media_type="image/png",
+    magic=(_SIGNATURE,),
+    probe=_probe,
+    decode=_decode,
+    encode=encode,
+    converts_to=("jpeg", "webp", "bmp"),
+    description="PNG, written by mediakit's own vectorised encoder (8/16-bit, 1-4 channels)",
+)

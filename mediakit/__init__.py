@@ -35,9 +35,10 @@ _LAZY = {
     "Histogram": "mediakit.kinds.histogram:Histogram",
     "Html": "mediakit.kinds.html:Html",
     "Image": "mediakit.kinds.image:Image",
+    "Kind": "mediakit.kinds._base:Kind",
     "Limits": "mediakit._limits:Limits",
     "LocalStore": "mediakit.store:LocalStore",
-    "MediaList": "mediakit.kinds.group:MediaList",
+    "MediaList": "mediakit.kinds.list:MediaList",
     "MemoryStore": "mediakit.store:MemoryStore",
     "Molecule": "mediakit.kinds.molecule:Molecule",
     "Object3D": "mediakit.kinds.object3d:Object3D",
@@ -60,7 +61,7 @@ _LAZY = {
     "plot_table": "mediakit.plot:plot_table",
     "register_kind": "mediakit._registry:register_kind",
     "registry": "mediakit._registry:registry",
-    "schema": "mediakit._schema:load_schema",
+    "schema": "mediakit._schema:schema",
     "thumbnail": "mediakit.api:thumbnail",
     "validate": "mediakit._descriptor:validate",
 }
@@ -78,19 +79,23 @@ __all__ = sorted(
         "UnknownKindError",
         "ValidationError",
         "__version__",
+        "config",
         "run",
+        "summary",
         *_LAZY,
     ]
 )
 
 
 def __getattr__(name: str) -> Any:
-    if name == "run":
-        # The run started by ``mediakit.init()`` (None before), like the trackers' ``wandb.run``;
-        # looked up on every access because it changes, hence never cached.
+    if name in ("run", "config", "summary"):
+        # The run started by ``mediakit.init()`` (None before), like the trackers' ``wandb.run``,
+        # and its ``config`` / ``summary`` (``wandb.config``, ``wandb.summary``); looked up on
+        # every access because they change, hence never cached.
         from ._run import current
 
-        return current()
+        run = current()
+        return run if name == "run" or run is None else getattr(run, name)
     target = _LAZY.get(name)
     if target is None:
         msg = f"module 'mediakit' has no attribute {name!r}"
@@ -114,14 +119,15 @@ if TYPE_CHECKING:
     from ._limits import Limits
     from ._registry import get_kind, register_kind, registry
     from ._run import Run, finish, init, log
-    from ._schema import load_schema as schema
+    from ._schema import schema
     from .api import decode, thumbnail
+    from .kinds._base import Kind
     from .kinds.audio import Audio
     from .kinds.chart import Chart
-    from .kinds.group import MediaList
     from .kinds.histogram import Histogram
     from .kinds.html import Html
     from .kinds.image import Image
+    from .kinds.list import MediaList
     from .kinds.molecule import Molecule
     from .kinds.object3d import Object3D, box3d
     from .kinds.plotly import Plotly

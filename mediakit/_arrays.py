@@ -1,7 +1,9 @@
 """Array-likes and value-range rules shared by the pixel kinds (Image, Video).
 
 Array-likes (torch, jax, tensorflow, cupy...) are read through ``__array__`` or ``.numpy()``;
-none of those libraries is ever imported here.
+none of those libraries is ever imported here. The narrow float types of mixed-precision
+training (bfloat16, float8: torch tensors, and the ``ml_dtypes`` numpy types that jax and
+tensorflow hand out) are widened to float32, which holds every one of their values exactly.
 """
 
 from __future__ import annotations
@@ -43,15 +45,22 @@ def is_array_like(x: Any) -> bool:
 
 
 def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
-    """Convert an array-like to a numpy array without importing its library."""
+    """Convert an array-like to a numpy array without importing its library.
+
+    bfloat16 and float8 values (torch tensors, ``ml_dtypes`` arrays) come back as float32,
+    4-bit and 2-bit integers as int8/uint8: the same values, in a type numpy computes with.
+    """
     if isinstance(x, np.ndarray):
-        return x
+        return _widen(x) if x.dtype.kind == "V" else x
     obj = x
     # torch: tensors that require grad or live on a GPU must be detached and moved first.
     if callable(getattr(obj, "detach", None)):
         obj = obj.detach()
     if callable(getattr(obj, "cpu", None)):
         obj = obj.cpu()
+    # torch cannot hand out bfloat16/float8 as numpy (numpy has no such types): widen first.
+    if _narrow_torch_float(getattr(obj, "dtype", None)) and callable(getattr(obj, "float", None)):
+        obj = obj.float()
     try:
         if callable(getattr(obj, "numpy", None)) and not hasattr(obj, "__array__"):
             arr = obj.numpy()
@@ -62,9 +71,35 @@ def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
         raise MediaTypeError(msg) from e
     if not isinstance(arr, np.ndarray):
         arr = np.asarray(arr)
+    if arr.dtype.kind == "V":
+        arr = _widen(arr)
     if arr.dtype == object:
         msg = f"{field}: expected a numeric array, got an array of Python objects (shape {arr.shape})"
         raise MediaTypeError(msg)
+    return arr
+
+
+def _narrow_torch_float(dtype: Any) -> bool:
+    if dtype is None or isinstance(dtype, np.dtype):
+        return False
+    name = str(dtype)
+    return name.startswith("torch.") and ("bfloat16" in name or "float8" in name)
+
+
+def _widen(arr: np.ndarray) -> np.ndarray:
+    """``ml_dtypes`` arrays (bfloat16, float8_*, int4 ...) as float32 / int8 / uint8, exactly.
+
+    Other structured or void arrays are returned as they are (callers refuse their dtype).
+    """
+    if getattr(arr.dtype.type, "__module__", "") != "ml_dtypes":
+        return arr
+    name = arr.dtype.name
+    if name.startswith("float") or name.startswith("bfloat"):
+        return arr.astype(np.float32)
+    if name.startswith("uint"):
+        return arr.astype(np.uint8)
+    if name.startswith("int"):
+        return arr.astype(np.int8)
     return arr
 
 

@@ -1,4 +1,5 @@
-"""Descriptors: canonical JSON, validation against ``schemas/``.
+"""Descriptors: canonical JSON, validation against the schemas (shipped in ``schemas/`` or
+registered with a plugin kind).
 
 A descriptor is a JSON object with ``_type`` (the kind's name) and ``_version`` (the schema
 version of that type). File-backed kinds carry ``path``/``sha256``/``size``/``media_type``.
@@ -10,7 +11,8 @@ import json
 from typing import Any
 
 from ._errors import MediaTypeError, SchemaError
-from ._schema import schema_names, validator_for
+from ._registry import load_entry_point
+from ._schema import has_schema, schema_names, validator_for
 
 #: Descriptor fields that hold nested descriptors, validated recursively by :func:`validate`.
 _NESTED = {"items"}
@@ -56,8 +58,8 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0)
     if not isinstance(kind, str):
         msg = f"{where}._type: expected the name of a kind, got {kind!r}"
         raise SchemaError(msg, field=f"{where}._type")
-    if kind not in _known_types():
-        msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(_known_types())})"
+    if not has_schema(kind) and not (load_entry_point(kind) and has_schema(kind)):
+        msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(schema_names())})"
         raise SchemaError(msg, field=f"{where}._type")
     validator_for(kind).validate(desc, where=where)
     _check_content_paths(desc, where)
@@ -103,7 +105,3 @@ def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:
         for i, value in enumerate(node):
             if isinstance(value, (dict, list)):
                 _check_content_paths(value, f"{where}[{i}]", depth + 1)
-
-
-def _known_types() -> list[str]:
-    return schema_names()

@@ -63,7 +63,7 @@ def _encode(v: Any, st: Store, where: str, keep: bool) -> Any:
         return out
     if isinstance(v, (list, tuple)):
         if v and all(isinstance(x, Kind) for x in v) and len({type(x) for x in v}) == 1:
-            from .kinds.group import MediaList
+            from .kinds.list import MediaList
 
             return MediaList(list(v), field=where).encode(st)
         return [_encode(x, st, f"{where}[{i}]", keep) for i, x in enumerate(v)]
@@ -96,7 +96,7 @@ def _located(e: MediakitError, where: str) -> MediakitError:
 
 
 def _nonfinite(v: float, st: Store) -> dict[str, Any]:
-    from .kinds.tensor import NonFinite
+    from .kinds.number import NonFinite
 
     return NonFinite(v).encode(st)
 

@@ -75,12 +75,12 @@ FROM_PATH: dict[str, str] = {
 #: Kind -> ``convert(src: Path, dst: Path, *, progress=None) -> None`` for ``mediakit convert``.
 #: ``progress``, when given, is called as ``progress(done, total)`` (total may be None).
 CONVERTERS: dict[str, str] = {
-    "audio": "mediakit.codecs.audio:convert",
+    "audio": "mediakit.formats.audio:convert",
     "image": "mediakit.codecs.raster:convert",
-    "molecule": "mediakit.kinds.molecule:convert",
+    "molecule": "mediakit.formats.structure:convert",
     "object3d": "mediakit.kinds.object3d:convert",
     "table": "mediakit.kinds.table:convert",
-    "video": "mediakit.codecs.video:convert",
+    "video": "mediakit.formats.video:convert",
 }
 
 

@@ -1,17 +1,38 @@
 """The registry: ``_type`` -> kind class and renderer, imported on first use.
 
-The tables are explicit and sorted (a test checks this). Third-party kinds come in through the
-``mediakit.kinds`` entry-point group (value ``"module:Class"``) or :func:`register_kind`.
+The built-in tables are explicit and sorted (a test checks this) and stay sorted when plugins are
+added. A plugin kind is a :class:`~mediakit.Kind` subclass whose ``TYPE`` is its name; it comes in
+through :func:`register_kind` or the ``mediakit.kinds`` entry-point group (entry name = ``TYPE``,
+value ``"module:Class"``, imported the first time that type is met). Registering a kind registers
+what it needs end to end:
+
+- its JSON Schema: ``schema=`` or the class attribute ``SCHEMA``, a dict or the path of a
+  ``.json`` file (relative paths are relative to the class's module); the schema must pin
+  ``_type`` with ``{"const": TYPE}`` and use only keywords mediakit's validator checks (see
+  :mod:`mediakit._schema`); it may ``$ref`` mediakit's shared definitions
+  (``"_defs/common.schema.json#/$defs/path"``);
+- its thumbnail renderer (optional): ``renderer=`` or the class attribute ``RENDERER``, a
+  callable ``render(desc, store, *, size, limits) -> PIL.Image`` or its ``"module:function"``.
+
+A plugin that also reads files (for ``mediakit encode``) registers a
+:class:`~mediakit.formats.FormatSpec` naming its kind (``mediakit.formats.register_format`` or
+the ``mediakit.formats`` entry-point group); the CLI then builds it with the class's
+``from_path``.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+import sys
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ._errors import UnknownKindError
+from ._errors import MediaTypeError, UnknownKindError, ValidationError
+from ._schema import has_schema, read_schema, register_schema, unregister_schema
 
 _KINDS: dict[str, str] = {
     "audio": "mediakit.kinds.audio:Audio",
@@ -19,9 +40,9 @@ _KINDS: dict[str, str] = {
     "histogram": "mediakit.kinds.histogram:Histogram",
     "html": "mediakit.kinds.html:Html",
     "image": "mediakit.kinds.image:Image",
-    "list": "mediakit.kinds.group:MediaList",
+    "list": "mediakit.kinds.list:MediaList",
     "molecule": "mediakit.kinds.molecule:Molecule",
-    "number": "mediakit.kinds.tensor:NonFinite",
+    "number": "mediakit.kinds.number:NonFinite",
     "object3d": "mediakit.kinds.object3d:Object3D",
     "plotly": "mediakit.kinds.plotly:Plotly",
     "table": "mediakit.kinds.table:Table",
@@ -35,7 +56,7 @@ _RENDERERS: dict[str, str] = {
     "histogram": "mediakit.render.histogram:render",
     "html": "mediakit.render.html:render",
     "image": "mediakit.render.image:render",
-    "list": "mediakit.render.group:render",
+    "list": "mediakit.render.list:render",
     "molecule": "mediakit.render.molecule:render",
     "number": "mediakit.render.number:render",
     "object3d": "mediakit.render.object3d:render",
@@ -49,7 +70,14 @@ _RENDERERS: dict[str, str] = {
 registry = MappingProxyType(_KINDS)
 renderers = MappingProxyType(_RENDERERS)
 
-_entry_points_loaded = False
+#: A kind's name: what the ``list`` schema accepts as an item kind.
+NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+_lock = threading.RLock()
+_objects: dict[str, Any] = {}  # name -> class registered as an object (may not be importable by name)
+_render_objects: dict[str, Callable[..., Any]] = {}
+_entry_points: dict[str, str] | None = None  # the ``mediakit.kinds`` group, read once
+_builtin = (dict(_KINDS), dict(_RENDERERS))
 
 
 def load_target(target: str) -> Any:
@@ -61,42 +89,153 @@ def load_target(target: str) -> Any:
     return obj
 
 
-
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return
-    _entry_points_loaded = True
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="mediakit.kinds"):
-        if ep.name not in _KINDS:
-            _KINDS[ep.name] = ep.value
+# -- lookups --------------------------------------------------------------------------------------
 
 
 def get_kind(name: str) -> Any:
     """The kind class registered under ``name`` (imports its module on first use)."""
     if name not in _KINDS:
-        _load_entry_points()
+        load_entry_point(name)
     if name not in _KINDS:
-        msg = f"_type: no kind is registered under {name!r} (known: {', '.join(sorted(_KINDS))})"
+        msg = f"_type: no kind is registered under {name!r} (known: {', '.join(_KINDS)})"
         raise UnknownKindError(msg)
-    return load_target(_KINDS[name])
+    obj = _objects.get(name)
+    return obj if obj is not None else load_target(_KINDS[name])
 
 
 def get_renderer(name: str) -> Callable[..., Any]:
     """The thumbnail renderer registered under ``name``."""
     if name not in _RENDERERS:
-        msg = f"_type: no renderer is registered under {name!r} (known: {', '.join(sorted(_RENDERERS))})"
+        load_entry_point(name)
+    if name not in _RENDERERS:
+        msg = f"_type: no renderer is registered under {name!r} (known: {', '.join(_RENDERERS)})"
         raise UnknownKindError(msg)
-    return load_target(_RENDERERS[name])
+    obj = _render_objects.get(name)
+    return obj if obj is not None else load_target(_RENDERERS[name])
 
 
-def register_kind(name: str, target: str, *, renderer: str | None = None, replace: bool = False) -> None:
-    """Register a kind (``"package.module:Class"``) and optionally its renderer."""
-    if not replace and name in _KINDS:
+# -- plugins --------------------------------------------------------------------------------------
+
+
+def _plugin_entry_points() -> dict[str, str]:
+    global _entry_points
+    if _entry_points is None:
+        from importlib.metadata import entry_points
+
+        _entry_points = {ep.name: ep.value for ep in entry_points(group="mediakit.kinds")}
+    return _entry_points
+
+
+def load_entry_point(name: str) -> bool:
+    """Register the kind the ``mediakit.kinds`` entry point ``name`` names, unless a kind of that
+    name is registered already; False when there is no such entry point."""
+    if name in _KINDS:
+        return True
+    target = _plugin_entry_points().get(name)
+    if target is None:
+        return False
+    with _lock:
+        if name not in _KINDS:
+            try:
+                _register(target, expected=name)
+            except Exception as e:  # a broken plugin: one mediakit error, naming it
+                msg = f"_type: the plugin kind {name!r} (entry point {target!r} of group 'mediakit.kinds') could not be registered: {type(e).__name__}: {e}"
+                raise UnknownKindError(msg) from e
+    return True
+
+
+def load_entry_points() -> None:
+    """Register every kind of the ``mediakit.kinds`` entry-point group (for listings)."""
+    for name in sorted(_plugin_entry_points()):
+        load_entry_point(name)
+
+
+def register_kind(
+    kind: type | str,
+    *,
+    schema: dict[str, Any] | str | Path | None = None,
+    renderer: Callable[..., Any] | str | None = None,
+    replace: bool = False,
+) -> type:
+    """Register a kind class (or its ``"package.module:Class"``) under its ``TYPE``, with its JSON
+    Schema and thumbnail renderer (arguments, else the class's ``SCHEMA`` and ``RENDERER``).
+
+    Everything is checked before anything is registered. A name already registered is refused
+    unless ``replace=True``. Returns the class.
+    """
+    with _lock:
+        return _register(kind, schema=schema, renderer=renderer, replace=replace)
+
+
+def _register(
+    kind: type | str,
+    *,
+    schema: Any = None,
+    renderer: Any = None,
+    replace: bool = False,
+    expected: str | None = None,
+) -> type:
+    cls = load_target(kind) if isinstance(kind, str) else kind
+    if not isinstance(cls, type) or not all(callable(getattr(cls, a, None)) for a in ("encode", "decode")):
+        msg = f"kind: expected a Kind subclass (or its 'module:Class'), got {cls!r}"
+        raise MediaTypeError(msg)
+    name = getattr(cls, "TYPE", None)
+    if not isinstance(name, str) or not NAME.match(name):
+        msg = f"kind: {cls.__name__}.TYPE must be a name of lower-case letters, digits and '_' (a letter first), got {name!r}"
+        raise ValidationError(msg)
+    if expected is not None and name != expected:
+        msg = f"entry point {expected!r} (group 'mediakit.kinds') names {kind!r}, whose TYPE is {name!r}"
+        raise ValidationError(msg)
+    if name in _KINDS and not replace:
         msg = f"name: a kind named {name!r} is already registered ({_KINDS[name]}); pass replace=True to override"
-        raise ValueError(msg)
-    _KINDS[name] = target
-    if renderer is not None:
-        _RENDERERS[name] = renderer
+        raise ValidationError(msg)
+
+    source = schema if schema is not None else getattr(cls, "SCHEMA", None)
+    doc = None
+    if source is not None:
+        # A relative path is relative to the module of the class that declares it.
+        owner = cls if schema is not None else next(k for k in cls.__mro__ if "SCHEMA" in k.__dict__)
+        module_file = getattr(sys.modules.get(owner.__module__), "__file__", None)
+        doc = read_schema(name, source, base=Path(module_file).parent if module_file else None)
+    elif not has_schema(name):
+        msg = f"schema: kind {name!r} has no JSON Schema; pass schema= or set {cls.__name__}.SCHEMA (a dict or a .json path)"
+        raise ValidationError(msg)
+    render = renderer if renderer is not None else getattr(cls, "RENDERER", None)
+    if render is not None and not (callable(render) or (isinstance(render, str) and ":" in render)):
+        msg = f"renderer: expected a callable or 'module:function', got {render!r}"
+        raise MediaTypeError(msg)
+
+    # Checked: now register all of it.
+    if doc is not None:
+        register_schema(name, doc)
+    _KINDS[name] = kind if isinstance(kind, str) else f"{cls.__module__}:{cls.__qualname__}"
+    _objects[name] = cls
+    if render is not None:
+        if isinstance(render, str):
+            _RENDERERS[name] = render
+            _render_objects.pop(name, None)
+        else:
+            _RENDERERS[name] = f"{render.__module__}:{render.__qualname__}"
+            _render_objects[name] = render
+    _resort()
+    return cls
+
+
+def unregister_kind(name: str) -> None:
+    """Remove a kind registered at run time (a replaced built-in kind comes back)."""
+    with _lock:
+        _objects.pop(name, None)
+        _render_objects.pop(name, None)
+        unregister_schema(name)
+        for table, shipped in zip((_KINDS, _RENDERERS), _builtin):
+            if name in shipped:
+                table[name] = shipped[name]
+            else:
+                table.pop(name, None)
+
+
+def _resort() -> None:
+    for table in (_KINDS, _RENDERERS):
+        items = sorted(table.items())
+        table.clear()
+        table.update(items)

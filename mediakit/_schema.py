@@ -1,259 +1,255 @@
-"""A small JSON Schema (draft 2020-12) validator for mediakit's own schemas.
+"""JSON Schemas of descriptors: where they come from, the validators over them, bundling.
 
-mediakit's schemas use a subset of the standard: ``type``, ``enum``, ``const``, ``properties``,
-``required``, ``additionalProperties``, ``patternProperties``, ``items``, ``prefixItems``,
-``minItems``/``maxItems``, ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum``,
-``minLength``/``maxLength``, ``pattern``, ``maxProperties``, ``allOf``/``anyOf``/``oneOf``/``not`` and ``$ref`` (to
-``#/$defs/...`` or another schema file of ours). Implementing that subset here keeps validation
-free of dependencies and lets every error name the field it is about; the test suite checks that
-this validator and the reference ``jsonschema`` package agree on every descriptor.
+Schemas come from two places: the files shipped in ``mediakit/schemas/`` (one per built-in type,
+plus ``_defs/common.schema.json``) and the schemas plugin kinds bring when they are registered
+(:func:`mediakit.register_kind` calls :func:`register_schema`). Files are listed and read once
+and kept; so are the validators (:mod:`mediakit._validator`) built over them. A plugin schema is
+checked when it is registered: it pins ``_type``, uses only keywords the validator checks (so
+nothing is silently ignored) and every ``$ref`` resolves.
+
+:func:`schema` is ``mediakit.schema``: a copy of one schema, as its file is or bundled into one
+self-contained document (every ``$ref`` to another file inlined under ``$defs``), which is what
+``mediakit schema TYPE`` prints.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import math
-import re
-from functools import cache, lru_cache
+import os
+import threading
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._errors import SchemaError
+from ._errors import MediaFileNotFoundError, MediaTypeError, SchemaError
+from ._validator import ASSERTIONS, Validator, lookup, split_ref
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-ID_BASE = "https://mediakit.invalid/schemas/"
+SUFFIX = ".schema.json"
 
-_TYPES = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
-}
+#: Keywords that only annotate or structure a schema.
+ANNOTATIONS = frozenset(
+    "$schema $id $defs $comment title description default examples deprecated readOnly writeOnly format".split()
+)
+
+# -- where schemas come from -----------------------------------------------------------------------
+
+_lock = threading.RLock()
+_docs: dict[str, dict[str, Any]] = {}  # file name -> document, loaded once
+_plugins: dict[str, dict[str, Any]] = {}  # file name -> schema a plugin kind registered (wins over a file)
+_validators: dict[str, Validator] = {}
 
 
 @cache
+def _shipped_files() -> frozenset[str]:
+    """Every schema file shipped in ``schemas/`` (``image.schema.json``, ``_defs/common.schema.json``)."""
+    return frozenset(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*" + SUFFIX))
+
+
+@cache
+def _shipped_types() -> frozenset[str]:
+    return frozenset(f[: -len(SUFFIX)] for f in _shipped_files() if "/" not in f)
+
+
 def load_schema(name: str) -> dict[str, Any]:
-    """Load ``schemas/<name>`` (``name`` like ``image.schema.json`` or ``_defs/common.schema.json``)."""
-    path = SCHEMA_DIR / name
-    if not path.is_file():
-        msg = f"_type: no schema named {name!r} in {str(SCHEMA_DIR)!r}"
-        raise SchemaError(msg)
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The schema document of file ``name`` (``image.schema.json``, ``_defs/common.schema.json``),
+    loaded once and shared: callers must not change it (:func:`schema` hands out copies)."""
+    doc = _plugins.get(name)
+    if doc is not None:
+        return doc
+    doc = _docs.get(name)
+    if doc is None:
+        if name not in _shipped_files():
+            msg = f"_type: no schema named {name!r} in {str(SCHEMA_DIR)!r}"
+            raise SchemaError(msg)
+        doc = _docs[name] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return doc
 
 
-@lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    # ECMA-262 ``$`` (what JSON Schema means) never matches before a trailing newline; Python's
-    # does, so an anchored pattern is compiled with ``\Z``.
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
-
-
-def _fmt(path: str) -> str:
-    return path or "$"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-class Validator:
-    """Validates instances against one of our schema files."""
-
-    def __init__(self, schema_file: str) -> None:
-        self.root_file = schema_file
-        self.root = load_schema(schema_file)
-        self._refs: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
-
-    def validate(self, instance: Any, *, where: str = "$") -> None:
-        self._check(instance, self.root, self.root_file, where)
-
-    # -- internals ------------------------------------------------------------------------------
-    def _resolve(self, ref: str, base_file: str) -> tuple[dict[str, Any], str]:
-        key = (ref, base_file)
-        hit = self._refs.get(key)
-        if hit is None:
-            hit = self._refs[key] = self._resolve_uncached(ref, base_file)
-        return hit
-
-    def _resolve_uncached(self, ref: str, base_file: str) -> tuple[dict[str, Any], str]:
-        file_part, _, pointer = ref.partition("#")
-        if file_part.startswith(ID_BASE):
-            file_part = file_part[len(ID_BASE):]
-        target_file = base_file
-        if file_part:
-            base_dir = base_file.rsplit("/", 1)[0] + "/" if "/" in base_file else ""
-            target_file = str(Path(base_dir + file_part).as_posix())
-            # normalise "_defs/../x" style paths
-            parts: list[str] = []
-            for p in target_file.split("/"):
-                if p == "..":
-                    parts.pop()
-                elif p not in ("", "."):
-                    parts.append(p)
-            target_file = "/".join(parts)
-        node: Any = load_schema(target_file)
-        for token in [t for t in pointer.split("/") if t]:
-            node = node[token.replace("~1", "/").replace("~0", "~")]
-        return node, target_file
-
-    def _check(self, v: Any, s: Any, f: str, path: str) -> None:
-        if s is True or s == {}:
-            return
-        if len(s) == 1 and isinstance(s.get("type"), str):
-            # Fast path for the many leaf schemas that are just a type.
-            if not _TYPES[s["type"]](v):
-                msg = f"{_fmt(path)}: expected {s['type']}, got {type(v).__name__} {_short(v)}"
-                raise SchemaError(msg, field=path)
-            if isinstance(v, float) and not math.isfinite(v):
-                msg = f"{_fmt(path)}: expected a finite number, got {v!r}"
-                raise SchemaError(msg, field=path)
-            return
-        if s is False:
-            msg = f"{_fmt(path)}: no value is allowed here, got {_short(v)}"
-            raise SchemaError(msg, field=path)
-        if "$ref" in s:
-            target, tf = self._resolve(s["$ref"], f)
-            self._check(v, target, tf, path)
-        t = s.get("type")
-        if t is not None:
-            types = t if isinstance(t, list) else [t]
-            if not any(_TYPES[x](v) for x in types):
-                msg = f"{_fmt(path)}: expected {' or '.join(types)}, got {type(v).__name__} {_short(v)}"
-                raise SchemaError(msg, field=path)
-        if "const" in s and not _same(v, s["const"]):
-            msg = f"{_fmt(path)}: expected {s['const']!r}, got {_short(v)}"
-            raise SchemaError(msg, field=path)
-        if "enum" in s and not any(_same(v, e) for e in s["enum"]):
-            msg = f"{_fmt(path)}: expected one of {s['enum']!r}, got {_short(v)}"
-            raise SchemaError(msg, field=path)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            if isinstance(v, float) and not math.isfinite(v):
-                msg = f"{_fmt(path)}: expected a finite number, got {v!r}"
-                raise SchemaError(msg, field=path)
-            for key, ok, word in (
-                ("minimum", lambda a, b: a >= b, ">="),
-                ("maximum", lambda a, b: a <= b, "<="),
-                ("exclusiveMinimum", lambda a, b: a > b, ">"),
-                ("exclusiveMaximum", lambda a, b: a < b, "<"),
-            ):
-                if key in s and not ok(v, s[key]):
-                    msg = f"{_fmt(path)}: expected a number {word} {s[key]!r}, got {v!r}"
-                    raise SchemaError(msg, field=path)
-        if isinstance(v, str):
-            if "minLength" in s and len(v) < s["minLength"]:
-                msg = f"{_fmt(path)}: expected at least {s['minLength']} characters, got {_short(v)}"
-                raise SchemaError(msg, field=path)
-            if "maxLength" in s and len(v) > s["maxLength"]:
-                msg = f"{_fmt(path)}: expected at most {s['maxLength']} characters, got {len(v)}"
-                raise SchemaError(msg, field=path)
-            if "pattern" in s and not _compiled(s["pattern"]).search(v):
-                msg = f"{_fmt(path)}: expected a string matching {s['pattern']!r}, got {_short(v)}"
-                raise SchemaError(msg, field=path)
-        if isinstance(v, list):
-            if "minItems" in s and len(v) < s["minItems"]:
-                msg = f"{_fmt(path)}: expected at least {s['minItems']} items, got {len(v)}"
-                raise SchemaError(msg, field=path)
-            if "maxItems" in s and len(v) > s["maxItems"]:
-                msg = f"{_fmt(path)}: expected at most {s['maxItems']} items, got {len(v)}"
-                raise SchemaError(msg, field=path)
-            prefix = s.get("prefixItems", [])
-            for i, (item, sub) in enumerate(zip(v, prefix)):
-                self._check(item, sub, f, f"{path}[{i}]")
-            if "items" in s:
-                for i in range(len(prefix), len(v)):
-                    self._check(v[i], s["items"], f, f"{path}[{i}]")
-        if isinstance(v, dict):
-            if "maxProperties" in s and len(v) > s["maxProperties"]:
-                msg = f"{_fmt(path)}: expected at most {s['maxProperties']} entries, got {len(v)}"
-                raise SchemaError(msg, field=path)
-            for key in s.get("required", ()):
-                if key not in v:
-                    msg = f"{_fmt(path)}: missing required field {key!r}"
-                    err = SchemaError(msg, field=f"{path}.{key}")
-                    err.structural = True  # type: ignore[attr-defined]
-                    raise err
-            props = s.get("properties", {})
-            pprops = s.get("patternProperties", {})
-            extra = s.get("additionalProperties", True)
-            for key, item in v.items():
-                if not isinstance(key, str):
-                    msg = f"{_fmt(path)}: object keys must be strings, got {key!r}"
-                    raise SchemaError(msg, field=path)
-                sub_path = f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"
-                matched = False
-                if key in props:
-                    matched = True
-                    self._check(item, props[key], f, sub_path)
-                for pat, sub in pprops.items():
-                    if _compiled(pat).search(key):
-                        matched = True
-                        self._check(item, sub, f, sub_path)
-                if not matched:
-                    if extra is False:
-                        allowed = sorted(props)
-                        msg = f"{_fmt(path)}: unexpected field {key!r} (allowed: {', '.join(allowed) or 'none'})"
-                        err = SchemaError(msg, field=sub_path)
-                        err.structural = True  # type: ignore[attr-defined]
-                        raise err
-                    if isinstance(extra, dict):
-                        self._check(item, extra, f, sub_path)
-        for sub in s.get("allOf", ()):
-            self._check(v, sub, f, path)
-        if "anyOf" in s or "oneOf" in s:
-            branches = s.get("anyOf") or s.get("oneOf")
-            if isinstance(v, dict):
-                # Branches whose required fields are all present go first; when one of them
-                # passes, the others (which must fail) need not be tried for anyOf, and for
-                # oneOf only candidates can pass at all.
-                fits = [b for b in branches if all(k in v for k in b.get("required", ()))]
-                if fits and len(fits) < len(branches):
-                    branches = fits
-            errors: list[SchemaError] = []
-            passed = 0
-            for sub in branches:
-                try:
-                    self._check(v, sub, f, path)
-                    passed += 1
-                    if "anyOf" in s:
-                        break
-                except SchemaError as e:
-                    errors.append(e)
-            if passed == 0:
-                # Report the branch that got furthest: one whose shape (required and allowed
-                # fields) matched and that failed deeper, rather than a branch of another shape.
-                best = max(errors, key=lambda e: (not getattr(e, "structural", False), len(e.field)))
-                raise SchemaError(str(best), field=best.field)
-            if "oneOf" in s and passed > 1:
-                msg = f"{_fmt(path)}: value matches more than one allowed form"
-                raise SchemaError(msg, field=path)
-        if "not" in s:
-            try:
-                self._check(v, s["not"], f, path)
-            except SchemaError:
-                pass
-            else:
-                msg = f"{_fmt(path)}: value is of a form that is not allowed here: {_short(v)}"
-                raise SchemaError(msg, field=path)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
-
-
-@cache
-def validator_for(type_name: str) -> Validator:
-    return Validator(f"{type_name}.schema.json")
+def has_schema(type_name: str) -> bool:
+    """Whether descriptors of ``type_name`` have a schema (shipped or registered)."""
+    return type_name in _shipped_types() or (type_name + SUFFIX) in _plugins
 
 
 def schema_names() -> list[str]:
-    """The descriptor types that have a schema file."""
-    return sorted(p.name[: -len(".schema.json")] for p in SCHEMA_DIR.glob("*.schema.json"))
+    """The descriptor types that have a schema: the shipped ones and those plugins registered."""
+    return sorted(_shipped_types() | {f[: -len(SUFFIX)] for f in _plugins})
+
+
+def validator_for(type_name: str) -> Validator:
+    """The (cached) validator of descriptors of ``type_name``."""
+    v = _validators.get(type_name)
+    if v is None:
+        v = _validators[type_name] = Validator(type_name + SUFFIX, load_schema)
+    return v
+
+
+def schema(name: str, *, bundled: bool = False) -> dict[str, Any]:
+    """The JSON Schema of descriptor type ``name`` (``"image"``; ``"image.schema.json"`` and
+    ``"_defs/common.schema.json"`` name schema files), as a new copy the caller may change.
+
+    ``bundled=True`` returns one self-contained document: every ``$ref`` to another file is
+    inlined under ``$defs`` and rewritten to point there, so any JSON Schema validator can use it
+    without our files. Unknown names are a :class:`~mediakit.SchemaError` listing the choices.
+    """
+    if not isinstance(name, str):
+        msg = f"name: expected a descriptor type name (str), got {type(name).__name__} {name!r}"
+        raise MediaTypeError(msg)
+    file = name if name.endswith(SUFFIX) else name + SUFFIX
+    if file not in _plugins and file not in _shipped_files() and "/" not in name:
+        from ._registry import load_entry_point
+
+        load_entry_point(file[: -len(SUFFIX)])  # a plugin kind installed with an entry point
+    if file not in _plugins and file not in _shipped_files():
+        others = sorted(f for f in _shipped_files() if "/" in f)
+        msg = f"name: expected one of {schema_names()} (or a shared schema file: {', '.join(others)}), got {name!r}"
+        raise SchemaError(msg)
+    return bundle(file) if bundled else copy.deepcopy(load_schema(file))
+
+
+# -- plugin schemas ---------------------------------------------------------------------------------
+
+
+def read_schema(type_name: str, source: Any, *, base: Path | None = None) -> dict[str, Any]:
+    """A plugin's schema for ``type_name`` from a dict or a path to a ``.json`` file (relative to
+    ``base``), copied and checked (see :func:`check_schema`); nothing is registered yet."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            msg = f"schema: schema file {str(path)!r} of kind {type_name!r} does not exist"
+            raise MediaFileNotFoundError(msg) from None
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            msg = f"schema: {str(path)!r} is not valid JSON: {e}"
+            raise SchemaError(msg) from None
+    elif isinstance(source, dict):
+        doc = copy.deepcopy(source)
+    else:
+        msg = f"schema: expected a JSON Schema (dict) or the path of a .json file, got {type(source).__name__}"
+        raise MediaTypeError(msg)
+    check_schema(type_name, doc)
+    return doc
+
+
+def check_schema(type_name: str, doc: Any) -> None:
+    """A kind's schema describes objects whose ``_type`` is the kind's name and requires
+    ``_type`` and ``_version``; it uses only keywords our validator checks; every ``$ref``
+    resolves (inside the schema, or to one of mediakit's files such as
+    ``_defs/common.schema.json#/$defs/path``)."""
+    where = f"schema of kind {type_name!r}"
+    if not isinstance(doc, dict):
+        msg = f"{where}: expected a JSON object, got {type(doc).__name__}"
+        raise SchemaError(msg)
+    props = doc.get("properties")
+    if doc.get("type") != "object" or not isinstance(props, dict) or props.get("_type") != {"const": type_name}:
+        msg = f"{where}: expected an object schema whose properties pin '_type' with {{\"const\": {type_name!r}}}"
+        raise SchemaError(msg)
+    if not {"_type", "_version"} <= set(doc.get("required", ())):
+        msg = f"{where}: 'required' must list '_type' and '_version'"
+        raise SchemaError(msg)
+    file = type_name + SUFFIX
+    for node, path in _walk(doc, "$"):
+        unknown = sorted(k for k in node if k not in ASSERTIONS and k not in ANNOTATIONS)
+        if unknown:
+            msg = f"{where}: {path} uses {', '.join(map(repr, unknown))}, which mediakit's validator does not check (it checks: {', '.join(sorted(ASSERTIONS))})"
+            raise SchemaError(msg)
+        ref = node.get("$ref")
+        if ref is not None:
+            try:
+                target_file, pointer = split_ref(ref, file)
+                lookup(doc if target_file == file else load_schema(target_file), pointer)
+            except (SchemaError, KeyError, IndexError, TypeError, ValueError):
+                msg = f"{where}: {path}.$ref {ref!r} does not resolve (refer to '#/$defs/...' or to mediakit's schema files)"
+                raise SchemaError(msg) from None
+
+
+def register_schema(type_name: str, doc: dict[str, Any]) -> None:
+    """Use ``doc`` (checked by :func:`read_schema`) for descriptors of ``type_name`` from now on."""
+    with _lock:
+        _plugins[type_name + SUFFIX] = doc
+        _validators.clear()
+
+
+def unregister_schema(type_name: str) -> None:
+    """Forget a registered schema (a shipped one comes back into use)."""
+    with _lock:
+        _plugins.pop(type_name + SUFFIX, None)
+        _validators.clear()
+
+
+# -- references and bundling ------------------------------------------------------------------------
+
+#: Keywords whose value is a subschema, a list of them, or a name -> subschema map.
+_SUB_ONE = ("additionalProperties", "items", "not", "contains", "if", "then", "else", "propertyNames",
+            "unevaluatedItems", "unevaluatedProperties")
+_SUB_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUB_MAP = ("properties", "patternProperties", "$defs", "dependentSchemas")
+
+
+def _walk(node: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every subschema (a dict) of ``node`` with its JSON path, in schema positions only (never
+    inside ``const``/``enum`` data)."""
+    if not isinstance(node, dict):
+        return
+    yield node, path
+    for key in _SUB_ONE:
+        if key in node:
+            yield from _walk(node[key], f"{path}.{key}")
+    for key in _SUB_LIST:
+        subs = node.get(key)
+        for i, sub in enumerate(subs if isinstance(subs, list) else ()):
+            yield from _walk(sub, f"{path}.{key}[{i}]")
+    for key in _SUB_MAP:
+        sub_map = node.get(key)
+        if isinstance(sub_map, dict):
+            for name, sub in sub_map.items():
+                yield from _walk(sub, f"{path}.{key}[{name!r}]")
+
+
+def bundle(file: str) -> dict[str, Any]:
+    """Schema file ``file`` as one self-contained document: each other file it refers to
+    (transitively) is copied under ``$defs`` (keyed by its file name, without ``$id``/``$schema``)
+    and every ``$ref`` is rewritten to a ``#/...`` pointer into the bundle."""
+    keys: dict[str, str] = {}
+    pending: list[str] = []
+
+    def rewrite(doc: dict[str, Any], at: str) -> None:
+        for node, _path in _walk(doc, "$"):
+            ref = node.get("$ref")
+            if not isinstance(ref, str):
+                continue
+            target, pointer = split_ref(ref, at)
+            if target == file:
+                node["$ref"] = "#" + pointer
+                continue
+            if target not in keys:
+                load_schema(target)  # refuses unknown files
+                keys[target] = target.replace("/", ".")
+                pending.append(target)
+            node["$ref"] = f"#/$defs/{keys[target].replace('~', '~0').replace('/', '~1')}{pointer}"
+
+    root = copy.deepcopy(load_schema(file))
+    rewrite(root, file)
+    embedded: dict[str, Any] = {}
+    while pending:
+        target = pending.pop(0)
+        doc = copy.deepcopy(load_schema(target))
+        doc.pop("$id", None)
+        doc.pop("$schema", None)
+        rewrite(doc, target)
+        embedded[keys[target]] = doc
+    if embedded:
+        defs = root.setdefault("$defs", {})
+        clash = sorted(set(defs) & set(embedded))
+        if clash:
+            msg = f"{file}: cannot bundle, $defs already has {clash}"
+            raise SchemaError(msg)
+        defs.update(embedded)
+    return root

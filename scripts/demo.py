@@ -17,7 +17,8 @@ import numpy as np
 
 import mediakit as mk
 from mediakit._descriptor import dumps
-from mediakit._formats import FROM_PATH, kind_of, load_target
+from mediakit._registry import get_kind
+from mediakit.formats import kind_of
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "fixtures" / "corpus"
@@ -102,7 +103,7 @@ def main() -> int:
             kind = kind_of(f)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                obj = load_target(FROM_PATH[kind])(f)
+                obj = get_kind(kind).from_path(f)
             emit(rel.replace("/", "__"), obj.encode(store))
         except (mk.MediakitError, OSError) as e:
             failed += not expected_bad

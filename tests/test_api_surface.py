@@ -14,7 +14,7 @@ from mediakit import _errors
 def test_all_is_sorted_and_resolves():
     assert mk.__all__ == sorted(mk.__all__)
     for name in mk.__all__:
-        if name != "run":  # None until mediakit.init()
+        if name not in ("config", "run", "summary"):  # None until mediakit.init()
             assert getattr(mk, name) is not None, name
 
 
@@ -75,18 +75,25 @@ def test_features_reports_extras():
 
 
 def test_get_kind_and_register_kind():
-    from mediakit._registry import _KINDS
+    from mediakit._registry import unregister_kind
 
     assert mk.get_kind("image") is mk.Image
     with pytest.raises(mk.UnknownKindError, match="no kind is registered under 'nope'"):
         mk.get_kind("nope")
     with pytest.raises(ValueError, match="already registered"):
-        mk.register_kind("image", "x:Y")
-    mk.register_kind("custom_test_kind", "mediakit.kinds.image:Image")
+        mk.register_kind(mk.Image)
+
+    class Custom(mk.Image):
+        TYPE = "custom_test_kind"
+
+    schema = mk.schema("image")
+    schema["properties"]["_type"] = {"const": "custom_test_kind"}
+    assert mk.register_kind(Custom, schema=schema) is Custom
     try:
-        assert mk.get_kind("custom_test_kind") is mk.Image
-        assert mk.registry["custom_test_kind"] == "mediakit.kinds.image:Image"
+        assert mk.get_kind("custom_test_kind") is Custom
+        assert mk.registry["custom_test_kind"].endswith(":test_get_kind_and_register_kind.<locals>.Custom")
     finally:
-        del _KINDS["custom_test_kind"]
+        unregister_kind("custom_test_kind")
+    assert "custom_test_kind" not in mk.registry
     with pytest.raises(TypeError):
         mk.registry["x"] = "y"  # type: ignore[index]

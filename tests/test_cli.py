@@ -121,8 +121,17 @@ def test_validate_and_info_and_schema(media_dir, tmp_path, capsys):
     assert report["valid"] == [str(good)]
     assert "$.width" in report["invalid"][0]["error"]
 
-    code, info = run_json(["info", str(media_dir / "logo.png")], capsys)
-    assert code == 0 and info["_type"] == "image" and info["width"] > 0
+    import hashlib
+
+    from PIL import Image as PILImage
+
+    logo = media_dir / "logo.png"
+    code, info = run_json(["info", str(logo)], capsys)
+    assert code == 0 and info["kind"] == "image" and info["format"] == "png" and info["media_type"] == "image/png"
+    # The input's own facts: its bytes, digest and size, read from the header (nothing converted).
+    assert info["sha256"] == hashlib.sha256(logo.read_bytes()).hexdigest() and info["bytes"] == logo.stat().st_size
+    with PILImage.open(logo) as im:
+        assert (info["width"], info["height"], info["pages"]) == (*im.size, 1)
     code, info = run_json(["info", str(good)], capsys)
     assert code == 0 and info["descriptor"] is True
 

@@ -1,5 +1,5 @@
-"""The CLI's converters for audio and video files (``mediakit.codecs.audio:convert`` and
-``mediakit.codecs.video:convert``) and the ``from_path`` constructors the CLI tables name."""
+"""The CLI's converters for audio and video files (``mediakit.formats.audio:convert`` and
+``mediakit.formats.video:convert``) and the ``from_path`` constructors the CLI tables name."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_audio_convert(src, name, fmt, subtype, tmp_path):
 
 
 def test_audio_convert_keeps_float_samples(tmp_path):
-    from mediakit.codecs.audio import convert
+    from mediakit.formats.audio import convert
 
     src = tmp_path / "f.wav"
     tone = (0.25 * np.sin(np.arange(2000) / 7)).astype(np.float32)
@@ -71,7 +71,7 @@ def test_audio_convert_keeps_float_samples(tmp_path):
 
 
 def test_audio_convert_errors(tmp_path):
-    from mediakit.codecs.audio import convert
+    from mediakit.formats.audio import convert
 
     with pytest.raises(ValidationError, match="dst: expected a .wav, .flac, .ogg or .oga"):
         convert(WAV, tmp_path / "out.mp3")
@@ -98,7 +98,7 @@ VIDEO_CASES = [
 
 @pytest.mark.parametrize(("src", "name", "expected"), VIDEO_CASES, ids=[f"{c[0].suffix[1:]}-{c[1]}" for c in VIDEO_CASES])
 def test_video_convert(src, name, expected, tmp_path):
-    from mediakit.codecs import video as codec
+    from mediakit.formats import video as codec
 
     convert = load_target(CONVERTERS["video"])
     calls = []
@@ -115,7 +115,7 @@ def test_video_convert(src, name, expected, tmp_path):
 
 
 def test_video_convert_errors(tmp_path):
-    from mediakit.codecs.video import convert
+    from mediakit.formats.video import convert
 
     with pytest.raises(ValidationError, match="dst: expected a .gif, .mp4, .webm, .ogv or .ogg"):
         convert(MP4, tmp_path / "out.avi")

@@ -12,7 +12,7 @@ trimesh = pytest.importorskip("trimesh")
 pytest.importorskip("rdkit")
 pytest.importorskip("gemmi")
 
-from mediakit.kinds.molecule import convert as convert_molecule  # noqa: E402
+from mediakit.formats.structure import convert as convert_molecule  # noqa: E402
 from mediakit.kinds.object3d import convert as convert_3d  # noqa: E402
 
 MESHES = CORPUS / "meshes"
@@ -54,7 +54,7 @@ def test_npy_point_cloud_to_ply_and_glb(tmp_path):
     np.save(tmp_path / "cloud.npy", pts)
     convert_3d(tmp_path / "cloud.npy", tmp_path / "cloud.ply")
     assert mk.Object3D(tmp_path / "cloud.ply").stats["points"] == 50
-    assert mk.Object3D(tmp_path / "cloud.ply").data == mk.Object3D(pts).data
+    assert mk.Object3D(tmp_path / "cloud.ply").file_bytes == mk.Object3D(pts).file_bytes
     convert_3d(tmp_path / "cloud.npy", tmp_path / "cloud.glb")
     assert mk.Object3D(tmp_path / "cloud.glb").stats["points"] == 50
     with pytest.raises(mk.ValidationError, match="point cloud cannot be written as STL"):

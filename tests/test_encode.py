@@ -19,7 +19,7 @@ import mediakit as mk
 from mediakit._descriptor import dumps
 from mediakit._errors import LimitError, MediaTypeError, ValidationError
 from mediakit.batch import encode_many
-from mediakit.kinds import group
+from mediakit.kinds import list as list_kind
 
 RNG = np.random.default_rng(11)
 
@@ -222,7 +222,7 @@ def test_media_list_checks(monkeypatch: pytest.MonkeyPatch, mem: mk.Store) -> No
         mk.MediaList([img(1), mk.Histogram([1])])
     with pytest.raises(MediaTypeError, match=r"items: expected media objects of one kind, got \['int'\]"):
         mk.MediaList([1, 2])
-    monkeypatch.setattr(group, "MAX_ITEMS_DEFAULT", 5)
+    monkeypatch.setattr(list_kind, "MAX_ITEMS_DEFAULT", 5)
     with pytest.raises(LimitError, match=r"value\['x'\]: at most 5 image items can be logged in one list, got 6"):
         mk.encode({"x": [img(i) for i in range(6)]}, mem)
     assert mem.list() == []

@@ -185,3 +185,109 @@ def test_mask_and_box_group_counts_are_bounded():
     desc["masks"] = {f"m{i}": desc["masks"]["m"] for i in range(65)}
     with pytest.raises(mk.SchemaError, match=r"\$\.masks: expected at most 64 entries, got 65"):
         mk.validate(desc)
+
+
+# -- mk.schema, bundling, caching ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["image", "image.schema.json"])
+def test_schema_by_type_or_file_name_is_a_copy(name):
+    doc = mk.schema(name)
+    assert doc == json.loads((SCHEMA_DIR / "image.schema.json").read_text())
+    doc["properties"].clear()
+    doc["required"].append("nope")
+    mk.validate(_image_desc())  # the validator's copy is untouched
+    assert "nope" not in mk.schema("image")["required"]
+
+
+def test_schema_of_the_shared_definitions():
+    assert "$defs" in mk.schema("_defs/common.schema.json")
+
+
+@pytest.mark.parametrize("name", ["nope", "", "../README.md", "../../pyproject", "_defs/../image", "IMAGE"])
+def test_schema_refuses_other_names_listing_the_choices(name):
+    with pytest.raises(mk.MediakitError, match=r"name: expected one of \['audio', 'chart', .*'video'\]"):
+        mk.schema(name)
+
+
+def test_schema_refuses_non_strings():
+    with pytest.raises(mk.MediaTypeError, match="expected a descriptor type name"):
+        mk.schema(3)  # type: ignore[arg-type]
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                yield v
+            elif k not in ("const", "enum"):
+                yield from _refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v)
+
+
+def _resolve(doc, ref):
+    node = doc
+    for token in ref[2:].split("/") if ref != "#" else []:
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+@pytest.mark.parametrize("name", schema_names())
+def test_bundled_schema_is_self_contained(name):
+    jsonschema = pytest.importorskip("jsonschema")
+    doc = mk.schema(name, bundled=True)
+    jsonschema.Draft202012Validator.check_schema(doc)
+    assert doc["$id"] == f"https://mediakit.invalid/schemas/{name}.schema.json"
+    for ref in _refs(doc):
+        assert ref.startswith("#"), ref
+        assert isinstance(_resolve(doc, ref), dict), ref
+
+
+def test_bundled_chart_schema_inlines_the_table_schema():
+    doc = mk.schema("chart", bundled=True)
+    assert doc["properties"]["table"] == {"$ref": "#/$defs/table.schema.json"}
+    assert doc["$defs"]["table.schema.json"]["properties"]["_type"] == {"const": "table"}
+    assert "$id" not in doc["$defs"]["table.schema.json"] and "_defs.common.schema.json" in doc["$defs"]
+
+
+def test_cli_schema_output_validates_a_real_descriptor_alone(tmp_path):
+    pytest.importorskip("jsonschema")
+    import shlex
+    import subprocess
+    import sys
+
+    desc = _image_desc()
+    (tmp_path / "good.json").write_text(json.dumps(desc))
+    (tmp_path / "bad.json").write_text(json.dumps({**desc, "width": 0}))
+    py = shlex.quote(sys.executable)
+    for name, ok in (("good.json", True), ("bad.json", False)):
+        check = f"import jsonschema, json, sys; DESC = json.load(open({name!r})); jsonschema.validate(DESC, json.load(sys.stdin))"
+        cmd = f"{py} -m mediakit schema image | {py} -c {shlex.quote(check)}"
+        res = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=False, cwd=tmp_path)
+        assert (res.returncode == 0) is ok, res.stderr
+        assert ok or "ValidationError" in res.stderr
+
+
+def test_shipped_schemas_use_only_what_our_validator_checks():
+    from mediakit._schema import check_schema
+
+    for name in schema_names():
+        check_schema(name, mk.schema(name))
+
+
+def test_validation_reads_and_lists_schema_files_once(monkeypatch):
+    desc = _image_desc()
+    mk.validate(desc)
+
+    def refuse(*a, **k):
+        raise AssertionError("schema files listed or read again")
+
+    monkeypatch.setattr(Path, "glob", refuse)
+    monkeypatch.setattr(Path, "rglob", refuse)
+    monkeypatch.setattr(Path, "read_text", refuse)
+    for _ in range(3):
+        mk.validate(desc)
+    with pytest.raises(mk.SchemaError, match="unknown descriptor type 'nope'"):
+        mk.validate({"_type": "nope"})

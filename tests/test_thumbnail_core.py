@@ -16,7 +16,8 @@ from PIL import Image as PILImage
 
 import mediakit as mk
 from mediakit._errors import LimitError, MediaTypeError, SchemaError, StorageError, ValidationError
-from mediakit.render._common import ACCENT, BACKGROUND, color_for, fit
+from mediakit.palette import color_for
+from mediakit.render._common import ACCENT, BACKGROUND, fit
 from mediakit.render.image import MASK_ALPHA
 
 GREY = np.full((300, 600, 3), 100, np.uint8)
@@ -255,7 +256,7 @@ def test_limits_apply_to_masks(mem: mk.Store) -> None:
     desc = mk.Image(np.zeros((40, 50), np.uint8)).encode(mem)
     big_mask = mk.Image(np.zeros((400, 500), np.uint8)).encode(mem)
     hostile = {**desc, "masks": {"m": {**{k: big_mask[k] for k in ("path", "sha256", "size", "media_type")}, "class_labels": {}}}}
-    with pytest.raises(LimitError, match=r"masks\.path: PNG: 500x400 exceeds the limit of 10000 pixels"):
+    with pytest.raises(LimitError, match=r"masks\.path: image of 500x400 = 200000 pixels exceeds the limit of 10000 \(decompression-bomb guard\)"):
         mk.thumbnail(hostile, mem, limits=mk.Limits(max_pixels=10_000))
 
 

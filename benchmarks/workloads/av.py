@@ -47,9 +47,10 @@ RATE, SECONDS = 44_100, 30
 
 def _setup_frames() -> np.ndarray:
     """``(48, 3, 128, 128)`` uint8 from the corpus video (decoded with mediakit's own reader)."""
-    from mediakit.codecs import video as codec
+    from mediakit.formats import Source
+    from mediakit.formats import video as codec
 
-    path = CORPUS / "video" / "example.mp4"
+    path = Source(CORPUS / "video" / "example.mp4")
     info = codec.probe(path)
     frames = np.stack(list(codec.iter_frames(path, info, channels=3, size=(SIDE, SIDE), max_frames=T)))
     return np.ascontiguousarray(np.moveaxis(frames, -1, 1))
@@ -161,7 +162,7 @@ def ffmpeg_ultrafast(frames: np.ndarray) -> int:
     import subprocess
     import tempfile
 
-    from mediakit.codecs.video import ffmpeg_exe
+    from mediakit.formats.video import ffmpeg_exe
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "o.mp4"

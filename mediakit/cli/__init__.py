@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from .._descriptor import dumps, loads, validate
 from .._errors import MediakitError, ValidationError
 from .._files import write_atomic
-from .._formats import CONVERTERS, FROM_PATH, kind_of, load_target
+from ..formats import kind_of
 from ._progress import Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("input", type=Path)
     common(i)
 
-    s = sub.add_parser("schema", help="print the JSON Schema of a descriptor type (or list the types)")
+    s = sub.add_parser("schema", help="print the JSON Schema of a descriptor type, self-contained (or list the types)")
     s.add_argument("kind", nargs="?")
     return p
 
@@ -186,7 +186,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
             raise ValidationError(msg)
         # A table file is encoded whole unless --max-rows says otherwise: the user asked for it.
         kwargs = {"max_rows": args.max_rows} if kind == "table" else {}
-        obj = load_target(FROM_PATH[kind])(f, **kwargs)
+        obj = _from_path(kind)(f, **kwargs)
         desc = obj.encode(store)
         _write_atomic(args.out / "descriptors" / rel.with_name(rel.name + ".json"), dumps(desc) + b"\n")
         return desc
@@ -215,12 +215,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
         if not args.input.exists():
             msg = f"input: {str(args.input)!r} does not exist"
             raise FileNotFoundError(msg)
-        kind = kind_of(args.input)
-        if kind not in CONVERTERS:
-            msg = f"input: files of kind {kind!r} cannot be converted"
-            raise ValidationError(msg)
+        convert = _converter(args.input)
         bar = Progress(None, "convert", enabled=args.progress)
-        load_target(CONVERTERS[kind])(args.input, args.output, progress=bar.set)
+        convert(args.input, args.output, progress=bar.set)
         bar.close()
     except (MediakitError, OSError) as e:
         _report(args, {"ok": False, "error": _err(e)}, [f"{args.input}: FAILED {_err(e)}"])
@@ -328,9 +325,49 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def cmd_info(args: argparse.Namespace) -> int:
-    from ..store import MemoryStore
+def _from_path(kind: str) -> Any:
+    """The named constructor that builds ``kind`` from a file (built-in and plugin kinds)."""
+    from .._registry import get_kind
 
+    cls = get_kind(kind)
+    if not callable(getattr(cls, "from_path", None)):
+        msg = f"input: the {kind!r} kind ({cls.__module__}.{cls.__qualname__}) has no from_path constructor, so files cannot be encoded as it"
+        raise ValidationError(msg)
+    return cls.from_path
+
+
+def _converter(path: Path) -> Any:
+    """The ``convert`` function of the input's format (as its kind reads it)."""
+    from ..formats import spec_for_path
+
+    kind = kind_of(path)
+    spec = spec_for_path(path)
+    fn = spec.for_kind(kind).convert if spec is not None else None
+    if fn is None:
+        msg = f"input: {spec.name if spec else kind} files ({kind}) cannot be converted"
+        raise ValidationError(msg)
+    return fn
+
+
+def probe_file(path: Path, kind: str) -> dict[str, Any]:
+    """What ``mediakit info`` shows of a media file: the input's own bytes, digest, format and
+    the facts its format's probe reads (nothing is converted or stored)."""
+    import hashlib
+
+    from ..formats import Source, spec_for_path
+
+    spec = spec_for_path(path)
+    assert spec is not None  # kind_of found it
+    spec = spec.for_kind(kind)
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    facts = spec.probe(Source(path, field="input")) if spec.probe is not None else {}
+    return {"kind": kind, "format": spec.name, "media_type": spec.media_type, "bytes": path.stat().st_size, "sha256": h.hexdigest(), **facts}
+
+
+def cmd_info(args: argparse.Namespace) -> int:
     f: Path = args.input
     try:
         kind = kind_of(f)
@@ -338,9 +375,7 @@ def cmd_info(args: argparse.Namespace) -> int:
             desc = validate(loads(f.read_bytes()))
             info = {"file": str(f), "descriptor": True, **desc}
         else:
-            obj = load_target(FROM_PATH[kind])(f)
-            desc = obj.encode(MemoryStore())
-            info = {"file": str(f), "descriptor": False, "bytes": f.stat().st_size, **{k: v for k, v in desc.items() if k != "path"}}
+            info = {"file": str(f), "descriptor": False, **probe_file(f, kind)}
     except (MediakitError, OSError) as e:
         _report(args, {"ok": False, "error": _err(e)}, [f"{f}: FAILED {_err(e)}"])
         return EXIT_FAILED
@@ -350,13 +385,19 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .._schema import load_schema, schema_names
+    """Print one type's schema bundled into a self-contained document (no ``$ref`` to other
+    files), or list the types (plugin kinds included)."""
+    from .._registry import load_entry_points
+    from .._schema import schema, schema_names
 
     if args.kind is None:
+        load_entry_points()
         print("\n".join(schema_names()))
         return EXIT_OK
-    if args.kind not in schema_names():
-        sys.stderr.write(f"mediakit: error: no schema for {args.kind!r}; known: {', '.join(schema_names())}\n")
+    try:
+        doc = schema(args.kind, bundled=True)
+    except MediakitError as e:
+        sys.stderr.write(f"mediakit: error: {e}\n")
         return EXIT_USAGE
-    print(json.dumps(load_schema(f"{args.kind}.schema.json"), indent=2))
+    print(json.dumps(doc, indent=2))
     return EXIT_OK

@@ -31,10 +31,11 @@ __all__ = [
     "kind_of",
     "media_type",
     "register_format",
+    "unregister_format",
     "sniff",
-    "specs",
     "spec_for_path",
     "spec_for_suffix",
+    "specs",
 ]
 
 _lock = threading.Lock()
@@ -103,6 +104,19 @@ def register_format(spec: FormatSpec, *, replace: bool = False) -> None:
         _derived.clear()
 
 
+def unregister_format(name: str) -> None:
+    """Remove a format registered with :func:`register_format` (built-in formats stay)."""
+    _load()
+    with _lock:
+        if name not in _EXTRA:
+            msg = f"name: no format named {name!r} was registered at run time"
+            raise ValidationError(msg)
+        del _EXTRA[name]
+        global _SPECS
+        _SPECS = None
+        _derived.clear()
+
+
 # -- derived tables (built once, rebuilt after register_format) ----------------------------------
 _derived: dict[str, Any] = {}
 
@@ -130,10 +144,19 @@ def get(name: str, *, kind: str | None = None, field: str = "file_type") -> Form
     """The format called ``name`` (or one of its aliases); with ``kind``, only formats that kind
     accepts. Unknown names are a :class:`ValidationError` listing the choices."""
     table = _load()
-    spec = table.get(name) if isinstance(name, str) else None
-    if spec is None and isinstance(name, str):
-        spec = next((s for s in table.values() if name in s.aliases), None)
-    if spec is None or (kind is not None and kind not in spec.kinds):
+    spec = None
+    if isinstance(name, str):
+        # By name, then alias, then the name descriptors use (Theora video is "ogg" in a video
+        # descriptor, while the "ogg" format is Ogg audio): the first that ``kind`` accepts.
+        for match in (
+            lambda s: s.name == name,
+            lambda s: name in s.aliases,
+            lambda s: s.notes.get("descriptor_format") == name,
+        ):
+            spec = next((s for s in specs() if match(s) and (kind is None or kind in s.kinds)), None)
+            if spec is not None:
+                break
+    if spec is None:
         choices = sorted(s.name for s in table.values() if kind is None or kind in s.kinds)
         msg = f"{field}: expected one of {choices}, got {name!r}"
         raise ValidationError(msg)

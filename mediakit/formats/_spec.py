@@ -34,7 +34,9 @@ class FormatSpec:
     - ``stored``: files of this format can be kept in a store (descriptors may name them).
     - ``extra``: the ``pip install mediakit[extra]`` that reading/writing needs (None: the core).
     - ``probe``/``decode``/``encode``: the module's functions (None where the format has none).
-    - ``converts_to``: formats ``mediakit convert`` writes from this one (names).
+    - ``converts_to``: formats ``mediakit convert`` writes from this one (names), and
+      ``convert(src_path, dst_path, *, progress=None)`` the function that does it (the output
+      format chosen by ``dst_path``'s suffix; ``progress(done, total)`` when given).
     - ``classify``: ``classify(source) -> kind`` for suffixes shared by two kinds.
     - ``aliases``: other names accepted for ``file_type=`` (``"jpg"`` for ``"jpeg"``).
     - ``by_kind``: for a format two kinds read (GIF: a still image or a video), the functions that
@@ -57,6 +59,7 @@ class FormatSpec:
     decode: Callable[..., Any] | None = None
     encode: Callable[..., Any] | None = None
     converts_to: tuple[str, ...] = ()
+    convert: Callable[..., None] | None = None
     classify: Callable[[Source], str] | None = None
     aliases: tuple[str, ...] = ()
     description: str = ""

@@ -22,6 +22,7 @@ SPEC = FormatSpec(
     probe=raster.probe_source,
     decode=raster.decode_source,
     encode=encode,
+    convert=raster.convert,
     converts_to=("png", "jpeg", "webp"),
     description="Windows bitmap",
 )

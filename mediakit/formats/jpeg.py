@@ -24,6 +24,7 @@ SPEC = FormatSpec(
     probe=raster.probe_source,
     decode=raster.decode_source,
     encode=encode,
+    convert=raster.convert,
     converts_to=("png", "webp", "bmp"),
     description="JPEG (lossy; no alpha)",
 )

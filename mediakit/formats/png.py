@@ -226,6 +226,12 @@ def _probe(source: Source) -> dict[str, object]:
     return raster.probe_source(source)
 
 
+def _convert(src: object, dst: object, *, progress: object = None) -> None:
+    from . import raster
+
+    raster.convert(src, dst, progress=progress)
+
+
 def _decode(source: Source, *, page: int | None = None) -> tuple[np.ndarray, int]:
     from . import raster
 
@@ -241,6 +247,7 @@ SPEC = FormatSpec(
     probe=_probe,
     decode=_decode,
     encode=encode,
+    convert=_convert,
     converts_to=("jpeg", "webp", "bmp"),
     description="PNG, written by mediakit's own vectorised encoder (8/16-bit, 1-4 channels)",
 )

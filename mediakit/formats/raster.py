@@ -126,7 +126,7 @@ def probe_source(source: Source, *, max_pixels: int = MAX_PIXELS, max_side: int 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         im = probe(source.read(), field=source.where, max_pixels=max_pixels, max_side=max_side)
-    return {"width": im.size[0], "height": im.size[1], "mode": im.mode, "pages": int(getattr(im, "n_frames", 1) or 1), "format": im.format}
+    return {"width": im.size[0], "height": im.size[1], "mode": im.mode, "pages": int(getattr(im, "n_frames", 1) or 1)}
 
 
 def decode_source(

@@ -115,6 +115,12 @@ def decode(source: Source, *, page: int | None = None, max_pixels: int = MAX_PIX
     return np.ascontiguousarray(arr), n
 
 
+def _convert(src: Any, dst: Any, *, progress: Any = None) -> None:
+    from . import raster
+
+    raster.convert(src, dst, progress=progress)
+
+
 def _sniff(head: bytes) -> bool:
     return head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic and BigTIFF
 
@@ -131,5 +137,6 @@ SPEC = FormatSpec(
     probe=probe,
     decode=decode,
     converts_to=("png", "jpeg", "webp", "bmp"),
+    convert=_convert,
     description="TIFF (multi-page stacks, planar, 16-bit and float; read only, stored as PNG)",
 )

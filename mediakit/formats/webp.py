@@ -28,6 +28,7 @@ SPEC = FormatSpec(
     probe=raster.probe_source,
     decode=raster.decode_source,
     encode=encode,
+    convert=raster.convert,
     converts_to=("png", "jpeg", "bmp"),
     description="WebP (lossy or lossless, with alpha)",
 )

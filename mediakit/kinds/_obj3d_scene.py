@@ -17,6 +17,7 @@ import numpy as np
 from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS, MAX_BOXES
+from ..palette import PALETTE
 
 #: Largest point count accepted (the server-side render limit).
 MAX_POINTS = DEFAULT_LIMITS.max_points
@@ -32,8 +33,6 @@ _F32_MAX = float(np.finfo(np.float32).max)
 
 #: Colours of categories 1-14 in the stored PLY (so viewers show them): the shared class palette.
 def _category_lut() -> np.ndarray:
-    from ..render._common import PALETTE
-
     return np.array([(0, 0, 0), *PALETTE[: CATEGORY_RANGE[1]]], np.uint8)
 
 
@@ -78,10 +77,10 @@ class Points:
         """The binary PLY bytes (float32 xyz, uint8 rgb; categories also as palette colours)."""
         if self.ply is not None:
             return self.ply.tobytes()
-        from ..codecs.mesh import write_points_ply
+        from ..formats.ply import write_points
 
         rgb = _category_lut()[self.category] if self.category is not None else self.rgb
-        return write_points_ply(self.xyz, rgb, self.category)
+        return write_points(self.xyz, rgb, self.category)
 
 
 def _column_bounds(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +129,7 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
     if n == 0 and not allow_empty:
         msg = f"{field}: expected at least one point, got an empty array of shape {arr.shape}"
         raise ValidationError(msg)
-    from ..codecs.mesh import ply_point_records
+    from ..formats.ply import ply_point_records
 
     buf, rec = ply_point_records(n, rgb=k != 3, category=k == 4)
     xyz = rec["xyz"]

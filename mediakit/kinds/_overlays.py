@@ -22,8 +22,8 @@ import numpy as np
 
 from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
-from ..geometry import box_extent
 from .._limits import MAX_BOXES, MAX_MASKS
+from ..geometry import box_extent
 
 _BOX_KEYS = {"position", "class_id", "box_caption", "scores", "domain"}
 _MINMAX = ("minX", "maxX", "minY", "maxY")

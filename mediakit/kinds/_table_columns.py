@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import MediaTypeError, ValidationError
+from ..formats.jsontable import COLUMN_TYPES
 from ._base import Kind
 
 NoneType = type(None)
@@ -31,7 +32,7 @@ NoneType = type(None)
 #: Column types whose values live in one numpy array (plus a mask of missing cells).
 DENSE = ("number", "bool", "datetime")
 #: Every column type.
-TYPES = ("number", "bool", "datetime", "string", "list", "dict", "array", "media", "null", "mixed")
+TYPES = COLUMN_TYPES
 
 _PANDAS_MISSING = {"pandas._libs.missing.NAType", "pandas._libs.tslibs.nattype.NaTType"}
 

@@ -1,26 +1,18 @@
-"""Table files: the JSON table file, Parquet, and reading CSV/TSV/JSONL/Parquet/JSON tables.
+"""Columns <-> table files: the table document of the JSON table file and the Arrow table written
+as Parquet are made from :class:`Column` objects here, and columns are rebuilt from them (every
+stored cell checked against its declared type). The files themselves (parsing, structural checks,
+canonical writing, reading CSV/TSV/JSONL/Parquet) are the format modules
+:mod:`mediakit.formats.jsontable`, :mod:`~mediakit.formats.parquet`,
+:mod:`~mediakit.formats.delimited` and :mod:`~mediakit.formats.jsonlines`.
 
-Backend: stdlib ``json`` for the JSON table file (canonical: sorted keys, compact separators,
-``allow_nan=False``); pyarrow (``pip install 'mediakit[table]'``) for Parquet and for reading
-CSV/TSV/JSONL/Parquet files and polars frames.
-
-The JSON table file is ``{"columns": [...], "column_types": [...], "data": [[row], ...]}`` plus,
-only when needed, two side records keyed by column name:
-
-- ``nonfinite``: ``{"nan": [rows], "posinf": [rows], "neginf": [rows]}``. JSON has no NaN or
-  infinities, so those cells are written as ``null`` (what a plain JSON reader shows) and listed
-  here, which makes the file lossless without inventing non-standard JSON.
-- ``media_rows``: rows of a ``mixed`` column whose cell is a media descriptor (in media columns
-  every non-null cell is one).
-
-In Parquet, numbers, bools, datetimes and strings are native columns (NaN is native there);
+In the JSON table file, NaN/±inf cells are ``null`` listed in a ``nonfinite`` side record and
+media descriptors of mixed columns are listed in ``media_rows``. In Parquet, numbers, bools, datetimes and strings are native columns (NaN is native there);
 nested values and media descriptors are JSON text; the column types travel in the schema metadata
 under ``mediakit``.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Callable
@@ -31,17 +23,15 @@ import numpy as np
 from .._descriptor import dumps
 from .._errors import DecodeError, MediaTypeError
 from .._lazy import require
+from ..formats import jsontable
+from ..formats.jsontable import check_info
 from ..store import Store
 from ._base import Kind
-from ._table_columns import TYPES, Column, from_array, from_cells, where
+from ._table_columns import Column, from_array, from_cells, where
 
 #: Rows kept in the JSON preview written beside a Parquet table.
 PREVIEW_ROWS = 100
 _META_KEY = b"mediakit"
-
-
-def _json_dumps(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 # -- media cells ------------------------------------------------------------------------------
@@ -154,68 +144,7 @@ def json_table(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]
         doc["nonfinite"] = nonfinite
     if media_rows:
         doc["media_rows"] = media_rows
-    return _json_dumps(doc)
-
-
-def parse_json_table(blob: bytes, field: str = "path") -> dict[str, Any]:
-    """Parse and structurally check a JSON table file (untrusted input)."""
-    from .._descriptor import loads
-    from .._errors import SchemaError
-
-    try:
-        doc = loads(blob)
-    except SchemaError as e:
-        msg = f"{field}: not a JSON table file: {e}"
-        raise DecodeError(msg) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("data"), list):
-        msg = f"{field}: not a JSON table file (expected an object with 'columns' and 'data')"
-        raise DecodeError(msg)
-    names = doc["columns"]
-    if not all(isinstance(c, str) for c in names) or len(set(names)) != len(names):
-        msg = f"{field}.columns: expected unique column names (strings), got {names!r}"[:300]
-        raise DecodeError(msg)
-    ncols = len(names)
-    for i, row in enumerate(doc["data"]):
-        if not isinstance(row, list) or len(row) != ncols:
-            msg = f"{field}.data[{i}]: expected a list of {ncols} values, got {str(row)[:80]}"
-            raise DecodeError(msg)
-    types = doc.get("column_types")
-    if isinstance(types, dict):
-        # Another tracker's table file (wandb writes its own type tree here): infer the types.
-        doc.pop("column_types")
-        types = None
-    if types is not None:
-        if not isinstance(types, list) or len(types) != ncols:
-            msg = f"{field}.column_types: expected {ncols} entries, got {types!r}"[:300]
-            raise DecodeError(msg)
-        for j, info in enumerate(types):
-            check_info(info, f"{field}.column_types[{j}]")
-    for key in ("nonfinite", "media_rows"):
-        side = doc.get(key, {})
-        if not isinstance(side, dict) or any(k not in names for k in side):
-            msg = f"{field}.{key}: expected an object keyed by column names"
-            raise DecodeError(msg)
-    return doc
-
-
-def check_info(info: Any, field: str) -> None:
-    """Check one ``column_types`` entry from an untrusted file."""
-    if not isinstance(info, dict) or info.get("type") not in TYPES or not isinstance(info.get("optional"), bool):
-        msg = f"{field}: expected a column type {{'type': one of {TYPES}, 'optional': bool, ...}}, got {info!r}"[:300]
-        raise DecodeError(msg)
-    dt = info.get("dtype")
-    if dt is not None:
-        try:
-            ok = np.dtype(dt).kind in "biuf" and np.dtype(dt).name == dt
-        except TypeError:
-            ok = False
-        if not ok:
-            msg = f"{field}.dtype: expected a numeric numpy dtype name, got {dt!r}"
-            raise DecodeError(msg)
-    unit = info.get("unit")
-    if unit is not None and unit not in ("Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns"):
-        msg = f"{field}.unit: expected a datetime unit, got {unit!r}"
-        raise DecodeError(msg)
+    return jsontable.dumps(doc)
 
 
 def _rows_of(side: Any, n: int, field: str) -> list[int]:
@@ -390,26 +319,8 @@ def to_arrow(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]] 
         "media_rows": {c.name: sorted(media.get(j, {})) for j, c in enumerate(columns) if c.type == "mixed" and media.get(j)},
         "nonfinite": nonfinite,
     }
-    schema = pa.schema(fields, metadata={_META_KEY: _json_dumps(meta)})
+    schema = pa.schema(fields, metadata={_META_KEY: jsontable.dumps(meta)})
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def parquet_bytes(table: Any) -> bytes:
-    pq = require("pyarrow.parquet", extra="table", feature="Parquet tables")
-    buf = io.BytesIO()
-    # Fixed writer settings: same table, same bytes (no timestamps are written by Parquet).
-    pq.write_table(table, buf, compression="snappy", use_dictionary=True, write_statistics=True, row_group_size=1 << 20)
-    return buf.getvalue()
-
-
-def read_parquet(blob: bytes | str, field: str) -> Any:
-    pq = require("pyarrow.parquet", extra="table", feature="Parquet tables")
-    pa = require("pyarrow", extra="table", feature="Parquet tables")
-    try:
-        return pq.read_table(io.BytesIO(blob) if isinstance(blob, bytes) else blob)
-    except (pa.ArrowException, OSError, ValueError) as e:
-        msg = f"{field}: not a readable Parquet file: {e}"
-        raise DecodeError(msg) from None
 
 
 def columns_from_arrow(tbl: Any, store: Store | None, *, field: str = "path", decode_media: bool = True) -> tuple[list[str], list[Any]]:
@@ -496,6 +407,8 @@ def read_file(path: str, *, progress: Callable[[int, int | None], None] | None =
     """Read a table file: ``("arrow", pyarrow.Table)`` or ``("json", JSON table document)``."""
     import os
 
+    from ..formats import spec_for_suffix
+
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in READERS:
         msg = f"path: expected a table file ({', '.join(READERS)}), got {path!r}"
@@ -508,35 +421,14 @@ def read_file(path: str, *, progress: Callable[[int, int | None], None] | None =
     size = os.path.getsize(path)
     if progress:
         progress(0, size)
+    spec = spec_for_suffix(suffix)
+    assert spec is not None and spec.decode is not None
     if suffix == ".json":
-        with open(path, "rb") as f:
-            doc = parse_json_table(f.read(), field=repr(path))
-        out: tuple[str, Any] = ("json", doc)
+        out: tuple[str, Any] = ("json", spec.decode(path, field=repr(path)))
     elif suffix == ".parquet":
-        out = ("arrow", read_parquet(path, repr(path)))
+        out = ("arrow", spec.decode(path, repr(path)))
     else:
-        pa = require("pyarrow", extra="table", feature=f"Reading {suffix} tables")
-        try:
-            if suffix in (".jsonl", ".ndjson"):
-                pj = require("pyarrow.json", extra="table", feature="Reading JSONL tables")
-                tbl = pj.read_json(path)
-            else:
-                pc = require("pyarrow.csv", extra="table", feature="Reading CSV tables")
-                opts = pc.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-                # An empty unquoted cell is missing; a quoted "" is the empty string (as written).
-                conv = pc.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
-                tbl = pc.read_csv(path, parse_options=opts, convert_options=conv)
-        except (pa.ArrowException, OSError, ValueError) as e:
-            msg = f"path: {path!r} is not a readable {suffix[1:].upper()} table: {e}"
-            raise DecodeError(msg) from None
-        out = ("arrow", tbl)
+        out = ("arrow", spec.decode(path))
     if progress:
         progress(size, size)
     return out
-
-
-def csv_bytes(table: Any, *, delimiter: str = ",") -> bytes:
-    pc = require("pyarrow.csv", extra="table", feature="Writing CSV tables")
-    buf = io.BytesIO()
-    pc.write_csv(table, buf, write_options=pc.WriteOptions(delimiter=delimiter))
-    return buf.getvalue()

@@ -16,9 +16,10 @@ import numpy as np
 
 from .._arrays import is_array_like, to_numpy
 from .._errors import MediaTypeError, ValidationError
-from ..codecs import audio as codec
+from ..formats import Source
+from ..formats import audio as codec
 from ..store import Store
-from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
+from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary
 
 FileType = Literal["wav", "flac", "ogg"]
 Subtype = Literal["pcm16", "pcm24", "float"]
@@ -26,7 +27,7 @@ Subtype = Literal["pcm16", "pcm24", "float"]
 DTYPES = (np.int16, np.int32, np.float32, np.float64)
 #: Most channels an array may have (7.1 surround; what browsers play).
 MAX_CHANNELS = 8
-#: Highest sample rate accepted at all (formats may allow less, see codecs.audio.MAX_RATE).
+#: Highest sample rate accepted at all (formats may allow less, see formats.audio.MAX_RATE).
 MAX_SAMPLE_RATE = max(codec.MAX_RATE.values())
 
 
@@ -49,8 +50,10 @@ class Audio(FileKind):
         ``"wav"`` (the default for arrays), ``"flac"`` or ``"ogg"`` (Vorbis). Files keep their
         own format unless another is asked for (then they are transcoded).
     normalize:
-        Float samples must lie in [-1, 1]; with ``normalize=True`` louder audio is scaled down
-        by its peak instead of being refused (the gain goes into the descriptor).
+        Float samples must lie in [-1, 1]; with ``normalize=True`` (or ``"peak"``) louder audio
+        is scaled down by its peak instead of being refused (the gain goes into the descriptor).
+        ``False`` (the default) is also spelled ``"none"``: the string spelling
+        :class:`~mediakit.Image` and :class:`~mediakit.Video` use.
     subtype:
         Sample encoding: ``"pcm16"`` (default), ``"pcm24"`` or ``"float"`` (WAV only; lossless
         for float32 input). Ogg/Vorbis takes none.
@@ -78,15 +81,13 @@ class Audio(FileKind):
         sample_rate: int | None = None,
         caption: str | None = None,
         file_type: FileType | None = None,
-        normalize: bool = False,
+        normalize: bool | Literal["none", "peak"] = False,
         subtype: Subtype | None = None,
     ) -> None:
         if file_type is not None and file_type not in codec.SUBTYPES:
             msg = f"file_type: expected one of {sorted(codec.SUBTYPES)}, got {file_type!r}"
             raise ValidationError(msg)
-        if not isinstance(normalize, bool):
-            msg = f"normalize: expected True or False, got {type(normalize).__name__} {normalize!r}"
-            raise MediaTypeError(msg)
+        normalize = _check_normalize(normalize)
         if sample_rate is not None:
             sample_rate = _check_rate(sample_rate)
         self._samples: np.ndarray | None = None
@@ -236,6 +237,22 @@ class Audio(FileKind):
         return (self._all_samples(), self.sample_rate, self.caption)
 
 
+#: ``normalize=`` strings and the bools they stand for.
+NORMALIZE_MODES = {"none": False, "peak": True}
+
+
+def _check_normalize(normalize: object) -> bool:
+    if isinstance(normalize, bool):
+        return normalize
+    if isinstance(normalize, str):
+        if normalize not in NORMALIZE_MODES:
+            msg = f"normalize: expected True or False, or one of {tuple(NORMALIZE_MODES)}, got {normalize!r}"
+            raise ValidationError(msg)
+        return NORMALIZE_MODES[normalize]
+    msg = f"normalize: expected True or False, got {type(normalize).__name__} {normalize!r}"
+    raise MediaTypeError(msg)
+
+
 def _check_rate(rate: object) -> int:
     if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)):
         msg = f"sample_rate: expected a positive int (samples per second), got {type(rate).__name__} {rate!r}"
@@ -287,7 +304,7 @@ def _from_array(self: Audio, data: Any, *, normalize: bool, **_: Any) -> None:
 
 
 def _from_path(self: Audio, data: str | os.PathLike[str], **_: Any) -> None:
-    self._set_file(read_input_file(data, what="audio"), f"data ({os.fspath(data)!r})")
+    self._set_file(Source(data, what="audio").read(), f"data ({os.fspath(data)!r})")
 
 
 def _from_bytes(self: Audio, data: bytes | bytearray | memoryview, **_: Any) -> None:

@@ -29,7 +29,8 @@ class Histogram(Kind):
     sequence:
         Numbers (list, array, array-like) to bin; non-finite values are excluded and counted.
     np_histogram:
-        ``(values, bin_edges)`` as returned by ``np.histogram``.
+        ``(values, bin_edges)`` as returned by ``np.histogram`` (second argument, as in the
+        trackers' ``Histogram(sequence=None, np_histogram=None, num_bins=64)``).
     num_bins:
         Number of equal-width bins for ``sequence`` (default 64, at most 512).
     """
@@ -37,7 +38,7 @@ class Histogram(Kind):
     TYPE: ClassVar[str] = "histogram"
     VERSION: ClassVar[int] = 1
 
-    def __init__(self, sequence: Any = None, *, np_histogram: Any = None, num_bins: int = 64) -> None:
+    def __init__(self, sequence: Any = None, np_histogram: Any = None, num_bins: int = 64) -> None:
         if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)):
             msg = f"num_bins: expected an int, got {type(num_bins).__name__} {num_bins!r}"
             raise MediaTypeError(msg)
@@ -91,6 +92,9 @@ def _as_array(sequence: Any) -> np.ndarray:
     if isinstance(sequence, (str, bytes, dict)):
         msg = f"sequence: expected a sequence of numbers, got {type(sequence).__name__}"
         raise MediaTypeError(msg)
+    if _looks_like_np_histogram(sequence):
+        msg = "sequence: got a (values, bin_edges) pair as returned by np.histogram; pass it as Histogram(np_histogram=np.histogram(data))"
+        raise MediaTypeError(msg)
     arr = to_numpy(sequence, field="sequence") if is_array_like(sequence) else None
     if arr is None:
         try:
@@ -102,6 +106,14 @@ def _as_array(sequence: Any) -> np.ndarray:
         msg = f"sequence: expected numbers, got an array of dtype {arr.dtype}"
         raise MediaTypeError(msg)
     return arr.reshape(-1)
+
+
+def _looks_like_np_histogram(v: Any) -> bool:
+    """A 2-tuple of 1-D arrays whose second is one longer: what ``np.histogram`` returns."""
+    if not (isinstance(v, tuple) and len(v) == 2 and all(isinstance(a, np.ndarray) for a in v)):
+        return False
+    a, b = v
+    return bool(a.ndim == 1 and b.ndim == 1 and b.size == a.size + 1)
 
 
 def _check_np_histogram(pair: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -121,6 +121,7 @@ class Image(FileKind):
             raise MediaTypeError(msg)
 
         self._pixels: np.ndarray | None = None
+        self._mode_wanted: str | None = None  # set by decode: the mode the descriptor names
         self._file: bytes | None = None
         self._file_format: str | None = None
         self.normalize_applied: str | None = None
@@ -153,7 +154,15 @@ class Image(FileKind):
         """The decoded pixels: uint8 (or uint16) ``(H, W)`` or ``(H, W, C)``."""
         if self._pixels is None:
             assert self._file is not None  # internal invariant: every adapter sets pixels or a file
-            self._pixels = raster.decode_pixels(self._file, field="data")
+            px = raster.decode_pixels(self._file, field="data")
+            wanted = self._mode_wanted
+            if wanted is not None and px.dtype == np.uint8 and wanted != "I;16" and _mode_of(px) != wanted:
+                # WebP stores grey as RGB and drops an all-opaque alpha: give back the pixels the
+                # descriptor describes, keeping the stored file as it is.
+                from PIL import Image as PILImage
+
+                px = np.asarray(PILImage.fromarray(px).convert(wanted))
+            self._pixels = px
         return self._pixels
 
     @property
@@ -216,10 +225,7 @@ class Image(FileKind):
         px = self._pixels
         assert px is not None  # internal invariant: called after pixels are set
         self.height, self.width = int(px.shape[0]), int(px.shape[1])
-        c = 1 if px.ndim == 2 else px.shape[2]
-        # The mode names the channels; 16-bit colour keeps its RGB/RGBA name (Pillow has no
-        # 16-bit colour mode) and its depth lives in the pixels and the PNG file.
-        self.mode = {1: "I;16" if px.dtype == np.uint16 else "L", 2: "LA", 3: "RGB", 4: "RGBA"}[c]
+        self.mode = _mode_of(px)
 
     def _convert_mode(self, mode: str) -> None:
         if mode == self.mode:
@@ -297,7 +303,19 @@ class Image(FileKind):
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Image:
-        data = store.read(desc["path"])
+        """Rebuild from a validated descriptor without re-running the constructor: geometry and
+        metadata come from the descriptor, the stored file is kept as it is and its pixels are
+        decoded on first use; masks are decoded (their shape is checked against the image)."""
+        obj = cls.__new__(cls)
+        obj._file = store.read(desc["path"])
+        obj._file_format = desc["format"]
+        obj._pixels = None
+        obj._mode_wanted = desc["mode"]
+        obj.normalize_applied = desc.get("normalize")
+        obj.width, obj.height, obj.mode = desc["width"], desc["height"], desc["mode"]
+        obj.caption, obj.grouping, obj.quality = desc.get("caption"), desc.get("grouping"), None
+        obj.file_type = desc["format"]
+        obj.classes = ov.check_classes(desc.get("classes"))
         masks = {
             name: {
                 "mask_data": raster.decode_pixels(store.read(m["path"]), field=f"masks[{name!r}].path"),
@@ -308,21 +326,8 @@ class Image(FileKind):
         boxes = {name: {"box_data": b["box_data"], "class_labels": _given_labels(b)} for name, b in desc.get("boxes", {}).items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # warnings were given when the image was made
-            obj = cls(
-                data,
-                caption=desc.get("caption"),
-                grouping=desc.get("grouping"),
-                classes=desc.get("classes"),
-                masks=masks or None,
-                boxes=boxes or None,
-            )
-        if obj.mode != desc["mode"] and obj.pixels.dtype == np.uint8 and desc["mode"] != "I;16":
-            # WebP stores grey as RGB and drops an all-opaque alpha: give back the pixels the
-            # descriptor describes, keeping the stored file as it is.
-            from PIL import Image as PILImage
-
-            obj._pixels = np.asarray(PILImage.fromarray(obj.pixels).convert(desc["mode"]))
-            obj._set_geometry()
+            obj.masks = ov.check_masks(masks or None, (obj.height, obj.width), obj.classes)
+            obj.boxes = ov.check_boxes(boxes or None, (obj.width, obj.height), obj.classes)
         return obj
 
     def _content(self) -> tuple[Any, ...]:
@@ -334,6 +339,13 @@ class Image(FileKind):
             {k: m.content() for k, m in self.masks.items()},
             {k: b.content() for k, b in self.boxes.items()},
         )
+
+
+def _mode_of(px: np.ndarray) -> str:
+    """The mode names the channels; 16-bit colour keeps its RGB/RGBA name (Pillow has no 16-bit
+    colour mode) and its depth lives in the pixels and the PNG file."""
+    c = 1 if px.ndim == 2 else px.shape[2]
+    return {1: "I;16" if px.dtype == np.uint16 else "L", 2: "LA", 3: "RGB", 4: "RGBA"}[c]
 
 
 def _given_labels(group: dict[str, Any]) -> dict[str, str]:
@@ -412,6 +424,7 @@ def _from_image(self: Image, data: Image, *, inherited: dict[str, Any], **_: Any
     self._pixels = data._pixels
     self._file = data._file
     self._file_format = data._file_format
+    self._mode_wanted = data._mode_wanted
     self.normalize_applied = data.normalize_applied
     self.width, self.height, self.mode = data.width, data.height, data.mode
     inherited.update(caption=data.caption, grouping=data.grouping, classes=data.classes, masks=data.masks, boxes=data.boxes)

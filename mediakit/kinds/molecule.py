@@ -1,8 +1,9 @@
 """Molecule: a structure file (pdb, pqr, mmcif/mcif/cif, sdf/sd, gro, mol2, mmtf), kept as given.
 
 Backends: gemmi (PDB, mmCIF) and RDKit (SDF, MOL2, SMILES, 3-D embedding, 2-D depiction), both in
-the ``chem`` extra (``pip install 'mediakit[chem]'``); PQR, GRO and MMTF are read by small parsers
-in :mod:`mediakit.kinds._mol_formats` and :mod:`mediakit.kinds._mol_mmtf`.
+the ``chem`` extra (``pip install 'mediakit[chem]'``); PQR, GRO and MMTF are read by small parsers.
+Each format is a module of :mod:`mediakit.formats` (``pdb``, ``cif``, ``sdf``, ``mol2``, ``pqr``,
+``gro``, ``mmtf``) sharing :mod:`mediakit.formats.structure`; the RDKit bridge is :mod:`mediakit.chem`.
 
 The file is parsed when the object is made, to prove it is the format it claims (``x.pdb``
 holding garbage is an error), and stored byte-for-byte. Gzipped input (``.pdb.gz``, ``.mmtf.gz``
@@ -17,33 +18,43 @@ content is read and ``file_type`` is required, unless the ``.name`` has a known 
 
 from __future__ import annotations
 
+import functools
 import os
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from .._errors import DecodeError, LimitError, MediaTypeError, ValidationError
-from .._files import write_atomic
+from .._errors import LimitError, MediaTypeError, ValidationError
+from ..formats import by_kind
+from ..formats import structure as mf
+from ..formats.structure import MAX_MOLECULE_BYTES
 from ..store import Store
-from . import _mol_formats as mf
 from ._base import Kind, check_caption, read_input_file
 
-__all__ = ["Molecule", "convert"]
+__all__ = ["Molecule"]
 
 FileType = Literal["pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf"]
-#: Accepted ``file_type`` values and suffixes -> the canonical format.
-FORMAT_OF = {
-    "cif": "mmcif", "ent": "pdb", "gro": "gro", "mcif": "mmcif", "mmcif": "mmcif", "mmtf": "mmtf",
-    "mol": "sdf", "mol2": "mol2", "pdb": "pdb", "pqr": "pqr", "sd": "sdf", "sdf": "sdf",
-}  # fmt: skip
-#: Canonical format -> stored suffix.
-SUFFIX = {"gro": ".gro", "mmcif": ".cif", "mmtf": ".mmtf", "mol2": ".mol2", "pdb": ".pdb", "pqr": ".pqr", "sdf": ".sdf"}
-#: Largest molecule file (after decompression) accepted.
-MAX_MOLECULE_BYTES = 1 << 30
+
 #: Seed of the 3-D embedding (ETKDG): the same molecule always gets the same coordinates.
 EMBED_SEED = 0x5EED
 _RDKIT_PATH_TYPES = ("mol", "mol2", "pdb", "sd", "sdf")
+
+
+@functools.cache
+def format_table() -> dict[str, str]:
+    """Accepted ``file_type`` values and suffixes (without the dot) -> the canonical format: the
+    names, aliases and suffixes of the molecule format specs."""
+    table: dict[str, str] = {}
+    for spec in by_kind("molecule"):
+        for name in (spec.name, *spec.aliases, *(s.lstrip(".") for s in spec.suffixes)):
+            table[name] = spec.name
+    return dict(sorted(table.items()))
+
+
+@functools.cache
+def stored_suffix(fmt: str) -> str:
+    """The suffix a store gives files of the canonical format ``fmt``."""
+    return next(s.suffix for s in by_kind("molecule") if s.name == fmt)
 
 
 class Molecule(Kind):
@@ -114,7 +125,7 @@ class Molecule(Kind):
         file_type:
             ``"sdf"`` (default; keeps bond orders and properties) or ``"pdb"``.
         """
-        from ._mol_rdkit import mol_to_file, read_rdkit_input
+        from ..chem import mol_to_file, read_rdkit_input
 
         mol = read_rdkit_input(mol_or_path)
         blob, mol = mol_to_file(
@@ -148,7 +159,7 @@ class Molecule(Kind):
     ) -> Molecule:
         """From a SMILES string (invalid SMILES is a :class:`~mediakit.ValidationError` that
         quotes RDKit's reason; nothing is printed). See :meth:`from_rdkit` for the rest."""
-        from ._mol_rdkit import parse_smiles
+        from ..chem import parse_smiles
 
         mol = parse_smiles(smiles, sanitize=_check_bool(sanitize, "sanitize"))
         obj = cls.from_rdkit(
@@ -173,7 +184,7 @@ class Molecule(Kind):
 
     def to_rdkit(self) -> Any:
         """The first molecule as an RDKit ``Mol`` (sdf, mol2, pdb; for others via a PDB block)."""
-        from ._mol_rdkit import to_rdkit
+        from ..chem import to_rdkit
 
         return to_rdkit(self._file, self.format)
 
@@ -184,7 +195,7 @@ class Molecule(Kind):
 
     # -- encode / decode ---------------------------------------------------------------------------
     def _set_file(self, blob: bytes, fmt: str, field: str) -> None:
-        blob = _gunzip(blob, field)
+        blob = mf.gunzip(blob, field, MAX_MOLECULE_BYTES)
         self.structure = mf.parse(blob, fmt, field=field)
         self._file = blob
         self.format = fmt
@@ -192,7 +203,7 @@ class Molecule(Kind):
     def _encode(self, store: Store) -> dict[str, Any]:
         s = self.structure
         assert s is not None
-        ref = store.put(self._file, suffix=SUFFIX[self.format])
+        ref = store.put(self._file, suffix=stored_suffix(self.format))
         desc: dict[str, Any] = {
             **self._header(),
             **ref.to_dict(),
@@ -227,9 +238,9 @@ def _check_file_type(ft: Any) -> str | None:
     if not isinstance(ft, str):
         msg = f"file_type: expected a str such as 'pdb', got {type(ft).__name__}"
         raise MediaTypeError(msg)
-    fmt = FORMAT_OF.get(ft.lower().lstrip("."))
+    fmt = format_table().get(ft.lower().lstrip("."))
     if fmt is None:
-        msg = f"file_type: expected one of {', '.join(sorted(FORMAT_OF))}, got {ft!r}"
+        msg = f"file_type: expected one of {', '.join(format_table())}, got {ft!r}"
         raise ValidationError(msg)
     return fmt
 
@@ -260,25 +271,7 @@ def format_of_name(name: str) -> str | None:
     low = name.lower()
     if low.endswith(".gz"):
         low = low[:-3]
-    return FORMAT_OF.get(os.path.splitext(low)[1].lstrip("."))
-
-
-def _gunzip(blob: bytes, field: str) -> bytes:
-    if blob[:2] != b"\x1f\x8b":
-        return blob
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = d.decompress(blob, MAX_MOLECULE_BYTES + 1)
-    except zlib.error as e:
-        msg = f"{field}: gzip data is corrupt ({e})"
-        raise DecodeError(msg) from None
-    if len(out) > MAX_MOLECULE_BYTES:
-        msg = f"{field}: gzipped file expands beyond {MAX_MOLECULE_BYTES} bytes; refused"
-        raise LimitError(msg)
-    if not d.eof:
-        msg = f"{field}: gzip data is truncated"
-        raise DecodeError(msg)
-    return out
+    return format_table().get(os.path.splitext(low)[1].lstrip("."))
 
 
 # -- the input adapter table -----------------------------------------------------------------------
@@ -297,14 +290,14 @@ def _from_path(self: Molecule, data: Any, *, file_type: str | None, **_: Any) ->
         raise ValidationError(msg)
     fmt = file_type or format_of_name(path)
     if fmt is None:
-        msg = f"data: cannot tell the molecule format of {path!r} from its suffix; pass file_type= (one of {', '.join(sorted(FORMAT_OF))})"
+        msg = f"data: cannot tell the molecule format of {path!r} from its suffix; pass file_type= (one of {', '.join(format_table())})"
         raise ValidationError(msg)
     self._set_file(_read_path(path, "data"), fmt, f"data ({path!r})")
 
 
 def _from_bytes(self: Molecule, data: Any, *, file_type: str | None, **_: Any) -> None:
     if file_type is None:
-        msg = f"file_type: required for bytes (one of {', '.join(sorted(FORMAT_OF))})"
+        msg = f"file_type: required for bytes (one of {', '.join(format_table())})"
         raise ValidationError(msg)
     if len(data) > MAX_MOLECULE_BYTES:
         msg = f"data: {len(data)} bytes exceed the limit of {MAX_MOLECULE_BYTES}"
@@ -320,7 +313,7 @@ def _from_fileobj(self: Molecule, data: Any, *, file_type: str | None, **_: Any)
         return
     fmt = file_type or (format_of_name(name) if name is not None else None)
     if fmt is None:
-        msg = f"file_type: required for a file object without a named file (one of {', '.join(sorted(FORMAT_OF))})"
+        msg = f"file_type: required for a file object without a named file (one of {', '.join(format_table())})"
         raise ValidationError(msg)
     blob = data.read(MAX_MOLECULE_BYTES + 1)
     if isinstance(blob, str):
@@ -364,32 +357,3 @@ def _adapter_for(data: Any) -> Adapter:
             return adapter
     msg = f"data: expected a path, file object or bytes of a molecule file, an RDKit Mol or a Molecule, got {type(data).__name__}"
     raise MediaTypeError(msg)
-
-
-# -- conversion (CLI) ------------------------------------------------------------------------------
-
-_OUT = {"pdb": "pdb", "ent": "pdb", "sdf": "sdf", "sd": "sdf", "mol": "sdf"}
-
-
-def convert(
-    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, progress: Callable[[int, int | None], None] | None = None
-) -> None:
-    """Convert a molecule file: sdf/mol2/pdb/mmCIF/pqr/gro/mmtf -> pdb or sdf.
-
-    Bond orders survive sdf/mol2 -> sdf; PDB output carries CONECT records. mmCIF, PQR, GRO and
-    MMTF go through their first model's atoms (gemmi writes the PDB of mmCIF input).
-    """
-    src_p, dst_p = Path(src), Path(dst)
-    out = _OUT.get(dst_p.suffix.lower().lstrip("."))
-    if out is None:
-        msg = f"dst: cannot write {dst_p.suffix or '(no suffix)'!r}; molecule outputs are .pdb and .sdf"
-        raise ValidationError(msg)
-    if progress:
-        progress(0, 1)
-    mol = Molecule.from_path(src_p)
-    from ._mol_rdkit import convert_blob
-
-    blob = mol.data if mol.format == out else convert_blob(mol.data, mol.format, out, field=f"src ({str(src_p)!r})")
-    write_atomic(dst_p, blob, field="dst")
-    if progress:
-        progress(1, 1)

@@ -7,8 +7,8 @@ What is stored:
 
 - point clouds (arrays, scenes, ``.npy``, ``.pts.json``): a binary little-endian PLY, float32
   ``x y z`` + uint8 ``red green blue`` (``(N, 6)``) or uint8 ``category`` plus its palette colour
-  (``(N, 4)``); boxes and vectors go into the descriptor. :meth:`Object3D.to_json` gives the
-  ``lidar/beta`` JSON for consumers that need it.
+  (``(N, 4)``); boxes and vectors go into the descriptor. :meth:`Object3D.to_lidar_scene` gives
+  the ``lidar/beta`` JSON form for consumers that need it.
 - GLB, STL, PLY and OBJ files are kept byte-for-byte after trimesh has parsed them; a glTF (with
   external files or ``data:`` URIs) is packed into one self-contained GLB; OFF files and OBJ files
   whose material library sits beside them are converted to GLB (browsers read neither OFF nor
@@ -22,10 +22,8 @@ otherwise its content is read and ``file_type`` is required.
 
 from __future__ import annotations
 
-import io
-import json
+import functools
 import os
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -33,11 +31,12 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from .._arrays import is_array_like, warn_user
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._arrays import is_array_like
+from .._errors import LimitError, MediaTypeError, ValidationError
 from .._files import write_atomic
 from .._limits import DEFAULT_LIMITS
-from ..codecs import mesh as meshio
+from ..formats import by_kind, glb, gltf, npy, ply, ptsjson
+from ..formats import scene as meshio
 from ..store import Store
 from ._base import Kind, check_caption, read_input_file
 from ._obj3d_scene import SCENE_TYPE, Points, box3d, check_boxes, check_points, check_scene, check_vectors
@@ -45,11 +44,9 @@ from ._obj3d_scene import SCENE_TYPE, Points, box3d, check_boxes, check_points, 
 __all__ = ["Object3D", "box3d", "convert"]
 
 FileType = Literal["obj", "gltf", "glb", "stl", "ply", "off", "npy", "pts.json"]
-FILE_TYPES = ("glb", "gltf", "npy", "obj", "off", "ply", "pts.json", "stl")
 #: Largest input file read (bytes).
 MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 _STORED_AS = {"glb": "glb", "gltf": "glb", "obj": "obj", "off": "glb", "ply": "ply", "stl": "stl"}
-_MTLLIB = re.compile(rb"^[ \t]*mtllib[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 
 
 class Object3D(Kind):
@@ -157,15 +154,22 @@ class Object3D(Kind):
         return self._points.as_array()
 
     @property
-    def data(self) -> bytes:
+    def file_bytes(self) -> bytes:
         """The bytes that are stored (the file, or the binary PLY of a point cloud)."""
         return self._file if self._file is not None else self._ply()
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def data(self) -> bytes:
+        """Read alias of :attr:`file_bytes`, the stored bytes (kept for existing code; note that
+        ``Video.data`` is frames: new code should use ``file_bytes``)."""
+        return self.file_bytes
+
+    def to_lidar_scene(self) -> dict[str, Any]:
         """The ``lidar/beta`` JSON form ``{"type", "points", "boxes", "vectors"}`` of a point cloud
-        or scene (``json.dumps`` it to write the file the reference format describes)."""
+        or scene (``json.dumps`` it to write the file the reference format describes). Not a
+        descriptor: :meth:`encode` makes that."""
         if self._points is None:
-            msg = f"to_json: only point clouds and scenes have a lidar/beta JSON form; this is a {self.format} file"
+            msg = f"to_lidar_scene: only point clouds and scenes have a lidar/beta JSON form; this is a {self.format} file"
             raise ValidationError(msg)
         return {
             "type": SCENE_TYPE,
@@ -196,7 +200,7 @@ class Object3D(Kind):
 
     def _set_file(self, blob: bytes, ft: str, *, field: str, base: Path | None = None) -> None:
         if ft == "npy":
-            self._set_points(check_points(_load_npy(blob, field), field=field))
+            self._set_points(check_points(npy.read(blob, field), field=field))
             self.source_format = "array"
             return
         if ft == "pts.json":
@@ -209,15 +213,15 @@ class Object3D(Kind):
         self._default_up = "z" if ft == "stl" else "y"
         resolver = None
         if ft == "gltf":
-            blob = meshio.pack_gltf(blob, _file_reader(base, field), field=field, max_bytes=MAX_FILE_BYTES)
+            blob = gltf.pack(blob, meshio.file_reader(base, field, max_bytes=MAX_FILE_BYTES), field=field, max_bytes=MAX_FILE_BYTES)
             ft = "glb"
         if ft == "glb":
-            meshio.read_glb(blob, field=field)
+            glb.read(blob, field=field)
         if ft == "obj":
-            resolver = _obj_resolver(blob, base, field)
+            resolver = meshio.obj_resolver(blob, base, field)
         scene = meshio.load_scene(blob, ft, field=field, resolver=resolver)
         parts = meshio.scene_parts(scene, colors=False)
-        _check_parts(parts, ft, field)
+        meshio.check_parts(parts, ft, field)
         self.stats = meshio.parts_stats(parts)
         if ft == "off" or (ft == "obj" and resolver is not None):
             # Browsers read neither OFF nor an OBJ's loose material files: store one GLB.
@@ -229,11 +233,7 @@ class Object3D(Kind):
         self.format = _STORED_AS[ft]
 
     def _set_pts_json(self, blob: bytes, field: str) -> None:
-        try:
-            doc = json.loads(blob.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            msg = f"{field}: not a pts.json file: {e}"
-            raise DecodeError(msg) from None
+        doc = ptsjson.read(blob, field)
         if isinstance(doc, dict):
             _from_scene(self, doc)
         else:
@@ -264,7 +264,7 @@ class Object3D(Kind):
 
     # -- encode / decode ---------------------------------------------------------------------------
     def _encode(self, store: Store) -> dict[str, Any]:
-        ref = store.put(self.data, suffix="." + self.format)
+        ref = store.put(self.file_bytes, suffix="." + self.format)
         s = self.stats
         desc: dict[str, Any] = {
             **self._header(),
@@ -289,7 +289,7 @@ class Object3D(Kind):
     def _decode(cls, desc: dict[str, Any], store: Store) -> Object3D:
         blob = store.read(desc["path"])
         if desc["source_format"] in meshio.OWN_POINT_SOURCES and desc["format"] == "ply":
-            cols = meshio.read_points_ply(blob, max_points=DEFAULT_LIMITS.max_points, field="path")
+            cols = ply.read_points(blob, max_points=DEFAULT_LIMITS.max_points, field="path")
             xyz = np.stack([cols["x"], cols["y"], cols["z"]], axis=1).astype(np.float32)
             pts = Points(np.ascontiguousarray(xyz))
             if desc.get("colors") == "rgb":
@@ -321,6 +321,12 @@ class Object3D(Kind):
 # -- helpers -------------------------------------------------------------------------------------
 
 
+@functools.cache
+def file_types() -> tuple[str, ...]:
+    """The ``file_type`` values accepted: the names of the object3d format specs, sorted."""
+    return tuple(sorted(s.name for s in by_kind("object3d")))
+
+
 def _check_file_type(ft: Any) -> str | None:
     if ft is None:
         return None
@@ -328,8 +334,8 @@ def _check_file_type(ft: Any) -> str | None:
         msg = f"file_type: expected a str such as 'glb', got {type(ft).__name__}"
         raise MediaTypeError(msg)
     norm = ft.lower().lstrip(".")
-    if norm not in FILE_TYPES:
-        msg = f"file_type: expected one of {', '.join(FILE_TYPES)}, got {ft!r}"
+    if norm not in file_types():
+        msg = f"file_type: expected one of {', '.join(file_types())}, got {ft!r}"
         raise ValidationError(msg)
     return norm
 
@@ -339,72 +345,7 @@ def _type_of_name(name: str) -> str | None:
     if low.endswith(".pts.json"):
         return "pts.json"
     suffix = os.path.splitext(low)[1].lstrip(".")
-    return suffix if suffix in FILE_TYPES else None
-
-
-def _load_npy(blob: bytes, field: str) -> np.ndarray:
-    try:
-        return np.load(io.BytesIO(blob), allow_pickle=False)
-    except ValueError as e:  # pickled object arrays are refused: loading them could run code
-        msg = f"{field}: not a plain .npy array ({e})"
-        raise DecodeError(msg) from None
-    except (OSError, EOFError) as e:
-        msg = f"{field}: not a valid .npy file ({e})"
-        raise DecodeError(msg) from None
-
-
-def _file_reader(base: Path | None, field: str) -> Callable[[str], bytes] | None:
-    if base is None:
-        return None
-    root = base.resolve()
-
-    def read(rel: str) -> bytes:
-        p = (root / rel).resolve()
-        if root not in p.parents and p != root:
-            msg = f"{field}: {rel!r} resolves outside the model's folder (symlink?); refused"
-            raise LimitError(msg)
-        try:
-            size = p.stat().st_size
-        except FileNotFoundError:
-            msg = f"{field}: the file {rel!r} it refers to does not exist beside it"
-            raise MediaFileNotFoundError(msg) from None
-        if size > MAX_FILE_BYTES:
-            msg = f"{field}: {rel!r} has {size} bytes, more than the limit of {MAX_FILE_BYTES}"
-            raise LimitError(msg)
-        return p.read_bytes()
-
-    return read
-
-
-def _obj_resolver(blob: bytes, base: Path | None, field: str) -> Any:
-    """A trimesh resolver for an OBJ's material library, when it is there to be read."""
-    libs = [m.group(1).decode("utf-8", "replace") for m in _MTLLIB.finditer(blob[: 1 << 20])]
-    if not libs:
-        return None
-    for lib in libs:
-        meshio.check_relative_uri(lib, f"{field}: mtllib")
-    if base is not None and all((base / lib).is_file() for lib in libs):
-        trimesh = meshio.trimesh_module()
-        return trimesh.resolvers.FilePathResolver(str(base / "model.obj"))
-    where = f"is not beside it in {str(base)!r}" if base is not None else "cannot be read from a file object (pass the path)"
-    warn_user(f"{field}: the OBJ's material library {', '.join(map(repr, libs))} {where}; the geometry is stored without materials")
-    return None
-
-
-def _check_parts(parts: list[meshio.Part], ft: str, field: str) -> None:
-    if not parts:
-        msg = f"{field}: the {ft.upper()} file holds no geometry (no vertices)"
-        raise DecodeError(msg)
-    for p in parts:
-        if not np.isfinite(p.vertices).all():
-            i = int(np.argwhere(~np.isfinite(p.vertices))[0][0])
-            msg = f"{field}: vertex {i} of the {ft.upper()} file has a non-finite coordinate {p.vertices[i].tolist()!r}"
-            raise DecodeError(msg)
-        if p.faces is not None and len(p.faces):
-            lo, hi = int(p.faces.min()), int(p.faces.max())
-            if lo < 0 or hi >= len(p.vertices):
-                msg = f"{field}: a face of the {ft.upper()} file refers to vertex {hi if hi >= len(p.vertices) else lo}, but there are {len(p.vertices)} vertices"
-                raise DecodeError(msg)
+    return suffix if suffix in file_types() else None
 
 
 # -- the input adapter table -----------------------------------------------------------------------
@@ -440,7 +381,7 @@ def _from_path(self: Object3D, data: Any, *, file_type: str | None, **_: Any) ->
     path = os.fspath(data)
     ft = file_type or _type_of_name(path)
     if ft is None:
-        msg = f"data: cannot tell the 3-D format of {path!r} from its suffix; pass file_type= (one of {', '.join(FILE_TYPES)})"
+        msg = f"data: cannot tell the 3-D format of {path!r} from its suffix; pass file_type= (one of {', '.join(file_types())})"
         raise ValidationError(msg)
     blob = _read_path(path, "data")
     self._set_file(blob, ft, field=f"data ({path!r})", base=Path(path).parent)
@@ -448,7 +389,7 @@ def _from_path(self: Object3D, data: Any, *, file_type: str | None, **_: Any) ->
 
 def _from_bytes(self: Object3D, data: Any, *, file_type: str | None, **_: Any) -> None:
     if file_type is None:
-        msg = f"file_type: required for bytes (one of {', '.join(FILE_TYPES)})"
+        msg = f"file_type: required for bytes (one of {', '.join(file_types())})"
         raise ValidationError(msg)
     self._set_file(bytes(data), file_type, field="data (bytes)")
 
@@ -461,7 +402,7 @@ def _from_fileobj(self: Object3D, data: Any, *, file_type: str | None, **_: Any)
         return
     ft = file_type or (_type_of_name(name) if isinstance(name, str) else None)
     if ft is None:
-        msg = f"file_type: required for a file object without a named file (one of {', '.join(FILE_TYPES)})"
+        msg = f"file_type: required for a file object without a named file (one of {', '.join(file_types())})"
         raise ValidationError(msg)
     blob = data.read()
     if isinstance(blob, str):

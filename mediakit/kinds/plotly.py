@@ -126,7 +126,7 @@ def _figure_dict(figure: Any) -> dict[str, Any]:
     if mod == "plotly" and callable(getattr(figure, "to_plotly_json", None)):
         pio = require("plotly.io", extra="plotly", feature="Plotly figures")
         text = pio.to_json(figure, validate=False, engine="json", pretty=False)
-        return _check(json.loads(text, parse_constant=lambda _c: None), "figure")
+        return check_figure(json.loads(text, parse_constant=lambda _c: None), "figure")
     if mod == "matplotlib" or (isinstance(figure, types.ModuleType) and figure.__name__ == "matplotlib.pyplot"):
         converted = from_matplotlib(figure)
         if not isinstance(converted, Plotly):
@@ -134,7 +134,7 @@ def _figure_dict(figure: Any) -> dict[str, Any]:
             raise ValidationError(msg)
         return converted.figure_json
     if isinstance(figure, dict):
-        return _check(_jsonify(figure, "figure"), "figure")
+        return check_figure(_jsonify(figure, "figure"), "figure")
     if isinstance(figure, (Path, os.PathLike)) or (isinstance(figure, str) and not figure.lstrip().startswith("{")):
         path = os.fspath(figure)
         try:
@@ -159,10 +159,12 @@ def _parse(blob: bytes, field: str) -> dict[str, Any]:
     except ValueError as e:
         msg = f"{field}: not plotly JSON: {e}"
         raise DecodeError(msg) from None
-    return _check(doc, field)
+    return check_figure(doc, field)
 
 
-def _check(doc: Any, field: str) -> dict[str, Any]:
+def check_figure(doc: Any, field: str) -> dict[str, Any]:
+    """Check a parsed plotly figure (untrusted: a user's dict or a stored file) and return its
+    ``data``, ``layout`` (and ``frames``); used by the kind and by the plotly renderer."""
     if not isinstance(doc, dict) or not isinstance(doc.get("data", []), list):
         msg = f"{field}: expected a plotly figure {{'data': [traces], 'layout': {{...}}}}, got {str(doc)[:80]}"
         raise DecodeError(msg) if not isinstance(doc, dict) else ValidationError(msg)
@@ -294,7 +296,7 @@ def _via_plotly(fig: Any) -> dict[str, Any] | None:
             text = pio.to_json(pfig, validate=False, engine="json", pretty=False)
     except Exception:
         return None
-    doc = _check(json.loads(text, parse_constant=lambda _c: None), "figure")
+    doc = check_figure(json.loads(text, parse_constant=lambda _c: None), "figure")
     for t in doc["data"]:
         if isinstance(t.get("name"), str) and t["name"].startswith("_"):
             del t["name"]  # matplotlib's internal artist names ("_child0") are not labels

@@ -4,7 +4,7 @@ Backend: numpy (core); pandas frames, polars frames and Parquet/CSV/TSV/JSONL fi
 ``table`` extra (``pip install 'mediakit[table]'``: pandas, pyarrow), imported on first use.
 
 Encoded as a canonical JSON table file (``columns``, ``column_types``, ``data``; NaN and
-infinities kept losslessly in a side record, see :mod:`mediakit.kinds._table_io`). Tables larger
+infinities kept losslessly in a side record, see :mod:`mediakit.formats.jsontable`). Tables larger
 than :data:`JSON_MAX_ROWS` rows are stored as Parquet (with a small JSON preview of the first rows)
 when pyarrow is installed. Media cells (any mediakit kind) are encoded into the same store and the
 cell holds their descriptor.
@@ -15,6 +15,7 @@ Type inference and checks work per column on whole arrays (see
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,9 +26,10 @@ import numpy as np
 from .._errors import DecodeError, LimitError, MediakitError, MediaTypeError, ValidationError
 from .._files import write_atomic
 from .._lazy import available, require
+from ..formats import delimited, jsontable, parquet
 from ..store import Store
-from ..store._base import hash_bytes
 from . import _table_cast as tc
+from . import _table_inputs as ti
 from . import _table_io as tio
 from ._base import Kind
 from ._table_columns import (
@@ -48,7 +50,7 @@ DEFAULT_MAX_ROWS = 10_000
 #: Above this many rows, ``storage="auto"`` writes Parquet (when pyarrow is installed).
 JSON_MAX_ROWS = 10_000
 #: Column names used when none are given (the reference documents' default).
-DEFAULT_COLUMNS = ("Input", "Output", "Expected")
+DEFAULT_COLUMNS = ti.DEFAULT_COLUMNS
 
 Storage = Literal["auto", "json", "parquet", "both"]
 _STORAGE = ("auto", "json", "parquet", "both")
@@ -133,11 +135,11 @@ class Table(Kind):
             msg = f"Table: give only one of data, rows or dataframe, got {' and '.join(n for n, _ in given)}"
             raise ValidationError(msg)
         source = given[0][1] if given else None
-        if dataframe is not None and not _is_frame(dataframe):
+        if dataframe is not None and not ti.is_frame(dataframe):
             msg = f"dataframe: expected a pandas or polars DataFrame, got {type(dataframe).__module__}.{type(dataframe).__name__}"
             raise MediaTypeError(msg)
-        names, raws = _read_source(source, columns)
-        n = _count_rows(raws)
+        names, raws = ti.read_source(source, columns)
+        n = ti.count_rows(raws)
         self._check_rows(n)
         opts = _per_column(optional, names, "optional", bool)
         casts = tc.parse_all(dtype, names)
@@ -176,7 +178,7 @@ class Table(Kind):
             if all(isinstance(r, Column) for r in raws):
                 cols = raws
             else:
-                t = cls(data=_Raw(names, raws), **kwargs)
+                t = cls(data=ti.Raw(names, raws), **kwargs)
                 return t
         return cls._from_columns(cols, **kwargs)
 
@@ -274,12 +276,12 @@ class Table(Kind):
     def add_column(self, name: str, data: Any, optional: bool = True) -> None:
         """Add a column of ``len(table)`` values (list, array, pandas/polars Series)."""
         self._flush()
-        name = _check_name(name, "name")
+        name = ti.check_name(name, "name")
         if name in self.columns:
             msg = f"name: column {name!r} already exists"
             raise ValidationError(msg)
-        raw = _raw_series(data, name)
-        n = _count_rows([raw])
+        raw = ti.raw_series(data, name)
+        n = ti.count_rows([raw])
         if self._columns and n != len(self):
             msg = f"data: column {name!r} has {n} values, the table has {len(self)} rows"
             raise ValidationError(msg)
@@ -329,7 +331,7 @@ class Table(Kind):
             if c.dense and c.mask is None:
                 s = pd.Series(c.values, name=c.name)
             elif c.type == "number":
-                s = pd.Series(pd.array(c.values, dtype=_nullable(c.values.dtype), copy=True), name=c.name)
+                s = pd.Series(pd.array(c.values, dtype=ti.nullable(c.values.dtype), copy=True), name=c.name)
                 s[c.mask] = pd.NA
             elif c.type == "bool":
                 cells = c.values.astype(object)
@@ -407,28 +409,28 @@ class Table(Kind):
         if fmt == "json":
             ref = store.put(tio.json_table(cols, media), suffix=".json")
         else:
-            ref = store.put(tio.parquet_bytes(tio.to_arrow(cols, media)), suffix=".parquet")
+            ref = store.put(parquet.write(tio.to_arrow(cols, media)), suffix=".parquet")
         desc.update(ref.to_dict())
         desc.update(format=fmt, columns=self.columns, column_types=[c.info() for c in cols], nrows=len(self), ncols=self.ncols)
         if fmt == "parquet":
             rows = min(len(self), tio.PREVIEW_ROWS)
             desc["preview"] = {**store.put(tio.json_table(cols, media, rows=rows), suffix=".json").to_dict(), "rows": rows}
         if storage == "both":
-            desc["parquet"] = store.put(tio.parquet_bytes(tio.to_arrow(cols, media)), suffix=".parquet").to_dict()
+            desc["parquet"] = store.put(parquet.write(tio.to_arrow(cols, media)), suffix=".parquet").to_dict()
         return desc
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Table:
         blob = store.read(desc["path"])
-        if hash_bytes(blob) != desc["sha256"]:
+        if hashlib.sha256(blob).hexdigest() != desc["sha256"]:
             msg = f"path: the content of {desc['path']!r} does not match its sha256 (the file was changed)"
             raise DecodeError(msg)
         nrows = desc["nrows"]
         kwargs: dict[str, Any] = {"max_rows": max(DEFAULT_MAX_ROWS, nrows)}
         if desc["format"] == "json":
-            t = cls._from_file("json", tio.parse_json_table(blob), store, **kwargs)
+            t = cls._from_file("json", jsontable.parse_json_table(blob), store, **kwargs)
         else:
-            t = cls._from_file("arrow", tio.read_parquet(blob, "path"), store, **kwargs)
+            t = cls._from_file("arrow", parquet.read(blob, "path"), store, **kwargs)
         if t.columns != desc["columns"] or len(t) != nrows or t.column_types != desc["column_types"]:
             msg = f"path: the table file does not match the descriptor (columns, types or {nrows} rows)"
             raise DecodeError(msg)
@@ -440,13 +442,6 @@ class Table(Kind):
 
 
 # -- helpers --------------------------------------------------------------------------------------
-
-
-class _Raw:
-    """Already-split raw columns (from an Arrow table) passed through the constructor."""
-
-    def __init__(self, names: list[str], raws: list[Any]) -> None:
-        self.names, self.raws = names, raws
 
 
 def _check_max_rows(max_rows: Any) -> int | None:
@@ -461,32 +456,6 @@ def _check_max_rows(max_rows: Any) -> int | None:
     return int(max_rows)
 
 
-def _check_name(name: Any, field: str) -> str:
-    if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
-        return str(name)
-    if not isinstance(name, str):
-        msg = f"{field}: expected a column name (str), got {type(name).__name__} {short(name)}"
-        raise MediaTypeError(msg)
-    if not name:
-        msg = f"{field}: column names cannot be empty"
-        raise ValidationError(msg)
-    return name
-
-
-def _check_names(columns: Any, field: str = "columns") -> list[str]:
-    if isinstance(columns, (str, bytes)) or (not isinstance(columns, (list, tuple)) and not hasattr(columns, "__iter__")):
-        msg = f"{field}: expected a list of column names, got {type(columns).__name__} {short(columns)}"
-        raise MediaTypeError(msg)
-    names = [_check_name(c, f"{field}[{i}]") for i, c in enumerate(columns)]
-    seen: set[str] = set()
-    for i, n in enumerate(names):
-        if n in seen:
-            msg = f"{field}[{i}]: duplicate column name {n!r}"
-            raise ValidationError(msg)
-        seen.add(n)
-    return names
-
-
 def _per_column(value: Any, names: list[str], field: str, typ: type) -> list[Any]:
     if isinstance(value, typ):
         return [value] * len(names)
@@ -494,15 +463,6 @@ def _per_column(value: Any, names: list[str], field: str, typ: type) -> list[Any
         return list(value)
     msg = f"{field}: expected a {typ.__name__} or a list of {len(names)} ({typ.__name__} per column), got {short(value)}"
     raise ValidationError(msg) if isinstance(value, (list, tuple)) else MediaTypeError(msg)
-
-
-def _is_frame(x: Any) -> bool:
-    mod = type(x).__module__.split(".")[0]
-    return mod in ("pandas", "polars") and type(x).__name__ == "DataFrame"
-
-
-def _count_rows(raws: list[Any]) -> int:
-    return len(raws[0][1]) if raws else 0
 
 
 def _category_of_column(c: Column) -> str | None:
@@ -531,135 +491,6 @@ def _build(name: str, raw: tuple[str, Any, Any, Any], cast: tc.Cast | None, opti
             check_not_missing(col)
         return col
     return from_cells(name, values, allow_mixed=allow_mixed, optional=optional)
-
-
-def _read_source(source: Any, columns: Any) -> tuple[list[str], list[Any]]:
-    """Names and raw columns (``(kind, values, mask, tz)``) of any supported source."""
-    if isinstance(source, _Raw):
-        return _check_names(source.names), [r if isinstance(r, tuple) else ("cells", r, None, None) for r in source.raws]
-    if source is None:
-        names = _check_names(DEFAULT_COLUMNS if columns is None else columns)
-        return names, [("cells", [], None, None) for _ in names]
-    if _is_frame(source):
-        if columns is not None:
-            msg = "columns: not used with a data frame (the frame's columns are the table's); select or rename columns on the frame"
-            raise ValidationError(msg)
-        return _read_frame(source)
-    if isinstance(source, np.ndarray) or (hasattr(source, "__array__") and not isinstance(source, (list, tuple))):
-        from .._arrays import to_numpy
-
-        arr = to_numpy(source, field="data") if not isinstance(source, np.ndarray) else source
-        if arr.ndim != 2:
-            msg = f"data: expected a 2-D array (rows x columns), got shape {arr.shape}"
-            raise ValidationError(msg)
-        names = _names_for(columns, arr.shape[1])
-        return names, [("array", arr[:, j], None, None) for j in range(arr.shape[1])]
-    if isinstance(source, (list, tuple)):
-        return _read_rows(list(source), columns)
-    msg = f"data: expected a list of rows, a 2-D numpy array or a pandas/polars DataFrame, got {type(source).__module__}.{type(source).__name__}"
-    raise MediaTypeError(msg)
-
-
-def _names_for(columns: Any, width: int) -> list[str]:
-    if columns is None:
-        if width != len(DEFAULT_COLUMNS):
-            msg = f"columns: rows have {width} values; give {width} column names (the default names are {list(DEFAULT_COLUMNS)})"
-            raise ValidationError(msg)
-        return list(DEFAULT_COLUMNS)
-    names = _check_names(columns)
-    if len(names) != width:
-        msg = f"columns: {len(names)} names for rows of {width} values"
-        raise ValidationError(msg)
-    return names
-
-
-def _read_rows(rows: list[Any], columns: Any) -> tuple[list[str], list[Any]]:
-    bad = None
-    if not set(map(type, rows)) <= {list, tuple}:
-        bad = next((i for i, r in enumerate(rows) if not isinstance(r, (list, tuple, np.ndarray))), None)
-    if bad is not None:
-        msg = f"row {bad}: expected a list or tuple of cell values, got {type(rows[bad]).__name__} {short(rows[bad])}"
-        raise MediaTypeError(msg)
-    lengths = set(map(len, rows))
-    width = len(rows[0]) if rows else (len(DEFAULT_COLUMNS) if columns is None else len(_check_names(columns)))
-    names = _names_for(columns, width)
-    if len(lengths) > 1 or (lengths and width != len(names)):
-        i = next(i for i, r in enumerate(rows) if len(r) != len(names))
-        msg = f"row {i}: expected {len(names)} values (columns {', '.join(map(repr, names))}), got {len(rows[i])}"
-        raise ValidationError(msg)
-    if not rows:
-        return names, [("cells", [], None, None) for _ in names]
-    cols = [list(c) for c in zip(*rows)]
-    return names, [("cells", c, None, None) for c in cols]
-
-
-def _raw_series(data: Any, name: str) -> tuple[str, Any, Any, Any]:
-    mod = type(data).__module__.split(".")[0]
-    if mod == "pandas" and type(data).__name__ == "Series":
-        return _pandas_column(data)
-    if mod == "polars" and type(data).__name__ == "Series":
-        pa = require("pyarrow", extra="table", feature="polars columns")  # polars hands columns over as Arrow
-        return tio.raw_arrow(pa.chunked_array([data.to_arrow()]))
-    if isinstance(data, np.ndarray):
-        if data.ndim != 1:
-            msg = f"data: expected a 1-D column of values for {name!r}, got shape {data.shape}"
-            raise ValidationError(msg)
-        return ("array", data, None, None)
-    if isinstance(data, (list, tuple)):
-        return ("cells", list(data), None, None)
-    msg = f"data: expected a list, 1-D array or Series for column {name!r}, got {type(data).__name__}"
-    raise MediaTypeError(msg)
-
-
-def _read_frame(df: Any) -> tuple[list[str], list[Any]]:
-    mod = type(df).__module__.split(".")[0]
-    if mod == "polars":
-        require("pyarrow", extra="table", feature="polars DataFrames")  # polars hands columns over as Arrow
-        tbl = df.to_arrow()
-        names = _check_names([str(c) for c in tbl.column_names])
-        return names, [tio.raw_arrow(tbl.column(j)) for j in range(tbl.num_columns)]
-    names = _check_names([c if isinstance(c, str) else str(c) for c in df.columns])
-    return names, [_pandas_column(df.iloc[:, j]) for j in range(df.shape[1])]
-
-
-def _pandas_column(s: Any) -> tuple[str, Any, Any, Any]:
-    """One pandas column as raw values: numeric, bool and datetime dtypes as whole arrays."""
-    pd = require("pandas", extra="table", feature="pandas DataFrames")
-    dt = s.dtype
-    if isinstance(dt, pd.CategoricalDtype):
-        s = s.astype(dt.categories.dtype if dt.categories.dtype.kind in "biufM" and not s.isna().any() else object)
-        dt = s.dtype
-    if isinstance(dt, pd.DatetimeTZDtype):
-        mask = s.isna().to_numpy()
-        values = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-        return ("array", values, mask, str(dt.tz))
-    if isinstance(dt, np.dtype):
-        if dt.kind in "biufMUm":
-            return ("array", s.to_numpy(), None, None)
-        mask = s.isna().to_numpy()
-        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-            cells = s.to_numpy(dtype=object).tolist()
-            for i in np.flatnonzero(mask).tolist():
-                cells[i] = None
-            return ("strings", cells, None, None)
-        cells = s.to_numpy(dtype=object).tolist()
-        for i in np.flatnonzero(mask).tolist():
-            cells[i] = None
-        return ("cells", cells, None, None)
-    if isinstance(dt, pd.StringDtype):
-        return ("strings", s.to_numpy(dtype=object, na_value=None).tolist(), None, None)
-    np_dt = getattr(dt, "numpy_dtype", None)
-    if np_dt is not None and np.dtype(np_dt).kind in "biuf":
-        mask = s.isna().to_numpy()
-        fill = False if np.dtype(np_dt).kind == "b" else 0
-        return ("array", s.to_numpy(dtype=np_dt, na_value=fill), mask if mask.any() else None, None)
-    return ("cells", s.to_numpy(dtype=object, na_value=None).tolist(), None, None)
-
-
-def _nullable(dt: np.dtype) -> str:
-    if dt.kind == "f":
-        return {"float32": "Float32"}.get(dt.name, "Float64")
-    return dt.name.capitalize() if dt.kind == "i" else "U" + dt.name[1:].capitalize()
 
 
 # -- CLI conversion -----------------------------------------------------------------------------------
@@ -691,7 +522,7 @@ def convert(src: Path, dst: Path, *, progress: Callable[[int, int | None], None]
         blob = tio.json_table(cols, {})
     else:
         arrow = tio.to_arrow(cols)
-        blob = tio.parquet_bytes(arrow) if out == ".parquet" else tio.csv_bytes(arrow, delimiter="\t" if out == ".tsv" else ",")
+        blob = parquet.write(arrow) if out == ".parquet" else delimited.write(arrow, delimiter="\t" if out == ".tsv" else ",")
     write_atomic(dst, blob, field="dst")
     if progress:
         progress(3, total)

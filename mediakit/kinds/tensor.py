@@ -1,10 +1,8 @@
-"""Arrays in summaries: statistics plus a histogram, optionally the full array as ``.npy``;
-and non-finite metric values (``NaN``, ``±Infinity``), which JSON cannot hold as numbers."""
+"""Arrays in summaries: statistics plus a histogram, optionally the full array as ``.npy``."""
 
 from __future__ import annotations
 
 import io
-import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -82,29 +80,3 @@ class TensorSummary(Kind):
     def _content(self) -> tuple[Any, ...]:
         return (self.shape, self.dtype, self.stats, self.histogram, self.array)
 
-
-class NonFinite(Kind):
-    """A non-finite number (``nan``, ``inf``, ``-inf``) in a logged value, kept losslessly."""
-
-    TYPE: ClassVar[str] = "number"
-    VERSION: ClassVar[int] = 1
-    _NAMES: ClassVar[dict[str, float]] = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
-    def __init__(self, value: float) -> None:
-        self.value = float(value)
-
-    @property
-    def name(self) -> str:
-        if math.isnan(self.value):
-            return "NaN"
-        return "Infinity" if self.value > 0 else "-Infinity"
-
-    def _encode(self, store: Store) -> dict[str, Any]:
-        return {**self._header(), "value": self.name}
-
-    @classmethod
-    def _decode(cls, desc: dict[str, Any], store: Store) -> float:
-        return cls._NAMES[desc["value"]]
-
-    def _content(self) -> tuple[Any, ...]:
-        return (self.name,)

@@ -1,7 +1,7 @@
 """Video: frames encoded as GIF, MP4 (H.264), WebM (VP9) or Ogg (Theora), or a kept video file.
 
-Backends: Pillow for GIF (core); the ffmpeg binary of imageio-ffmpeg for MP4/WebM/Ogg and for
-probing files, extra ``video`` (see :mod:`mediakit.codecs.video`). Input forms: numpy arrays
+Backends: Pillow for GIF (core); PyAV and the ffmpeg binary of imageio-ffmpeg for MP4/WebM/Ogg
+and for probing files, extra ``video`` (see :mod:`mediakit.formats.video`). Input forms: numpy arrays
 ``(T, C, H, W)`` or batches ``(B, T, C, H, W)`` and array-likes (torch/jax/tf, never imported);
 a path, bytes or binary file object of a video (probed: it must decode); a moviepy clip
 (duck-typed, moviepy is never imported); another ``Video``.
@@ -21,14 +21,15 @@ import numpy as np
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels
 from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS
-from ..codecs import video as codec
+from ..formats import Source
+from ..formats import video as codec
 from ..store import Store
-from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary, read_input_file
+from ._base import FileKind, check_caption, has_read, is_bytes, is_path, pick_adapter, read_binary
 
-Format = Literal["gif", "mp4", "webm", "ogg"]
-_FORMAT_ALIASES = {"gif": "gif", "mp4": "mp4", "webm": "webm", "ogg": "ogg", "ogv": "ogg"}
+FileType = Literal["gif", "mp4", "webm", "ogg", "ogv"]
+Normalize = Literal["auto", "clip", "minmax", "none"]
 _CHANNELS_OK = (1, 3, 4)
-#: Highest frame rate accepted (and GIF's lower one, see codecs.video.GIF_MAX_FPS).
+#: Highest frame rate accepted (and GIF's lower one, see formats.gif.GIF_MAX_FPS).
 MAX_FPS = 1000.0
 
 
@@ -47,11 +48,18 @@ class Video(FileKind):
         Free text kept in the descriptor.
     fps:
         Frames per second of arrays and of clips without their own rate; files keep theirs.
-    format:
+    file_type:
         ``"gif"`` (the default for frames), ``"mp4"`` (H.264), ``"webm"`` (VP9) or ``"ogg"``
-        (Theora). Files keep their own format when browsers play it, otherwise they become mp4.
+        (Theora; ``"ogv"`` is accepted too). Files keep their own format when browsers play it,
+        otherwise they become mp4. The same name as on Image, Audio, Molecule and Object3D; the
+        result is :attr:`file_type` (and the descriptor's ``format``).
+    format:
+        The former name of ``file_type``, still accepted (giving both with different values is
+        a ValidationError); :attr:`format` reads :attr:`file_type`.
     normalize:
-        ``"auto"``, ``"clip"``, ``"minmax"`` or ``"none"`` for non-uint8 frames (see Image).
+        ``"auto"`` (the default), ``"clip"``, ``"minmax"`` or ``"none"`` for non-uint8 frames
+        (see Image). ``True`` means ``"auto"`` and ``False`` means ``"none"`` (values must
+        already lie in [0, 255]), the spelling :class:`~mediakit.Audio` uses.
     layout:
         ``"TCHW"`` (the default, as in the reference documents) or ``"THWC"`` (channel-last).
 
@@ -64,7 +72,7 @@ class Video(FileKind):
     --------
     >>> import numpy as np, mediakit as mk
     >>> frames = np.zeros((8, 3, 32, 32), np.uint8)
-    >>> desc = mk.Video(frames, fps=4, format="gif").encode(mk.MemoryStore())
+    >>> desc = mk.Video(frames, fps=4, file_type="gif").encode(mk.MemoryStore())
     >>> desc["frames"], desc["duration"]
     (8, 2.0)
     """
@@ -78,21 +86,21 @@ class Video(FileKind):
         *,
         caption: str | None = None,
         fps: float = 4,
-        format: Format | None = None,
-        normalize: Literal["auto", "clip", "minmax", "none"] = "auto",
+        file_type: FileType | None = None,
+        normalize: Normalize | bool = "auto",
         layout: Literal["TCHW", "THWC"] = "TCHW",
+        format: FileType | None = None,
     ) -> None:
+        if isinstance(normalize, bool):
+            normalize = "auto" if normalize else "none"
         check_normalize(normalize)
         if layout not in ("TCHW", "THWC"):
             msg = f"layout: expected 'TCHW' or 'THWC', got {layout!r}"
             raise ValidationError(msg)
-        if format is not None and format not in _FORMAT_ALIASES:
-            msg = f"format: expected one of {list(codec.FORMATS)}, got {format!r}"
-            raise ValidationError(msg)
+        requested = _check_file_type(file_type, format)
         self._frames: np.ndarray | None = None
         self._clip: Any = None
-        self._file: bytes | None = None
-        self._path: Path | None = None
+        self._src: Source | None = None
         self._info: codec.VideoInfo | None = None
         self.normalize_applied: str | None = None
         self._converted_from: str | None = None
@@ -107,7 +115,9 @@ class Video(FileKind):
                 UserWarning,
                 stacklevel=2,
             )
-        self.format = self._choose_format(_FORMAT_ALIASES[format] if format else None)
+        self.file_type: str = self._choose_format(requested)
+        if self._kept and self._src is not None:
+            self._src.read()  # the file as it is now is what encode stores
 
     # -- named constructors ----------------------------------------------------------------------
     @classmethod
@@ -120,15 +130,19 @@ class Video(FileKind):
 
     # -- properties -----------------------------------------------------------------------------
     @property
+    def format(self) -> str:
+        """The former name of :attr:`file_type` (read-only)."""
+        return self.file_type
+
+    @property
     def data(self) -> np.ndarray:
         """All frames as ``(T, H, W, C)`` uint8 (decoded on first use for files and clips)."""
         if self._frames is None:
             if self._clip is not None:
                 self._frames = np.stack(list(self._iter_clip()))
             else:
-                with self._source_path() as path:
-                    assert self._info is not None
-                    self._frames = codec.read_frames(path, self._info)
+                assert self._src is not None and self._info is not None
+                self._frames = codec.read_frames(self._src, self._info)
         return self._frames
 
     @property
@@ -137,7 +151,7 @@ class Video(FileKind):
         return self.num_frames / self.fps if self._info is None else self._info.duration
 
     def __repr__(self) -> str:
-        return f"Video({self.num_frames} frames {self.width}x{self.height} @ {self.fps:g} fps, {self.format}, caption={self.caption!r})"
+        return f"Video({self.num_frames} frames {self.width}x{self.height} @ {self.fps:g} fps, {self.file_type}, caption={self.caption!r})"
 
     # -- input handling ------------------------------------------------------------------------
     def _set_frames(self, arr: np.ndarray, *, fps: float, normalize: str, layout: str) -> None:
@@ -174,13 +188,10 @@ class Video(FileKind):
         self.fps = fps
         self.num_frames, self.height, self.width, self.channels = t, h, w, c
 
-    def _set_file(self, blob: bytes, path: Path | None, field: str) -> None:
+    def _set_file(self, src: Source, field: str) -> None:
         limits = DEFAULT_LIMITS
-        if path is not None:
-            info = codec.probe(path, field=field, max_frames=limits.max_frames, max_pixels=limits.max_pixels)
-        else:
-            info = codec.probe_bytes(blob, field=field, max_frames=limits.max_frames, max_pixels=limits.max_pixels)
-        self._file, self._path, self._info = blob, path, info
+        info = codec.probe(src, field=field, max_frames=limits.max_frames, max_pixels=limits.max_pixels)
+        self._src, self._info = src, info
         self.num_frames, self.width, self.height, self.fps = info.frames, info.width, info.height, info.fps
         self.channels = info.channels
 
@@ -223,15 +234,7 @@ class Video(FileKind):
 
     @property
     def _kept(self) -> bool:
-        return self._info is not None and self._info.browser_safe and self.format == self._info.container
-
-    def _source_path(self) -> Any:
-        from contextlib import nullcontext
-
-        if self._path is not None:
-            return nullcontext(self._path)
-        assert self._file is not None
-        return codec.temp_input(self._file)
+        return self._info is not None and self._info.browser_safe and self.file_type == self._info.container
 
     def _frame_source(self) -> Iterator[np.ndarray]:
         if self._clip is not None:
@@ -246,12 +249,12 @@ class Video(FileKind):
 
     def _encoded(self, progress: codec.Progress | None = None) -> tuple[bytes, codec.VideoInfo]:
         if self._info is not None:
+            assert self._src is not None
             if self._kept:
-                assert self._file is not None
-                return self._file, self._info
-            with self._source_path() as path:
-                blob = codec.transcode(path, self._info, self.format, progress=progress)
-            return blob, codec.probe_bytes(blob, field="converted video")
+                return self._src.read(), self._info
+            blob = codec.transcode(self._src, self._info, self.file_type, progress=progress)
+            # Our own output: its packets are counted, not decoded once more.
+            return blob, codec.probe(blob, field="converted video", decode=False)
         count = [0]
 
         def counted() -> Iterator[np.ndarray]:
@@ -260,23 +263,23 @@ class Video(FileKind):
                 yield frame
 
         blob = codec.encode_frames(
-            counted(), width=self.width, height=self.height, channels=self.channels, fps=self.fps, fmt=self.format,
-            count=self.num_frames, progress=progress,
+            counted(), width=self.width, height=self.height, fps=self.fps, fmt=self.file_type, count=self.num_frames,
+            progress=progress,
         )  # fmt: skip
-        w, h = codec.encoded_size(self.format, self.width, self.height)
+        w, h = codec.encoded_size(self.file_type, self.width, self.height)
         n = count[0]
         if self._clip is not None:
             self.num_frames = n  # a clip's frame count is known once it has been read
-        info = codec.VideoInfo(self.format, codec.CODEC[self.format], w, h, n, float(self.fps), round(n / self.fps, 6))
+        info = codec.VideoInfo(self.file_type, codec.codec(self.file_type), w, h, n, float(self.fps), round(n / self.fps, 6))
         return blob, info
 
     def _encode(self, store: Store) -> dict[str, Any]:
         blob, info = self._encoded()
-        ref = store.put(blob, suffix=codec.SUFFIX[self.format])
+        ref = store.put(blob, suffix=codec.spec(self.file_type).suffix)
         desc = {
             **self._header(),
             **ref.to_dict(),
-            "format": self.format,
+            "format": self.file_type,
             "codec": info.codec,
             "width": info.width,
             "height": info.height,
@@ -294,13 +297,27 @@ class Video(FileKind):
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Video:
-        return cls(store.read(desc["path"]), caption=desc.get("caption"), format=desc["format"])
+        return cls(store.read(desc["path"]), caption=desc.get("caption"), file_type=desc["format"])
 
     def _content(self) -> tuple[Any, ...]:
         return (self.data, self.fps, self.caption)
 
 
 # -- checks and shapes -----------------------------------------------------------------------------
+
+
+def _check_file_type(file_type: object, format: object) -> str | None:
+    """The format asked for (``file_type=``, or its former name ``format=``), as descriptors name it."""
+    names = [(n, v) for n, v in (("file_type", file_type), ("format", format)) if v is not None]
+    for name, value in names:
+        if value not in codec.ALIASES:
+            msg = f"{name}: expected one of {list(codec.FORMATS)}, got {value!r}"
+            raise ValidationError(msg)
+    chosen = {codec.ALIASES[v] for _, v in names}  # type: ignore[index]
+    if len(chosen) > 1:
+        msg = f"file_type: got file_type={file_type!r} and format={format!r} (format is its former name); pass one"
+        raise ValidationError(msg)
+    return chosen.pop() if chosen else None
 
 
 def _check_fps(fps: object, *, field: str = "fps") -> float:
@@ -355,8 +372,7 @@ def _from_video(self: Video, data: Video, *, inherited: dict[str, Any], **_: Any
     for name in (
         "_frames",
         "_clip",
-        "_file",
-        "_path",
+        "_src",
         "_info",
         "normalize_applied",
         "fps",
@@ -375,15 +391,15 @@ def _from_array(self: Video, data: Any, *, fps: float, normalize: str, layout: s
 
 def _from_path(self: Video, data: str | os.PathLike[str], **_: Any) -> None:
     path = Path(os.fspath(data))
-    self._set_file(read_input_file(path, what="video"), path, f"data ({str(path)!r})")
+    self._set_file(Source(path, what="video"), f"data ({str(path)!r})")
 
 
 def _from_bytes(self: Video, data: bytes | bytearray | memoryview, **_: Any) -> None:
-    self._set_file(bytes(data), None, "data (bytes)")
+    self._set_file(Source(bytes(data)), "data (bytes)")
 
 
 def _from_fileobj(self: Video, data: Any, **_: Any) -> None:
-    self._set_file(read_binary(data), None, "data (file object)")
+    self._set_file(Source(read_binary(data)), "data (file object)")
 
 
 def _from_clip(self: Video, data: Any, *, fps: float, **_: Any) -> None:
@@ -406,4 +422,6 @@ _ADAPTERS: tuple[tuple[Callable[[Any], bool], Adapter], ...] = (
 
 
 def _adapter_for(data: Any) -> Adapter:
-    return pick_adapter(_ADAPTERS, data, expected="a numpy array or array-like, path, bytes, binary file object, moviepy clip or Video")
+    return pick_adapter(
+        _ADAPTERS, data, expected="a numpy array or array-like, path, bytes, binary file object, moviepy clip or Video"
+    )

@@ -1,4 +1,5 @@
-"""Shared drawing helpers: fonts, the class palette, fitting, text."""
+"""Shared drawing helpers: fonts, colours of the cards, fitting, text (the class palette is
+:mod:`mediakit.palette`)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,9 @@ from typing import Any
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
-#: 20 well-separated colours for class ids (id 0 is background in masks and is not drawn).
-PALETTE: tuple[tuple[int, int, int], ...] = (
-    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
-    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
-    (0, 128, 128), (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0),
-    (170, 255, 195), (128, 128, 0), (255, 215, 180), (0, 0, 128), (128, 128, 128),
-)  # fmt: skip
-
 BACKGROUND = (255, 255, 255)
 INK = (31, 35, 40)
 ACCENT = (0, 130, 200)
-
-
-def color_for(class_id: int) -> tuple[int, int, int]:
-    return PALETTE[(class_id - 1) % len(PALETTE)] if class_id > 0 else (0, 0, 0)
 
 
 @lru_cache(maxsize=16)

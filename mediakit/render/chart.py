@@ -19,7 +19,7 @@ from PIL import Image as PILImage
 from .._errors import DecodeError, LimitError
 from .._lazy import require
 from .._limits import Limits
-from ..kinds._table_io import parse_json_table
+from ..formats.jsontable import parse_json_table
 from ..kinds.chart import DATASET, MAX_SPEC_BYTES, records
 from ..store import Store
 from .table import MAX_RENDER_BYTES

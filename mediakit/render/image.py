@@ -13,8 +13,8 @@ from .._errors import LimitError
 from .._limits import Limits
 from ..formats import raster
 from ..geometry import box_pixels
-from ..store import Store
 from ..palette import color_for
+from ..store import Store
 from ._common import fit, font
 
 MASK_ALPHA = 0.45

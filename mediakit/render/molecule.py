@@ -18,10 +18,11 @@ from PIL import Image as PILImage
 
 from .._errors import LimitError
 from .._limits import Limits
-from ..kinds import _mol_formats as mf
+from ..formats import structure as mf
+from ..palette import PALETTE
 from ..store import Store
 from . import _raster3d as r3
-from ._common import BACKGROUND, PALETTE
+from ._common import BACKGROUND
 
 SMALL_RECORD_ATOMS = 250
 SMALL_STRUCTURE_ATOMS = 150
@@ -59,7 +60,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
             s = mf.parse(blob, fmt, field="path")
             small = bool((s.elements == "C").any())
     if small and available("rdkit"):
-        from ..kinds._mol_rdkit import depiction
+        from ..chem import depiction
 
         im = depiction(blob, fmt, size)
         if im is not None:

@@ -22,7 +22,8 @@ from PIL import ImageDraw
 
 from .._errors import LimitError
 from .._limits import Limits
-from ..codecs import mesh as meshio
+from ..formats import scene as meshio
+from ..formats.ply import read_points
 from ..store import Store
 from . import _raster3d as r3
 from ._common import BACKGROUND, font
@@ -47,7 +48,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     meshes: list[meshio.Part] = []
     clouds: list[meshio.Part] = []
     if desc["format"] == "ply" and desc["source_format"] in meshio.OWN_POINT_SOURCES:
-        cols = meshio.read_points_ply(blob, max_points=limits.max_points, field="path")
+        cols = read_points(blob, max_points=limits.max_points, field="path")
         xyz = np.stack([cols["x"], cols["y"], cols["z"]], axis=1)
         rgb = np.stack([cols["red"], cols["green"], cols["blue"]], axis=1) if "red" in cols else None
         clouds.append(meshio.Part("points", xyz, None, rgb))

@@ -18,7 +18,7 @@ from PIL import ImageDraw
 
 from .._errors import DecodeError, LimitError
 from .._limits import Limits
-from ..kinds.plotly import _check, decode_array
+from ..kinds.plotly import check_figure, decode_array
 from ..store import Store
 from ._common import BACKGROUND, INK, ellipsize, fit, font
 
@@ -36,7 +36,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         msg = f"path: plotly JSON of {desc['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads"
         raise LimitError(msg)
     try:
-        doc = _check(json.loads(store.read(desc["path"]), parse_constant=lambda _c: None), "path")
+        doc = check_figure(json.loads(store.read(desc["path"]), parse_constant=lambda _c: None), "path")
     except ValueError as e:
         if isinstance(e, (DecodeError, LimitError)):
             raise

@@ -18,7 +18,7 @@ from .._descriptor import validate
 from .._errors import LimitError, MediakitError
 from .._limits import Limits
 from .._registry import get_renderer
-from ..kinds._table_io import parse_json_table
+from ..formats.jsontable import parse_json_table
 from ..store import Store
 from ._common import BACKGROUND, INK, ellipsize, font
 

@@ -1,8 +1,8 @@
 """Video thumbnails: a poster frame (the first frame that is not blank) with a small play badge,
 and on request an animated preview (:func:`animated_preview`, GIF or WebP bytes).
 
-GIFs are decoded with Pillow; other formats with the ffmpeg binary of imageio-ffmpeg (extra
-``video``) in a subprocess with a timeout and a pixel limit, scaled down by ffmpeg itself so
+GIFs are decoded with Pillow (in memory); other formats with the ffmpeg binary of imageio-ffmpeg
+(extra ``video``, through :mod:`mediakit.formats.video`) in a subprocess with a timeout and a pixel limit, scaled down by ffmpeg itself so
 only thumbnail-sized frames ever reach Python. Descriptors are untrusted: their sizes and
 counts are checked against the :class:`~mediakit._limits.Limits` first.
 """
@@ -21,7 +21,8 @@ from PIL import ImageDraw
 
 from .._errors import LimitError, ValidationError
 from .._limits import DEFAULT_LIMITS, Limits
-from ..codecs import video as codec
+from ..formats import Source, gif
+from ..formats import video as codec
 from ..store import Store
 from ._common import fit
 
@@ -73,7 +74,7 @@ def animated_preview(
     tw, th = fit(desc["width"], desc["height"], size)
     step = max(1, math.ceil(desc["frames"] / max_frames))
     fps = float(desc["fps"]) / step
-    while format == "gif" and fps > codec.GIF_MAX_FPS:
+    while format == "gif" and fps > gif.GIF_MAX_FPS:
         step += 1
         fps = float(desc["fps"]) / step
     with _frames(blob, desc, (tw, th), limits, max_frames=min(limits.max_frames, step * max_frames)) as frames:
@@ -84,7 +85,7 @@ def animated_preview(
         msg = "path: the video has no decodable frames"
         raise DecodeError(msg)
     if format == "gif":
-        return codec.encode_gif(iter(picked), width=tw, height=th, fps=fps)
+        return gif.encode_gif(iter(picked), width=tw, height=th, fps=fps)
     ims = [PILImage.fromarray(np.ascontiguousarray(f), "RGB") for f in picked]
     buf = io.BytesIO()
     delays = [max(20, round(1000 * (i + 1) / fps) - round(1000 * i / fps)) for i in range(len(ims))]
@@ -115,23 +116,22 @@ def _frames(
     blob: bytes, desc: dict[str, Any], size: tuple[int, int], limits: Limits, *, max_frames: int
 ) -> Iterator[Generator[np.ndarray, None, None]]:
     """RGB frames scaled to ``size``; leaving the block stops the decoder."""
-    fmt = "gif" if blob[:6] in (b"GIF87a", b"GIF89a") else desc["format"]
+    fmt = "gif" if blob[:6] in gif.MAGIC else desc["format"]
     info = codec.VideoInfo(
         fmt, desc["codec"], desc["width"], desc["height"], desc["frames"], float(desc["fps"]), float(desc["duration"])
     )
-    with codec.temp_input(blob) as path:
-        gen = codec.iter_frames(
-            path,
-            info,
-            channels=3,
-            size=size,
-            max_frames=max_frames,
-            field="path",
-            timeout=THUMB_TIMEOUT,
-            max_pixels=limits.max_pixels,
-        )
-        with closing(gen):
-            yield gen
+    gen = codec.iter_frames(
+        Source(blob, field="path"),
+        info,
+        channels=3,
+        size=size,
+        max_frames=max_frames,
+        field="path",
+        timeout=THUMB_TIMEOUT,
+        max_pixels=limits.max_pixels,
+    )
+    with closing(gen):
+        yield gen
 
 
 def _play_badge(im: PILImage.Image) -> PILImage.Image:

@@ -18,7 +18,8 @@ from PIL import Image as PILImage
 
 import mediakit as mk
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError
-from mediakit.codecs import audio as codec
+from mediakit.formats import audio as codec
+from mediakit.formats import ogg, wav
 
 sf = pytest.importorskip("soundfile")
 
@@ -88,6 +89,8 @@ GOOD_INPUTS = [
     ),
     ("normalize", lambda: mk.Audio(TONE * 4, sample_rate=SR, normalize=True), {"gain": pytest.approx(0.5, rel=1e-6)}),
     ("normalize-in-range", lambda: mk.Audio(TONE, sample_rate=SR, normalize=True), {"format": "wav"}),
+    ("normalize-peak", lambda: mk.Audio(TONE * 4, sample_rate=SR, normalize="peak"), {"gain": pytest.approx(0.5, rel=1e-6)}),
+    ("normalize-none", lambda: mk.Audio(TONE, sample_rate=SR, normalize="none"), {"format": "wav"}),
     ("wav-path", lambda: mk.Audio(str(WAV)), {"format": "wav", "sample_rate": 44100, "channels": 2, "frames": 88200}),
     (
         "mp3-path",
@@ -117,7 +120,7 @@ def test_good_inputs(factory, expected, mem):
 
 
 def _truncated_wav() -> bytes:
-    blob = codec.encode_wav(STEREO, SR)
+    blob = wav.encode_wav(STEREO, SR)
     return blob[: len(blob) * 3 // 4]
 
 
@@ -195,9 +198,15 @@ BAD_INPUTS = [
     ("caption", lambda: mk.Audio(TONE, sample_rate=SR, caption=5), MediaTypeError, "caption: expected a str"),
     (
         "normalize-type",
-        lambda: mk.Audio(TONE, sample_rate=SR, normalize="yes"),
+        lambda: mk.Audio(TONE, sample_rate=SR, normalize=1),
         MediaTypeError,
         "normalize: expected True or False",
+    ),
+    (
+        "normalize-string",
+        lambda: mk.Audio(TONE, sample_rate=SR, normalize="yes"),
+        ValidationError,
+        r"normalize: expected True or False, or one of \('none', 'peak'\), got 'yes'",
     ),
     ("object", lambda: mk.Audio(object(), sample_rate=SR), MediaTypeError, "data: expected a numpy array"),
     ("strings", lambda: mk.Audio(np.array(["a"] * 20), sample_rate=SR), MediaTypeError, "data: expected samples of dtype"),
@@ -352,7 +361,7 @@ def test_missing_soundfile_names_the_extra(monkeypatch):
 @pytest.mark.parametrize("channels", [1, 2, 3, 8])
 def test_wav_writer_is_read_back_by_libsndfile(subtype, channels):
     data = np.repeat(TONE[:333, None], channels, axis=1) * np.linspace(1, 0.2, channels)
-    blob = codec.encode_wav(data.astype(np.float32), 22050, subtype)
+    blob = wav.encode_wav(data.astype(np.float32), 22050, subtype)
     back, rate = sf.read(io.BytesIO(blob), always_2d=True, dtype="float32")
     assert rate == 22050 and back.shape == (333, channels)
     assert np.abs(back - data).max() <= (1e-7 if subtype == "float" else 1 / 32767 if subtype == "pcm16" else 1 / 8388607) + 1e-7
@@ -368,16 +377,16 @@ def test_integer_sample_conversions():
 
 
 def test_ogg_output_is_reproducible_and_has_fixed_serials():
-    a = codec.encode_ogg(STEREO, SR)
-    assert a == codec.encode_ogg(STEREO, SR)
+    a = ogg.encode_ogg(STEREO, SR)
+    assert a == ogg.encode_ogg(STEREO, SR)
     assert struct.unpack("<I", a[14:18])[0] == 1
-    codec.check_ogg_complete(a)
+    ogg.check_ogg_complete(a)
 
 
 def test_long_vorbis_is_written_in_blocks():
     """One-shot Vorbis writes of a minute crash libvorbis; block writes must not."""
     minute = np.tile(TONE, 240)  # two minutes at 8 kHz: 120 one-second blocks
-    blob = codec.encode_ogg(minute[:, None], SR)
+    blob = ogg.encode_ogg(minute[:, None], SR)
     assert sf.info(io.BytesIO(blob)).frames == len(minute)
 
 
@@ -423,3 +432,32 @@ def test_thumbnail_limits(mem):
     desc = mk.Audio(STEREO, sample_rate=SR).encode(mem)
     with pytest.raises(LimitError, match="more than the limit of 100"):
         mk.thumbnail(desc, mem, size=64, limits=mk.Limits(max_file_bytes=100))
+
+
+# -- the format specs ---------------------------------------------------------------------------------------------
+
+
+def test_spec_probe_reads_the_header_only(tmp_path):
+    from mediakit import formats
+    from mediakit.formats import Source
+
+    facts = formats.get("wav").probe(Source(WAV))
+    assert facts == {
+        "format": "wav", "encoding": "pcm_16", "sample_rate": 44100, "channels": 2, "frames": 88200, "duration": 2.0,
+        "kept": True, "size": WAV.stat().st_size,
+    }  # fmt: skip
+    mp3 = formats.spec_for_path(MP3).probe(Source(MP3.read_bytes()))
+    assert (mp3["format"], mp3["sample_rate"], mp3["encoding"]) == ("mp3", 48000, "mpeg_layer_iii")
+    ogg = tmp_path / "a.ogg"
+    ogg.write_bytes(_file("OGG", "VORBIS"))
+    assert formats.kind_of(ogg) == "audio" and formats.sniff(ogg.read_bytes()[:64]).name == "ogg"
+    assert formats.sniff(WAV.read_bytes()[:64]).name == "wav" and formats.sniff(MP3.read_bytes()[:64]).name == "mp3"
+
+
+def test_audio_specs_match_the_store():
+    from mediakit import formats
+
+    for spec in formats.by_kind("audio"):
+        assert spec.convert is not None and spec.converts_to
+        assert mk.MemoryStore().put(b"x", suffix=spec.suffix).media_type == spec.media_type
+    assert [s.name for s in formats.by_kind("audio")] == ["flac", "mp3", "ogg", "wav"]

@@ -319,7 +319,7 @@ def test_gzip_bomb_is_refused(monkeypatch):
 
 
 def test_mmtf_hostile_counts_are_limited():
-    from mediakit.kinds._mol_mmtf import decode_array
+    from mediakit.formats.mmtf import decode_array
 
     # a run-length array claiming 2**31 values from 8 bytes of data
     blob = (
@@ -358,12 +358,12 @@ def test_depiction_keeps_aromatic_rings_and_hydroxyls(monkeypatch):
     from rdkit import Chem
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    from mediakit.kinds import _mol_rdkit
+    from mediakit import chem
 
     drawn = []
     real = rdMolDraw2D.PrepareAndDrawMolecule
     monkeypatch.setattr(rdMolDraw2D, "PrepareAndDrawMolecule", lambda d, m, *a, **k: (drawn.append(Chem.Mol(m)), real(d, m, *a, **k)))
     store = mk.MemoryStore()
     desc = mk.Molecule.from_smiles("CC(=O)Oc1ccccc1C(=O)O").encode(store)
-    assert _mol_rdkit.depiction(store.read(desc["path"]), "sdf", 128) is not None
+    assert chem.depiction(store.read(desc["path"]), "sdf", 128) is not None
     assert Chem.MolToSmiles(drawn[0]) == Chem.MolToSmiles(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))

@@ -97,7 +97,7 @@ def test_category_cloud_keeps_categories_and_palette_colours(mem):
     obj = mk.Object3D(XYZ_CAT)
     back = mk.decode(obj.encode(mem), mem)
     assert np.array_equal(back.points[:, 3], XYZ_CAT[:, 3].astype(np.float32))
-    assert b"property uchar category" in obj.data[:400] and b"property uchar red" in obj.data[:400]
+    assert b"property uchar category" in obj.file_bytes[:400] and b"property uchar red" in obj.file_bytes[:400]
 
 
 def test_colours_that_look_like_fractions_warn():
@@ -105,15 +105,15 @@ def test_colours_that_look_like_fractions_warn():
         mk.Object3D(np.c_[XYZ, np.full((200, 3), 0.5)])
 
 
-def test_to_json_is_the_lidar_form_and_round_trips():
+def test_to_lidar_scene_is_the_lidar_form_and_round_trips():
     obj = mk.Object3D(scene())
-    js = obj.to_json()
+    js = obj.to_lidar_scene()
     assert js["type"] == "lidar/beta" and len(js["points"]) == 3 and js["boxes"][0]["label"] == "Box"
     json.dumps(js)
     assert mk.Object3D(js) == obj
     assert mk.Object3D(json.dumps(js).encode(), file_type="pts.json") == obj
     with pytest.raises(mk.ValidationError, match="only point clouds"):
-        mk.Object3D(trimesh.creation.box()).to_json()
+        mk.Object3D(trimesh.creation.box()).to_lidar_scene()
 
 
 def test_encoding_is_deterministic_across_objects(mem):
@@ -162,7 +162,8 @@ def test_obj_without_its_material_library_warns_and_keeps_the_geometry():
 def test_text_mode_file_objects_use_the_named_file(mem):
     with open(CORPUS / "meshes" / "Duck.glb") as f:  # text mode, as in the reference docs
         obj = mk.Object3D(f)
-    assert obj.data == (CORPUS / "meshes" / "Duck.glb").read_bytes()
+    assert obj.file_bytes == (CORPUS / "meshes" / "Duck.glb").read_bytes()
+    assert obj.data is obj.file_bytes or obj.data == obj.file_bytes  # the read alias
 
 
 def test_gltf_with_external_buffers_and_images_becomes_one_glb(tmp_path, mem):
@@ -170,8 +171,8 @@ def test_gltf_with_external_buffers_and_images_becomes_one_glb(tmp_path, mem):
     for name, data in trimesh.exchange.gltf.export_gltf(src).items():
         (tmp_path / name).write_bytes(data)
     obj = mk.Object3D(tmp_path / "model.gltf")
-    assert obj.format == "glb" and obj.source_format == "gltf" and obj.data[:4] == b"glTF"
-    back = trimesh.load_scene(io.BytesIO(obj.data), file_type="glb")
+    assert obj.format == "glb" and obj.source_format == "gltf" and obj.file_bytes[:4] == b"glTF"
+    back = trimesh.load_scene(io.BytesIO(obj.file_bytes), file_type="glb")
     assert sum(len(g.faces) for g in back.geometry.values()) == 4212
     assert mk.decode(obj.encode(mem), mem) == obj
 
@@ -184,7 +185,7 @@ def test_obj_with_its_material_library_is_stored_as_glb(tmp_path):
         (tmp_path / name).write_bytes(data)
     obj = mk.Object3D(tmp_path / "duck.obj")
     assert (obj.format, obj.source_format) == ("glb", "obj")
-    assert obj.data == mk.Object3D(tmp_path / "duck.obj").data
+    assert obj.file_bytes == mk.Object3D(tmp_path / "duck.obj").file_bytes
 
 
 def test_off_is_converted_to_glb():

@@ -12,7 +12,8 @@ from conftest import check_descriptor, roundtrip
 
 import mediakit as mk
 from mediakit._errors import MediaTypeError
-from mediakit.kinds.tensor import PERCENTILES, NonFinite, TensorSummary
+from mediakit.kinds.number import NonFinite
+from mediakit.kinds.tensor import PERCENTILES, TensorSummary
 
 SMALL_ARRAY = 32  # arrays up to this size are logged as lists (mediakit._encode.SMALL_ARRAY)
 RNG = np.random.default_rng(3)

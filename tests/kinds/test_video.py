@@ -24,7 +24,8 @@ from PIL import Image as PILImage
 
 import mediakit as mk
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
-from mediakit.codecs import video as codec
+from mediakit.formats import _ffmpeg, _ffvideo, _pyav
+from mediakit.formats import video as codec
 from mediakit.render.video import animated_preview
 
 pytest.importorskip("imageio_ffmpeg")
@@ -146,7 +147,7 @@ def test_good_inputs(factory, expected, mem):
         desc = check_descriptor(factory().encode(mem))
     for key, value in expected.items():
         assert desc[key] == value, key
-    info = codec.probe_bytes(mem.read(desc["path"]))
+    info = codec.probe(mem.read(desc["path"]))
     assert (info.width, info.height, info.frames, info.codec) == (desc["width"], desc["height"], desc["frames"], desc["codec"])
 
 
@@ -264,20 +265,20 @@ def test_fps_given_for_a_file_is_reported_as_ignored():
 
 
 def test_an_ffmpeg_without_the_encoder_is_a_missing_dependency(monkeypatch):
-    monkeypatch.setattr(codec, "USE_PYAV", False)
-    monkeypatch.setitem(codec._VIDEO_ARGS, "mp4", ["-c:v", "no_such_encoder"])
+    monkeypatch.setattr(_pyav, "USE_PYAV", False)
+    monkeypatch.setitem(_ffvideo.VIDEO_ARGS, "mp4", ["-c:v", "no_such_encoder"])
     with pytest.raises(mk.MissingDependencyError, match="lacks an encoder"):
         mk.Video(frames(), format="mp4").encode_bytes()
 
 
 def test_probe_timeout_is_a_decode_error(monkeypatch):
-    monkeypatch.setattr(codec, "TIMEOUT", 1e-4)
+    monkeypatch.setattr(_ffmpeg, "TIMEOUT", 1e-4)
     with pytest.raises(DecodeError, match="did not finish within"):
         mk.Video(VIDEO / "example.mp4")
 
 
 def test_missing_video_extra_names_it(monkeypatch):
-    codec.ffmpeg_exe.cache_clear()
+    _ffmpeg.ffmpeg_exe.cache_clear()
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
     try:
         with pytest.raises(mk.MissingDependencyError, match=r"pip install 'mediakit\[video\]'"):
@@ -287,7 +288,7 @@ def test_missing_video_extra_names_it(monkeypatch):
             mk.Video(frames(), format="mp4").encode(mk.MemoryStore())
         assert mk.Video(frames()).encode(mk.MemoryStore())["format"] == "gif"  # GIF needs only Pillow
     finally:
-        codec.ffmpeg_exe.cache_clear()
+        _ffmpeg.ffmpeg_exe.cache_clear()
 
 
 @pytest.mark.parametrize("fmt", ["mp4", "webm"])
@@ -296,10 +297,10 @@ def test_the_ffmpeg_binary_path_matches_the_pyav_path(fmt, monkeypatch):
     both are reproducible and give the same frames within the lossy tolerance."""
     src = frames(t=6, h=23, w=31)
     fast = mk.Video(src, format=fmt).encode_bytes()
-    monkeypatch.setattr(codec, "USE_PYAV", False)
+    monkeypatch.setattr(_pyav, "USE_PYAV", False)
     slow = mk.Video(src, format=fmt).encode_bytes()
     assert slow == mk.Video(src.copy(), format=fmt).encode_bytes()
-    a, b = codec.probe_bytes(fast), codec.probe_bytes(slow)
+    a, b = codec.probe(fast), codec.probe(slow)
     assert (a.width, a.height, a.frames, a.codec, a.pix_fmt) == (b.width, b.height, b.frames, b.codec, b.pix_fmt)
     da, db = mk.Video(fast).data.astype(int), mk.Video(slow).data.astype(int)
     assert np.abs(da - db).mean() < 3
@@ -370,7 +371,7 @@ def test_clips_are_streamed_and_checked(mem):
 def test_mp4_is_browser_ready():
     blob = mk.Video(frames(h=23, w=31), format="mp4").encode_bytes()
     assert blob.index(b"moov") < blob.index(b"mdat")  # faststart: playable while downloading
-    info = codec.probe_bytes(blob)
+    info = codec.probe(blob)
     assert (info.codec, info.pix_fmt, info.width % 2, info.height % 2) == ("h264", "yuv420p", 0, 0)
     assert b"avc1" in blob[:64] or b"isom" in blob[:64]
 
@@ -411,7 +412,7 @@ def test_reference_path_example(tmp_path, monkeypatch, mem):
 def test_unsafe_inputs_are_converted_to_mp4(made, name, source, mem):
     desc = check_descriptor(mk.Video(made[name]).encode(mem))
     assert (desc["format"], desc["codec"], desc["converted_from"]) == ("mp4", "h264", source)
-    info = codec.probe_bytes(mem.read(desc["path"]))
+    info = codec.probe(mem.read(desc["path"]))
     assert info.browser_safe and info.pix_fmt == "yuv420p" and info.frames == 10
     if name == "clip.mov":
         assert desc["has_audio"] and info.audio_codec == "aac"
@@ -497,3 +498,96 @@ def test_thumbnail_of_a_broken_stored_file_is_a_decode_error(mem):
     ref = mem.put(mem.read(desc["path"])[:300], suffix=".mp4")
     with pytest.raises(DecodeError):
         mk.thumbnail({**desc, **ref.to_dict()}, mem)
+
+
+# -- names and spellings shared with the other kinds ----------------------------------------------------------
+
+
+def test_file_type_is_the_name_and_format_its_former_one(mem):
+    v = mk.Video(frames(), file_type="mp4")
+    assert v.file_type == v.format == "mp4"
+    assert mk.Video(frames(), format="webm").file_type == "webm"
+    assert mk.Video(frames(), file_type="ogv", format="ogg").file_type == "ogg"  # two spellings of one format
+    with pytest.raises(ValidationError, match=r"file_type: got file_type='mp4' and format='gif' \(format is its former name\)"):
+        mk.Video(frames(), file_type="mp4", format="gif")
+    with pytest.raises(ValidationError, match=r"file_type: expected one of \['gif', 'mp4', 'webm', 'ogg'\], got 'avi'"):
+        mk.Video(frames(), file_type="avi")
+    with pytest.raises(AttributeError):
+        v.format = "gif"  # type: ignore[misc]
+    desc = mk.Video(frames(), file_type="ogv").encode(mem)
+    assert desc["format"] == "ogg" and desc["path"].endswith(".ogv") and desc["media_type"] == "video/ogg"
+    assert mk.decode(desc, mem).file_type == "ogg"
+
+
+def test_normalize_takes_the_bools_audio_takes():
+    unit = frames().astype(np.float32) / 255
+    assert mk.Video(unit, normalize=True).normalize_applied == mk.Video(unit).normalize_applied == "unit"
+    assert mk.Video(unit * 255, normalize=False).normalize_applied == "byte"
+    with pytest.raises(ValidationError, match=r"normalize='none' needs values in \[0, 255\]"):
+        mk.Video(unit * 300, normalize=False)
+
+
+# -- the format specs ---------------------------------------------------------------------------------------------
+
+
+def test_spec_probe_reads_facts_without_transcoding_or_decoding(made, monkeypatch):
+    from mediakit import formats
+    from mediakit.formats import Source
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("probe must not transcode")
+
+    monkeypatch.setattr(_ffvideo, "transcode", refuse)
+    monkeypatch.setattr(_ffmpeg, "to_bytes", refuse)
+    facts = formats.spec_for_path(made["clip.mov"]).probe(Source(made["clip.mov"]))
+    assert (facts["format"], facts["codec"], facts["width"], facts["height"], facts["frames"]) == ("mov", "h264", 64, 48, 10)
+    assert facts["has_audio"] and not facts["browser_safe"]
+    store = mk.MemoryStore()
+    for path in sorted(VIDEO.iterdir()):
+        facts = formats.spec_for_path(path).probe(Source(path))
+        desc = mk.Video(path).encode(store)
+        for key in ("format", "codec", "width", "height", "frames", "fps", "duration", "has_audio", "size"):
+            assert facts[key] == desc[key], (path.name, key)
+
+
+def test_paths_are_read_by_ffmpeg_in_place(monkeypatch, mem):
+    """A path goes to ffmpeg as it is to probe and decode: no copy into a temporary file (bytes
+    still get one)."""
+    import tempfile
+
+    real = tempfile.mkstemp
+    calls = []
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: calls.append(1) or real(*a, **k))
+    v = mk.Video(VIDEO / "example.mp4", file_type="webm")  # probed
+    assert v.data.shape[0] == 50  # decoded
+    assert calls == []
+    mk.Video((VIDEO / "example.mp4").read_bytes())
+    assert calls
+
+
+def test_kind_of_and_sniff_look_into_gif_and_ogg(tmp_path):
+    from mediakit import formats
+
+    assert formats.kind_of(VIDEO / "circle.gif") == "video"
+    still = tmp_path / "still.gif"
+    PILImage.new("RGB", (4, 4), (200, 10, 10)).save(still)
+    assert formats.kind_of(still) == "image"
+    theora = tmp_path / "theora.ogg"
+    theora.write_bytes(mk.Video(frames(), file_type="ogg").encode_bytes())
+    assert formats.kind_of(theora) == "video"
+    assert formats.sniff(theora.read_bytes()[:4096]).name == "ogv"
+    for path, name in [
+        (VIDEO / "example.mp4", "mp4"),
+        (VIDEO / "big_buck_bunny_432_433.webm", "webm"),
+        (VIDEO / "circle.gif", "gif"),
+    ]:
+        assert formats.sniff(path.read_bytes()[:4096]).name == name
+
+
+def test_every_video_spec_converts_through_one_function():
+    from mediakit import formats
+
+    for spec in formats.by_kind("video"):
+        assert spec.for_kind("video").convert is not None, spec.name
+        assert spec.extra == ("video" if spec.name != "gif" else None)
+    assert formats.get("mov").convert is codec.convert and not formats.get("mov").stored

@@ -1,7 +1,9 @@
-"""RDKit and gemmi helpers for :class:`~mediakit.Molecule`: SMILES parsing with RDKit's messages
-captured (never printed), seeded 3-D embedding, SDF/PDB writing, and format conversion.
+"""The RDKit bridge: SMILES parsing with RDKit's messages captured (never printed), seeded 3-D
+embedding, SDF/PDB writing, conversion between molecule formats and 2-D depictions. Used by
+:class:`~mediakit.Molecule` and the molecule renderer; the file readers themselves are the
+molecule format modules of :mod:`mediakit.formats` (``pdb``, ``cif``, ``sdf``, ``mol2``, ...).
 
-Backends: RDKit and gemmi (``pip install 'mediakit[chem]'``).
+Backends: RDKit and gemmi (``pip install 'mediakit[chem]'``), imported inside the functions.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .._errors import DecodeError, MediaFileNotFoundError, MediaTypeError, ValidationError
-from .._lazy import require
-from . import _mol_formats as mf
+from ._errors import DecodeError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from ._lazy import require
+from .formats import cif, mol2, sdf
+from .formats import pdb as pdb_format
+from .formats.structure import parse, rdkit_messages, rdkit_quiet
 
 _FEATURE = "Molecule.from_rdkit / from_smiles"
 
@@ -31,11 +35,11 @@ def parse_smiles(smiles: Any, *, sanitize: bool) -> Any:
     if not smiles.strip():
         msg = "smiles: expected a SMILES string, got an empty string"
         raise ValidationError(msg)
-    with mf.rdkit_quiet() as cap:
+    with rdkit_quiet() as cap:
         mol = Chem.MolFromSmiles(smiles, sanitize=False)
     if mol is None:
         # Keep RDKit's reason and position; drop its echo of the input and the caret line.
-        parts = [p.replace("SMILES Parse Error:", "").strip().rstrip(":") for p in mf.rdkit_messages(cap).split("; ")]
+        parts = [p.replace("SMILES Parse Error:", "").strip().rstrip(":") for p in rdkit_messages(cap).split("; ")]
         why = "; ".join(p for p in parts if p and p != smiles and not p.startswith(("~", "^", "Failed parsing")))
         msg = f"smiles: {smiles!r} is not valid SMILES" + (f" ({why})" if why else "")
         raise ValidationError(msg)
@@ -43,7 +47,7 @@ def parse_smiles(smiles: Any, *, sanitize: bool) -> Any:
         msg = f"smiles: {smiles!r} has no atoms"
         raise ValidationError(msg)
     if sanitize:
-        with mf.rdkit_quiet() as cap:
+        with rdkit_quiet() as cap:
             problems = Chem.DetectChemistryProblems(mol)
             if problems:
                 msg = f"smiles: {smiles!r} is not a valid molecule: {problems[0].Message()}"
@@ -51,7 +55,7 @@ def parse_smiles(smiles: Any, *, sanitize: bool) -> Any:
             try:
                 Chem.SanitizeMol(mol)
             except Exception as e:
-                why = mf.rdkit_messages(cap) or str(e)
+                why = rdkit_messages(cap) or str(e)
                 msg = f"smiles: {smiles!r} is not a valid molecule: {why}"
                 raise ValidationError(msg) from None
     return mol
@@ -77,7 +81,7 @@ def read_rdkit_input(mol_or_path: Any) -> Any:
         raise MediaFileNotFoundError(msg) from None
     field = f"mol_or_path ({str(path)!r})"
     mol = to_rdkit(blob, {"sd": "sdf", "mol": "sdf"}.get(suffix, suffix), field=field)
-    with mf.rdkit_quiet():
+    with rdkit_quiet():
         try:
             Chem.SanitizeMol(mol)
         except Exception as e:
@@ -90,14 +94,14 @@ def to_rdkit(blob: bytes, fmt: str, *, field: str = "data") -> Any:
     """The first molecule of a file as an (unsanitised) RDKit molecule."""
     Chem = _chem()
     if fmt == "sdf":
-        return mf.read_sdf_mols(blob, field, limit=1)[0]
+        return sdf.read_mols(blob, field, limit=1)[0]
     if fmt == "mol2":
-        return mf.read_mol2_mols(blob.decode("latin-1"), field)[0]
+        return mol2.read_mols(blob.decode("latin-1"), field)[0]
     pdb = blob.decode("latin-1") if fmt == "pdb" else to_pdb(blob, fmt, field=field)
-    with mf.rdkit_quiet() as cap:
+    with rdkit_quiet() as cap:
         mol = Chem.MolFromPDBBlock(pdb, sanitize=False, removeHs=False)
     if mol is None:
-        why = mf.rdkit_messages(cap)
+        why = rdkit_messages(cap)
         msg = f"{field}: RDKit could not read the structure" + (f" ({why})" if why else "")
         raise DecodeError(msg)
     return mol
@@ -112,7 +116,7 @@ def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: 
     if mol.GetNumAtoms() == 0:
         msg = "mol_or_path: the molecule has no atoms"
         raise ValidationError(msg)
-    with mf.rdkit_quiet() as cap:
+    with rdkit_quiet() as cap:
         if embed:
             mol = Chem.AddHs(mol, addCoords=mol.GetNumConformers() > 0)
             params = AllChem.ETKDGv3()
@@ -122,7 +126,7 @@ def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: 
             if AllChem.EmbedMolecule(mol, params) < 0:
                 params.useRandomCoords = True  # the documented fallback for hard (e.g. caged) molecules
                 if AllChem.EmbedMolecule(mol, params) < 0:
-                    why = mf.rdkit_messages(cap)
+                    why = rdkit_messages(cap)
                     msg = "mol_or_path: RDKit could not embed the molecule in 3-D" + (f" ({why})" if why else "")
                     raise ValidationError(msg)
             if max_iters > 0:
@@ -151,54 +155,13 @@ def to_pdb(blob: bytes, fmt: str, *, field: str = "data") -> str:
     if fmt == "pdb":
         return blob.decode("latin-1")
     if fmt == "mmcif":
-        gemmi = require("gemmi", extra="chem", feature="mmCIF to PDB conversion")
-        try:
-            st = gemmi.make_structure_from_block(gemmi.cif.read_string(blob.decode("latin-1"))[0])
-            st.setup_entities()
-            return str(st.make_pdb_string())
-        except (RuntimeError, ValueError) as e:
-            msg = f"{field}: gemmi could not write this structure as PDB ({mf._first_line(e)})"
-            raise ValidationError(msg) from None
+        return cif.to_pdb(blob, field=field)
     if fmt in ("sdf", "mol2"):
         Chem = _chem()
         mol = to_rdkit(blob, fmt, field=field)
-        with mf.rdkit_quiet():
+        with rdkit_quiet():
             return str(Chem.MolToPDBBlock(mol))
-    return _atoms_pdb(mf.parse(blob, fmt, field=field))
-
-
-def _atoms_pdb(s: mf.Structure) -> str:
-    """Minimal PDB (ATOM/HETATM with element columns) of a structure's first model."""
-    if s.atoms > 99999:
-        msg = f"data: {s.atoms} atoms do not fit the PDB format (at most 99,999); write mmCIF instead"
-        raise ValidationError(msg)
-    chains = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    lines = []
-    res_no = 0
-    last = -1
-    for i in range(s.atoms):
-        if s.residue_index[i] != last:
-            last = int(s.residue_index[i])
-            res_no = res_no % 9999 + 1
-        name = str(s.atom_names[i])[:4]
-        el = str(s.elements[i])[:2].title() if str(s.elements[i]) != "X" else ""
-        name_col = f" {name:<3}" if len(name) < 4 and len(el) == 1 else f"{name:<4}"
-        resn = str(s.residue_names[i])[:3]
-        het = "ATOM  " if resn.upper() in _STANDARD else "HETATM"
-        x, y, z = (float(v) for v in s.coords[i])
-        chain = chains[int(s.chain_index[i]) % len(chains)]
-        lines.append(
-            f"{het}{i + 1:5d} {name_col} {resn:>3} {chain}{res_no:4d}    {x:8.3f}{y:8.3f}{z:8.3f}  1.00  0.00          {el:>2}"
-        )
-    lines.append("END")
-    return "\n".join(lines) + "\n"
-
-
-_STANDARD = {
-    "ALA", "ARG", "ASN", "ASP", "CYS", "GLN", "GLU", "GLY", "HIS", "ILE", "LEU", "LYS", "MET", "PHE",
-    "PRO", "SER", "THR", "TRP", "TYR", "VAL", "HSD", "HSE", "HSP", "HID", "HIE", "HIP", "DA", "DC",
-    "DG", "DT", "A", "C", "G", "U",
-}  # fmt: skip
+    return pdb_format.write(parse(blob, fmt, field=field))
 
 
 def convert_blob(blob: bytes, fmt: str, out: str, *, field: str) -> bytes:
@@ -209,11 +172,11 @@ def convert_blob(blob: bytes, fmt: str, out: str, *, field: str) -> bytes:
     if fmt == "sdf":
         return blob
     if fmt == "mol2":
-        mols = mf.read_mol2_mols(blob.decode("latin-1"), field)
+        mols = mol2.read_mols(blob.decode("latin-1"), field)
     else:
         mols = [to_rdkit(blob, fmt, field=field)]
     buf = io.StringIO()
-    with mf.rdkit_quiet():
+    with rdkit_quiet():
         writer = Chem.SDWriter(buf)
         for m in mols:
             m.UpdatePropertyCache(strict=False)
@@ -229,7 +192,7 @@ def depiction(blob: bytes, fmt: str, size: int) -> Any:
     from rdkit.Chem import rdDepictor
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    with mf.rdkit_quiet():
+    with rdkit_quiet():
         try:
             mol = Chem.Mol(to_rdkit(blob, fmt))
             try:

@@ -15,6 +15,10 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError
+from ._spec import FormatSpec
+from .structure import MAX_ATOMS, Structure, convert, decode_with, probe_with
+
+NAME = "mmtf"
 
 _MAX_DEPTH = 32
 
@@ -295,3 +299,42 @@ def read_mmtf(blob: bytes, *, field: str, max_atoms: int) -> dict[str, Any]:
         "residue_names": res_names,
         "title": doc.get("title") if isinstance(doc.get("title"), str) else None,
     }
+
+
+def read(blob: bytes, field: str) -> Structure:
+    d = read_mmtf(blob, field=field, max_atoms=MAX_ATOMS)
+    return Structure(
+        NAME,
+        atoms=d["atoms"],
+        models=d["models"],
+        residues=d["groups"],
+        chains=d["chains"],
+        bonds=d["bonds"],
+        coords=d["coords"],
+        elements=np.char.upper(d["elements"]) if len(d["elements"]) else d["elements"],
+        atom_names=d["atom_names"],
+        residue_index=d["residue_index"],
+        chain_index=d["chain_index"],
+        residue_names=d["residue_names"],
+    )
+
+
+def decode(source: Any, *, field: str = "data") -> Structure:
+    return decode_with(read, NAME, source, field)
+
+
+def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
+    return probe_with(read, NAME, source, field)
+
+
+SPEC = FormatSpec(
+    name=NAME,
+    kinds=("molecule",),
+    suffixes=(".mmtf",),
+    media_type="chemical/x-mmtf",
+    probe=probe,
+    decode=decode,
+    converts_to=("pdb", "sdf"),
+    convert=convert,
+    description="Macromolecular Transmission Format (MessagePack)",
+)

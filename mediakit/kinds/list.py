@@ -29,6 +29,9 @@ class MediaList(Kind):
             msg = f"{field}: expected media objects of one kind, got {sorted(k.__name__ for k in kinds)}"
             raise MediaTypeError(msg)
         kind = items[0].TYPE
+        if kind == "number":  # decodes to a float, not a media object
+            msg = f"{field}: non-finite numbers are not media; log them as floats (a list of floats), not grouped"
+            raise MediaTypeError(msg)
         limit = MAX_ITEMS.get(kind, MAX_ITEMS_DEFAULT)
         if len(items) > limit:
             msg = f"{field}: at most {limit} {kind} items can be logged in one list, got {len(items)}; split them over several keys or steps"

@@ -1,0 +1,306 @@
+"""What the containers ffmpeg reads share (mp4, webm, ogv and the input-only mov, mkv, avi, m4v):
+probing, decoding frames, encoding frames, converting files.
+
+Output is reproducible: fixed encoder parameters and thread counts, ``-fflags +bitexact`` (which
+also fixes the Ogg serial numbers and Matroska UIDs) and ``-map_metadata -1``. MP4 and WebM from
+frames go through PyAV in-process when it is installed (:mod:`._pyav`), Theora and every file
+through the ffmpeg binary (:mod:`._ffmpeg`).
+
+Containers are named as in descriptors: ``ogg`` is Ogg/Theora (the ``ogv`` format, stored as
+``.ogv``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._errors import DecodeError, LimitError, ValidationError
+from .._limits import MAX_PIXELS
+from . import _ffmpeg, _pyav
+from ._ffmpeg import Progress
+from ._oggpages import check_ogg_complete
+from ._spec import Source
+
+#: Largest frame side we encode (H.264 level 6.2 allows 8192x4320; x264 and VP9 go to 16384).
+MAX_SIDE = 16_384
+#: Codec written for each container.
+CODEC = {"mp4": "h264", "webm": "vp9", "ogg": "theora"}
+#: Temporary output suffix of each container (the store suffix).
+SUFFIX = {"mp4": ".mp4", "webm": ".webm", "ogg": ".ogv"}
+
+# Fixed encoder settings (thread counts too: x264 and libvpx give identical bytes for a fixed
+# thread count, whatever the machine).
+VIDEO_ARGS: dict[str, list[str]] = {
+    "mp4": [
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+        "-profile:v", "high", "-threads", "2", "-tag:v", "avc1", "-movflags", "+faststart",
+    ],
+    "webm": [
+        "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "0", "-crf", "30",
+        "-pix_fmt", "yuv420p", "-row-mt", "1", "-threads", "2",
+    ],
+    "ogg": [
+        "-c:v", "libtheora", "-q:v", "7", "-pix_fmt", "yuv420p", "-threads", "1",
+    ],
+}  # fmt: skip
+_AUDIO_ARGS = {
+    "mp4": ["-c:a", "aac", "-b:a", "128k"],
+    "webm": ["-c:a", "libopus", "-b:a", "96k"],
+    "ogg": ["-c:a", "libvorbis", "-q:a", "4"],
+}
+_REPRODUCIBLE = ["-map_metadata", "-1", "-map_chapters", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]  # fmt: skip
+MUXER = {"mp4": "mp4", "webm": "webm", "ogg": "ogg"}
+_ALPHA_PIX = ("yuva", "rgba", "bgra", "argb", "abgr", "ya8", "ya16", "gbrap")
+_PAD_ANY = {"mp4": ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"], "ogg": ["-vf", "pad=iw:ceil(ih/16)*16"]}
+
+#: Per container: the video codecs, pixel formats and audio codecs every major browser plays.
+_BROWSER_SAFE = {
+    "mp4": ({"h264"}, {"yuv420p", "yuvj420p"}, {"aac", "mp3"}),
+    "webm": ({"vp8", "vp9", "av1"}, {"yuv420p", "yuva420p"}, {"vorbis", "opus"}),
+    "ogg": ({"theora"}, {"yuv420p"}, {"vorbis", "opus"}),
+}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """The facts about a video file that go into its descriptor."""
+
+    container: str  # gif, mp4, webm, ogg, mov, mkv, avi, or ffmpeg's demuxer name
+    codec: str
+    width: int
+    height: int
+    frames: int
+    fps: float
+    duration: float
+    pix_fmt: str = ""
+    audio_codec: str | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_codec is not None
+
+    @property
+    def channels(self) -> int:
+        """Channels of the decoded frames: 4 when the stream has alpha, else 3."""
+        return 4 if self.pix_fmt.startswith(_ALPHA_PIX) else 3
+
+    @property
+    def browser_safe(self) -> bool:
+        """Whether the file plays as it is in every major browser (then it is kept)."""
+        if self.container == "gif":
+            return True
+        rule = _BROWSER_SAFE.get(self.container)
+        if rule is None:
+            return False
+        codecs, pix_fmts, audio = rule
+        return self.codec in codecs and self.pix_fmt in pix_fmts and (self.audio_codec is None or self.audio_codec in audio)
+
+    def facts(self, size: int) -> dict[str, object]:
+        """The probe facts of a format spec (``spec.probe``)."""
+        return {
+            "format": self.container, "codec": self.codec, "width": self.width, "height": self.height,
+            "frames": self.frames, "fps": self.fps, "duration": self.duration, "pix_fmt": self.pix_fmt,
+            "has_audio": self.has_audio, "audio_codec": self.audio_codec, "browser_safe": self.browser_safe, "size": size,
+        }  # fmt: skip
+
+
+def encoded_size(fmt: str, width: int, height: int) -> tuple[int, int]:
+    """Frame size of the file ``fmt`` stores for ``width`` x ``height`` frames (padded with black
+    rows/columns: even sides for H.264 4:2:0; heights in multiples of 16 for Theora, because
+    ffmpeg's Theora encoder garbles the last rows of a cropped coded frame)."""
+    if fmt == "mp4":
+        return width + (width & 1), height + (height & 1)
+    if fmt == "ogg":
+        return width, -(-height // 16) * 16
+    return width, height
+
+
+def _video_args(fmt: str, width: int, height: int) -> list[str]:
+    """Encoder arguments, with a pad filter only when the frame size needs one (a filter costs
+    a few milliseconds of ffmpeg start-up)."""
+    w, h = encoded_size(fmt, width, height)
+    pad = ["-vf", f"pad={w}:{h}"] if (w, h) != (width, height) else []
+    return [*VIDEO_ARGS[fmt], *pad]
+
+
+# -- probing ---------------------------------------------------------------------------------------
+
+
+def _split_top(s: str) -> list[str]:
+    """Split ffmpeg's stream description on the commas outside parentheses."""
+    return [part.strip() for part in re.split(r",(?![^()]*\))", s)]
+
+
+def _rate(tokens: list[str], unit: str) -> float | None:
+    for t in tokens:
+        m = re.fullmatch(r"([\d.]+)(k?) " + unit, t)
+        if m:
+            return float(m.group(1)) * (1000 if m.group(2) else 1)
+    return None
+
+
+def _container(demuxer: str, brand: str | None, head: bytes) -> str:
+    names = demuxer.split(",")
+    if "mp4" in names or "mov" in names:
+        return "mov" if (brand or "").startswith("qt") else "mp4"
+    if "matroska" in names or "webm" in names:
+        # The EBML header's DocType says whether this is WebM or general Matroska.
+        return "webm" if b"\x42\x82\x84webm" in head[:64] else "mkv"
+    return names[0]
+
+
+def probe(
+    src: Source, *, field: str = "data", max_frames: int | None = 100_000, max_pixels: int = MAX_PIXELS,
+    timeout: float | None = None, decode: bool = True,
+) -> VideoInfo:  # fmt: skip
+    """Identify a video file and count the frames of its first video stream: by decoding every
+    one (``decode=True``: a file that does not decode to the end is a :class:`DecodeError`), or
+    by reading its packets without decoding them (``decode=False``: cheap, for files whose
+    soundness is known or not at stake). ``max_frames`` (None: no limit) and ``max_pixels`` are
+    :class:`LimitError`. ffmpeg reads the caller's file when ``src`` is a path."""
+    head = src.head(4096)
+    count = ["-frames:v", str(max_frames + 1)] if max_frames is not None else []
+    mode = ["-fps_mode", "passthrough"] if decode else ["-c:v", "copy"]
+    with src.as_path() as p:
+        out, lines = _ffmpeg.run(
+            ["-max_pixels", str(max_pixels), "-i", str(p), "-map", "0:V:0", *count, *mode,
+             "-f", "null", "-", "-progress", "pipe:1", "-nostats"],
+            field=field, what="not a decodable video", timeout=timeout,
+        )  # fmt: skip
+    demuxer = brand = None
+    duration = None
+    video: list[str] | None = None
+    audio = None
+    for lvl, text in lines:
+        if lvl != "info":
+            continue
+        if text.startswith(("Stream mapping", "Output #")):
+            break
+        if m := re.match(r"Input #0, (.+), from ", text):
+            demuxer = m.group(1)
+        elif (m := re.match(r"major_brand\s*:\s*(\S+)", text)) and brand is None:
+            brand = m.group(1)
+        elif m := re.match(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", text):
+            duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+        elif (m := re.match(r"Stream #0:\d+\S*: Video: (.*)", text)) and video is None and "(attached pic)" not in text:
+            video = _split_top(m.group(1))
+        elif (m := re.match(r"Stream #0:\d+\S*: Audio: (\w+)", text)) and audio is None:
+            audio = m.group(1)
+    if decode and head[:4] == b"OggS":
+        check_ogg_complete(src.read(), field=field)
+    counts = re.findall(rb"^frame=(\d+)", out, re.MULTILINE)
+    if demuxer is None or video is None or not counts:
+        msg = f"{field}: not a decodable video (ffmpeg found no video stream)"
+        raise DecodeError(msg)
+    frames = int(counts[-1])
+    if frames == 0:
+        msg = f"{field}: the video stream holds no decodable frames"
+        raise DecodeError(msg)
+    if max_frames is not None and frames > max_frames:
+        msg = f"{field}: the video has more than {max_frames} frames (the limit)"
+        raise LimitError(msg)
+    dims = next((m for t in video if (m := re.match(r"(\d+)x(\d+)", t))), None)
+    if dims is None:
+        msg = f"{field}: ffmpeg reported no frame size for the video stream"
+        raise DecodeError(msg)
+    codec = video[0].split()[0]
+    pix_fmt = video[1].split("(")[0] if len(video) > 1 else ""
+    fps = _rate(video, "fps") or _rate(video, "tbr")
+    if not duration:
+        duration = frames / fps if fps else 0.0
+    if not fps:
+        fps = frames / duration if duration else 25.0
+    return VideoInfo(
+        container=_container(demuxer, brand, head), codec=codec, width=int(dims.group(1)), height=int(dims.group(2)),
+        frames=frames, fps=round(fps, 6), duration=round(duration, 6), pix_fmt=pix_fmt, audio_codec=audio,
+    )  # fmt: skip
+
+
+# -- decoding frames ---------------------------------------------------------------------------------
+
+
+def iter_frames(
+    src: Source, info: VideoInfo, *, channels: int | None = None, size: tuple[int, int] | None = None,
+    max_frames: int | None = None, field: str = "data", timeout: float | None = None, max_pixels: int = MAX_PIXELS,
+) -> Generator[np.ndarray, None, None]:  # fmt: skip
+    """Yield decoded frames ``(H, W, C)`` uint8 one at a time, optionally scaled to ``size``
+    (width, height). C is ``channels`` (1, 3 or 4), by default 4 with alpha, else 3. Closing
+    the generator stops the decoder."""
+    c = channels or info.channels
+    w, h = size or (info.width, info.height)
+    frame_bytes = w * h * c
+    with src.as_path() as path:
+        args = ["-max_pixels", str(max_pixels), "-i", str(path), "-map", "0:V:0", "-fps_mode", "passthrough"]
+        if size is not None:
+            args += ["-vf", f"scale={w}:{h}:flags=area"]
+        if max_frames is not None:
+            args += ["-frames:v", str(max_frames)]
+        args += ["-f", "rawvideo", "-pix_fmt", _ffmpeg.RAW_PIX[c], "pipe:1"]
+        with _ffmpeg.spawn(args, stdout=True, timeout=timeout) as r:
+            assert r.proc.stdout is not None
+            while True:
+                buf = r.proc.stdout.read(frame_bytes)
+                if len(buf) < frame_bytes:
+                    break
+                yield np.frombuffer(buf, np.uint8).reshape(h, w, c)
+    r.check(field=field, what="video could not be decoded", timed_out="decoding")
+
+
+# -- encoding frames ---------------------------------------------------------------------------------
+
+
+def encode_frames(
+    frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, fmt: str, count: int | None = None,
+    progress: Progress | None = None,
+) -> bytes:  # fmt: skip
+    """Encode frames of ``(H, W, C)`` uint8 as ``fmt`` (mp4, webm or ogg), streaming them one at
+    a time (into PyAV's encoder, or to ffmpeg's stdin)."""
+    it = iter(frames)
+    first = next(it, None)
+    if first is None:
+        msg = "data: no frames to encode"
+        raise ValidationError(msg)
+    frames = itertools.chain([first], it)
+    if fmt in _pyav.SETTINGS and (av := _pyav.available()) is not None:
+        w, h = encoded_size(fmt, width, height)
+        return _pyav.encode(av, frames, first, width=w, height=h, fps=fps, fmt=fmt, muxer=MUXER[fmt], suffix=SUFFIX[fmt],
+                            count=count, progress=progress)  # fmt: skip
+    pix_fmt, order = _ffmpeg.raw_layout(first)
+    args = ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{width}x{height}", "-framerate", _ffmpeg.fps_arg(fps), "-i", "pipe:0"]
+    args += [*_video_args(fmt, width, height), "-an", *_REPRODUCIBLE, "-f", MUXER[fmt]]
+    buffers = _frame_buffers(frames, order)
+    return _ffmpeg.to_bytes(args, SUFFIX[fmt], feed=buffers, count=count, progress=progress, what=f"{fmt} encoding")
+
+
+def _frame_buffers(frames: Iterable[np.ndarray], order: tuple[int, ...] | None) -> Iterator[tuple[np.ndarray, ...]]:
+    for f in frames:
+        if order is None:
+            yield (np.ascontiguousarray(f),)
+        else:
+            yield tuple(np.ascontiguousarray(f[:, :, k]) for k in order)
+
+
+# -- conversion ----------------------------------------------------------------------------------------
+
+
+def transcode(src: Source, info: VideoInfo, fmt: str, *, progress: Progress | None = None, field: str = "data") -> bytes:
+    """Re-encode a probed video file as ``fmt`` (mp4, webm or ogg; its audio is kept)."""
+    with src.as_path() as path:
+        args = ["-i", str(path), "-map", "0:V:0"]
+        if info.container == "gif":
+            args += ["-r", _ffmpeg.fps_arg(info.fps)]  # GIF delays vary; give the target a constant rate
+        args += [*VIDEO_ARGS[fmt], *_PAD_ANY.get(fmt, [])]  # sizes by expression: the source may be rotated
+        args += ["-map", "0:a:0?", *_AUDIO_ARGS[fmt]] if info.has_audio else ["-an"]
+        args += [*_REPRODUCIBLE, "-f", MUXER[fmt]]
+        return _ffmpeg.to_bytes(args, SUFFIX[fmt], count=info.frames, progress=progress, what=f"conversion to {fmt}", field=field)
+
+
+def facts(src: Source) -> dict[str, object]:
+    """``spec.probe`` of the ffmpeg-read containers: what the container says and its packet
+    count, without decoding a frame."""
+    return probe(src, field=src.field, max_frames=None, decode=False).facts(src.size)

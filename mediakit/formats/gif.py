@@ -1,0 +1,326 @@
+"""GIF: our animated-GIF writer, frame reading and probing (Pillow, core).
+
+Each frame gets its own palette from Pillow's fast octree quantiser (``Quantize.FASTOCTREE``,
+about 25x faster than the default median cut) and is written as a full frame with its own
+delay; the container is assembled here so that no frame is merged or dropped (Pillow's
+``save_all`` folds identical frames together, which changes the frame count).
+
+A GIF is a video when it is animated, else an image (:func:`classify`); still GIFs as images are
+decoded by :mod:`mediakit.formats.raster`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .._errors import DecodeError, LimitError
+from .._limits import MAX_PIXELS
+from ._ffmpeg import Progress
+from ._ffvideo import VideoInfo
+from ._spec import FormatSpec, Source
+
+MAGIC = (b"GIF87a", b"GIF89a")
+#: GIF delays are whole centiseconds and browsers play delays under 2 cs at 10 fps.
+GIF_MAX_FPS = 50.0
+
+
+# -- writing -----------------------------------------------------------------------------------------
+
+
+def _gif_delays(fps: float) -> Iterator[int]:
+    """Per-frame delays in centiseconds whose running sum tracks ``i / fps`` (so 30 fps plays
+    as 3, 3, 4, 3, 3, 4 ... cs rather than drifting at 3 cs)."""
+    prev, i = 0, 0
+    while True:
+        i += 1
+        t = round(100 * i / fps)
+        yield max(2, t - prev)
+        prev = t
+
+
+_GREY_PALETTE = bytes(i // 3 for i in range(768))
+
+
+def _pil_rgb(frame: np.ndarray) -> Any:
+    """``(H, W, 3+)`` uint8 as a Pillow RGB image without a per-frame transpose when the frame
+    is a view of channel-first data (the usual ``(T, C, H, W)`` input): each channel plane is
+    then contiguous and Pillow merges the planes (7x faster than numpy's interleaving copy)."""
+    from PIL import Image as PILImage
+
+    h, w = frame.shape[:2]
+    if frame.shape[2] == 3 and frame.flags.c_contiguous:
+        return PILImage.frombuffer("RGB", (w, h), frame, "raw", "RGB", 0, 1)
+    planes = [np.ascontiguousarray(frame[:, :, k]) for k in range(3)]
+    return PILImage.merge("RGB", [PILImage.frombuffer("L", (w, h), p, "raw", "L", 0, 1) for p in planes])
+
+
+def _gif_frame(frame: np.ndarray) -> tuple[Any, bytes, int | None]:
+    """One ``(H, W, C)`` frame as a palette image, its colour table, and its transparent index."""
+    from PIL import Image as PILImage
+
+    c = frame.shape[2]
+    if c == 1:
+        im = PILImage.fromarray(np.ascontiguousarray(frame[:, :, 0]), "L")
+        im.putpalette(_GREY_PALETTE)  # a grey ramp: grey frames are stored losslessly
+        return im, _GREY_PALETTE, None
+    im = _pil_rgb(frame).quantize(255 if c == 4 else 256, method=PILImage.Quantize.FASTOCTREE)
+    palette = bytes(im.getpalette() or [])
+    if c == 3:
+        return im, palette, None
+    idx = np.array(im)
+    idx[frame[:, :, 3] < 128] = 255  # GIF transparency is on/off: alpha below half is transparent
+    out = PILImage.fromarray(idx, "P")
+    palette = palette[: 255 * 3].ljust(768, b"\x00")
+    out.putpalette(palette)
+    return out, palette, 255
+
+
+def _gif_image_block(im: Any, palette: bytes, delay_cs: int, transparent: int | None) -> bytes:
+    """Graphic control extension, image descriptor with a local colour table, LZW data."""
+    size_bits = max(1, (max(1, len(palette) // 3) - 1).bit_length())
+    table = palette.ljust(3 << size_bits, b"\x00")[: 3 << size_bits]
+    # Disposal 2 (restore to background) for frames with transparency, so holes show through.
+    packed = (2 << 2 | 1) if transparent is not None else 0
+    gce = b"!\xf9\x04" + bytes([packed]) + delay_cs.to_bytes(2, "little") + bytes([transparent or 0]) + b"\x00"
+    w, h = im.size
+    desc = b"," + b"\x00\x00\x00\x00" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + bytes([0x80 | (size_bits - 1)])
+    # Pillow's GIF encoder (a public encoder name for Image.tobytes) gives the LZW sub-blocks for
+    # 8-bit codes; the block terminator follows.
+    return gce + desc + table + b"\x08" + im.tobytes("gif", "P") + b"\x00"
+
+
+def encode_gif(
+    frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int | None = None, progress: Progress | None = None
+) -> bytes:  # fmt: skip
+    """An animated GIF (looping) of frames of ``(H, W, C)`` uint8, C in {1, 3, 4} (``count``,
+    if known, is only for ``progress``). Every frame is a full frame with its own palette."""
+    out = io.BytesIO()
+    out.write(b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little") + b"\x00\x00\x00")
+    out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
+    written = 0
+    for frame, delay in zip(frames, _gif_delays(fps)):
+        im, palette, transparent = _gif_frame(frame)
+        out.write(_gif_image_block(im, palette, delay, transparent))
+        written += 1
+        if progress:
+            progress(written, count)
+    out.write(b";")
+    return out.getvalue()
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+def _open_gif(blob: bytes, field: str, max_pixels: int) -> Any:
+    from PIL import Image as PILImage
+
+    w, h = int.from_bytes(blob[6:8], "little"), int.from_bytes(blob[8:10], "little")
+    if w * h > max_pixels:
+        msg = f"{field}: GIF of {w}x{h} exceeds the pixel limit ({max_pixels})"
+        raise LimitError(msg)
+    try:
+        return PILImage.open(io.BytesIO(blob), formats=["GIF"])
+    except Exception as e:
+        msg = f"{field}: not a decodable GIF ({type(e).__name__}: {e})"
+        raise DecodeError(msg) from None
+
+
+def gif_frames(
+    blob: bytes, *, field: str = "data", max_frames: int = 100_000, max_pixels: int = MAX_PIXELS, channels: int | None = None
+) -> Iterator[tuple[np.ndarray, int]]:
+    """Decode a GIF's frames (composited, ``(H, W, C)`` uint8) with their delays in ms. C is
+    ``channels`` (1, 3 or 4), by default 4 if the GIF has transparency, else 3."""
+    im = _open_gif(blob, field, max_pixels)
+    with im:
+        mode = {1: "L", 3: "RGB", 4: "RGBA"}[channels or (4 if "transparency" in im.info else 3)]
+        i = 0
+        while True:
+            if i >= max_frames:
+                msg = f"{field}: the GIF has more than {max_frames} frames (the limit)"
+                raise LimitError(msg)
+            try:
+                im.seek(i)
+                arr = np.asarray(im.convert(mode))
+                if arr.ndim == 2:
+                    arr = arr[:, :, None]
+            except EOFError:
+                if i == 0:
+                    msg = f"{field}: the GIF holds no frames"
+                    raise DecodeError(msg) from None
+                return
+            except Exception as e:
+                msg = f"{field}: GIF frame {i} could not be decoded ({type(e).__name__}: {e})"
+                raise DecodeError(msg) from None
+            yield arr, int(im.info.get("duration") or 0)
+            i += 1
+
+
+def iter_frames(
+    blob: bytes, channels: int, size: tuple[int, int] | None, max_frames: int | None, field: str, max_pixels: int
+) -> Iterator[np.ndarray]:
+    """Decoded frames ``(H, W, C)``, optionally box-scaled to ``size`` (width, height)."""
+    from PIL import Image as PILImage
+
+    c = channels
+    for i, (arr, _) in enumerate(gif_frames(blob, field=field, channels=c, max_pixels=max_pixels)):
+        if max_frames is not None and i >= max_frames:
+            return
+        if size is not None and (arr.shape[1], arr.shape[0]) != size:
+            im = PILImage.fromarray(arr[:, :, 0] if c == 1 else arr).resize(size, PILImage.Resampling.BOX)
+            arr = np.asarray(im).reshape(size[1], size[0], c)
+        yield arr
+
+
+def _effective_delay(ms: int) -> int:
+    return ms if ms >= 20 else 100  # browsers play delays under 20 ms at 100 ms
+
+
+def probe_gif(blob: bytes, *, field: str = "data", max_frames: int = 100_000, max_pixels: int = MAX_PIXELS) -> VideoInfo:
+    """Identify a GIF and decode every frame (a GIF that does not decode to its end is a
+    :class:`DecodeError`)."""
+    if not blob.rstrip(b"\x00").endswith(b";"):
+        # Pillow stops quietly at a cut between frames; a complete GIF ends with its trailer.
+        msg = f"{field}: truncated GIF: the file does not end with the GIF trailer"
+        raise DecodeError(msg)
+    n, total, alpha = 0, 0, False
+    w = h = 0
+    for arr, delay in gif_frames(blob, field=field, max_frames=max_frames, max_pixels=max_pixels):
+        n += 1
+        total += _effective_delay(delay)
+        h, w = arr.shape[:2]
+        alpha = arr.shape[2] == 4
+    duration = total / 1000
+    return VideoInfo("gif", "gif", w, h, n, round(n / duration, 6), round(duration, 6), "rgba" if alpha else "rgb24")
+
+
+# -- cheap facts (no LZW decoding) -------------------------------------------------------------------
+
+
+def _skip_sub_blocks(blob: bytes, pos: int) -> int:
+    while True:
+        if pos >= len(blob):
+            msg = "truncated GIF"
+            raise DecodeError(msg)
+        n = blob[pos]
+        pos += 1 + n
+        if n == 0:
+            return pos
+
+
+def scan(blob: bytes, *, stop_after: int | None = None) -> tuple[int, int, int, int, bool]:
+    """Walk a GIF's blocks without decoding pixels: ``(width, height, frames, total delay in ms
+    as browsers play it, has transparency)``; stops after ``stop_after`` frames when given."""
+    if blob[:6] not in MAGIC or len(blob) < 13:
+        msg = "not a GIF"
+        raise DecodeError(msg)
+    w, h, packed = int.from_bytes(blob[6:8], "little"), int.from_bytes(blob[8:10], "little"), blob[10]
+    pos = 13 + ((3 << ((packed & 7) + 1)) if packed & 0x80 else 0)
+    frames = total = delay = 0
+    alpha = False
+    while pos < len(blob) and blob[pos] != 0x3B and (stop_after is None or frames < stop_after):
+        if blob[pos] == 0x21 and pos + 1 < len(blob):
+            if blob[pos + 1] == 0xF9 and pos + 6 < len(blob) and blob[pos + 2] >= 4:
+                alpha = alpha or bool(blob[pos + 3] & 1)
+                delay = int.from_bytes(blob[pos + 4 : pos + 6], "little") * 10
+            pos = _skip_sub_blocks(blob, pos + 2)
+        elif blob[pos] == 0x2C and pos + 10 < len(blob):
+            packed = blob[pos + 9]
+            pos += 10 + ((3 << ((packed & 7) + 1)) if packed & 0x80 else 0) + 1  # + LZW minimum code size
+            pos = _skip_sub_blocks(blob, pos)
+            frames += 1
+            total += _effective_delay(delay)
+            delay = 0
+        else:
+            msg = f"corrupt GIF (unexpected byte at {pos})"
+            raise DecodeError(msg)
+    return w, h, frames, total, alpha
+
+
+def scan_info(blob: bytes, *, field: str = "data") -> VideoInfo:
+    """:func:`probe_gif`'s facts from the blocks alone, for GIFs known to be sound (our own)."""
+    try:
+        w, h, n, total, alpha = scan(blob)
+    except DecodeError as e:
+        msg = f"{field}: {e}"
+        raise DecodeError(msg) from None
+    duration = total / 1000
+    fps = round(n / duration, 6) if duration else 0.0
+    return VideoInfo("gif", "gif", w, h, n, fps, round(duration, 6), "rgba" if alpha else "rgb24")
+
+
+def probe(src: Source) -> dict[str, Any]:
+    """``spec.probe``: size, frame count, timing and transparency from the GIF's blocks."""
+    blob = src.read()
+    info = scan_info(blob, field=src.field)
+    return {**info.facts(len(blob)), "animated": info.frames > 1}
+
+
+def classify(src: Source) -> str:
+    """An animated GIF is a video, a still one an image."""
+    try:
+        return "video" if scan(src.read(), stop_after=2)[2] > 1 else "image"
+    except DecodeError:
+        return "image"
+
+
+def decode(src: Source) -> np.ndarray:
+    """``spec.decode`` (as a video): every frame, ``(T, H, W, C)`` uint8."""
+    from .video import decode as decode_video
+
+    return decode_video(src)
+
+
+def convert(src: Any, dst: Any, *, progress: Progress | None = None) -> None:
+    """``spec.convert`` (as a video): see :func:`mediakit.formats.video.convert`."""
+    from .video import convert as convert_video
+
+    convert_video(src, dst, progress=progress)
+
+
+def encode(frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int | None = None,
+           progress: Progress | None = None) -> bytes:  # fmt: skip
+    """``spec.encode``: an animated GIF of ``(H, W, C)`` uint8 frames (see :func:`encode_gif`)."""
+    return encode_gif(frames, width=width, height=height, fps=fps, count=count, progress=progress)
+
+
+def _image_convert(src: Any, dst: Any, *, progress: Any = None) -> None:
+    from . import raster
+
+    raster.convert(src, dst, progress=progress)
+
+
+def _image_decode(source: Source, *, page: int | None = None) -> tuple[np.ndarray, int]:
+    from . import raster
+
+    return raster.decode_source(source, page=page)
+
+
+SPEC = FormatSpec(
+    name="gif",
+    kinds=("image", "video"),
+    suffixes=(".gif",),
+    media_type="image/gif",
+    magic=MAGIC,
+    probe=probe,
+    decode=decode,
+    encode=encode,
+    converts_to=("mp4", "webm", "ogv"),
+    convert=convert,
+    classify=classify,
+    description="GIF (animated: a video, written by mediakit's own container writer; still: an image)",
+    notes={"codec": "gif", "container": "gif", "max_fps": GIF_MAX_FPS},
+    # A GIF given to Image is read through Pillow one page at a time and kept when it is a still;
+    # mediakit writes GIFs only as video.
+    by_kind={
+        "image": {
+            "decode": _image_decode,
+            "encode": None,
+            "converts_to": ("png", "jpeg", "webp", "bmp"),
+            "convert": _image_convert,
+        }
+    },
+)

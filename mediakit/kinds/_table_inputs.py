@@ -1,0 +1,189 @@
+"""The input forms of :class:`~mediakit.Table`, split into raw columns for inference: rows (lists
+or a 2-D array) with column names, pandas and polars frames and series, and columns already
+split from an Arrow table. A raw column is ``(form, values, mask, tz)`` with form ``"array"``
+(a numpy array), ``"cells"``/``"strings"`` (a list) -- see :func:`mediakit.kinds.table._build`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._errors import MediaTypeError, ValidationError
+from .._lazy import require
+from . import _table_io as tio
+from ._table_columns import short
+
+DEFAULT_COLUMNS = ("Input", "Output", "Expected")
+
+
+class Raw:
+    """Already-split raw columns (from an Arrow table) passed through the constructor."""
+
+    def __init__(self, names: list[str], raws: list[Any]) -> None:
+        self.names, self.raws = names, raws
+
+
+def check_name(name: Any, field: str) -> str:
+    if isinstance(name, (int, np.integer)) and not isinstance(name, bool):
+        return str(name)
+    if not isinstance(name, str):
+        msg = f"{field}: expected a column name (str), got {type(name).__name__} {short(name)}"
+        raise MediaTypeError(msg)
+    if not name:
+        msg = f"{field}: column names cannot be empty"
+        raise ValidationError(msg)
+    return name
+
+
+def check_names(columns: Any, field: str = "columns") -> list[str]:
+    if isinstance(columns, (str, bytes)) or (not isinstance(columns, (list, tuple)) and not hasattr(columns, "__iter__")):
+        msg = f"{field}: expected a list of column names, got {type(columns).__name__} {short(columns)}"
+        raise MediaTypeError(msg)
+    names = [check_name(c, f"{field}[{i}]") for i, c in enumerate(columns)]
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        if n in seen:
+            msg = f"{field}[{i}]: duplicate column name {n!r}"
+            raise ValidationError(msg)
+        seen.add(n)
+    return names
+
+
+def is_frame(x: Any) -> bool:
+    mod = type(x).__module__.split(".")[0]
+    return mod in ("pandas", "polars") and type(x).__name__ == "DataFrame"
+
+
+def count_rows(raws: list[Any]) -> int:
+    return len(raws[0][1]) if raws else 0
+
+
+def read_source(source: Any, columns: Any) -> tuple[list[str], list[Any]]:
+    """Names and raw columns (``(kind, values, mask, tz)``) of any supported source."""
+    if isinstance(source, Raw):
+        return check_names(source.names), [r if isinstance(r, tuple) else ("cells", r, None, None) for r in source.raws]
+    if source is None:
+        names = check_names(DEFAULT_COLUMNS if columns is None else columns)
+        return names, [("cells", [], None, None) for _ in names]
+    if is_frame(source):
+        if columns is not None:
+            msg = "columns: not used with a data frame (the frame's columns are the table's); select or rename columns on the frame"
+            raise ValidationError(msg)
+        return read_frame(source)
+    if isinstance(source, np.ndarray) or (hasattr(source, "__array__") and not isinstance(source, (list, tuple))):
+        from .._arrays import to_numpy
+
+        arr = to_numpy(source, field="data") if not isinstance(source, np.ndarray) else source
+        if arr.ndim != 2:
+            msg = f"data: expected a 2-D array (rows x columns), got shape {arr.shape}"
+            raise ValidationError(msg)
+        names = names_for(columns, arr.shape[1])
+        return names, [("array", arr[:, j], None, None) for j in range(arr.shape[1])]
+    if isinstance(source, (list, tuple)):
+        return read_rows(list(source), columns)
+    msg = f"data: expected a list of rows, a 2-D numpy array or a pandas/polars DataFrame, got {type(source).__module__}.{type(source).__name__}"
+    raise MediaTypeError(msg)
+
+
+def names_for(columns: Any, width: int) -> list[str]:
+    if columns is None:
+        if width != len(DEFAULT_COLUMNS):
+            msg = f"columns: rows have {width} values; give {width} column names (the default names are {list(DEFAULT_COLUMNS)})"
+            raise ValidationError(msg)
+        return list(DEFAULT_COLUMNS)
+    names = check_names(columns)
+    if len(names) != width:
+        msg = f"columns: {len(names)} names for rows of {width} values"
+        raise ValidationError(msg)
+    return names
+
+
+def read_rows(rows: list[Any], columns: Any) -> tuple[list[str], list[Any]]:
+    bad = None
+    if not set(map(type, rows)) <= {list, tuple}:
+        bad = next((i for i, r in enumerate(rows) if not isinstance(r, (list, tuple, np.ndarray))), None)
+    if bad is not None:
+        msg = f"row {bad}: expected a list or tuple of cell values, got {type(rows[bad]).__name__} {short(rows[bad])}"
+        raise MediaTypeError(msg)
+    lengths = set(map(len, rows))
+    width = len(rows[0]) if rows else (len(DEFAULT_COLUMNS) if columns is None else len(check_names(columns)))
+    names = names_for(columns, width)
+    if len(lengths) > 1 or (lengths and width != len(names)):
+        i = next(i for i, r in enumerate(rows) if len(r) != len(names))
+        msg = f"row {i}: expected {len(names)} values (columns {', '.join(map(repr, names))}), got {len(rows[i])}"
+        raise ValidationError(msg)
+    if not rows:
+        return names, [("cells", [], None, None) for _ in names]
+    cols = [list(c) for c in zip(*rows)]
+    return names, [("cells", c, None, None) for c in cols]
+
+
+def raw_series(data: Any, name: str) -> tuple[str, Any, Any, Any]:
+    mod = type(data).__module__.split(".")[0]
+    if mod == "pandas" and type(data).__name__ == "Series":
+        return pandas_column(data)
+    if mod == "polars" and type(data).__name__ == "Series":
+        pa = require("pyarrow", extra="table", feature="polars columns")  # polars hands columns over as Arrow
+        return tio.raw_arrow(pa.chunked_array([data.to_arrow()]))
+    if isinstance(data, np.ndarray):
+        if data.ndim != 1:
+            msg = f"data: expected a 1-D column of values for {name!r}, got shape {data.shape}"
+            raise ValidationError(msg)
+        return ("array", data, None, None)
+    if isinstance(data, (list, tuple)):
+        return ("cells", list(data), None, None)
+    msg = f"data: expected a list, 1-D array or Series for column {name!r}, got {type(data).__name__}"
+    raise MediaTypeError(msg)
+
+
+def read_frame(df: Any) -> tuple[list[str], list[Any]]:
+    mod = type(df).__module__.split(".")[0]
+    if mod == "polars":
+        require("pyarrow", extra="table", feature="polars DataFrames")  # polars hands columns over as Arrow
+        tbl = df.to_arrow()
+        names = check_names([str(c) for c in tbl.column_names])
+        return names, [tio.raw_arrow(tbl.column(j)) for j in range(tbl.num_columns)]
+    names = check_names([c if isinstance(c, str) else str(c) for c in df.columns])
+    return names, [pandas_column(df.iloc[:, j]) for j in range(df.shape[1])]
+
+
+def pandas_column(s: Any) -> tuple[str, Any, Any, Any]:
+    """One pandas column as raw values: numeric, bool and datetime dtypes as whole arrays."""
+    pd = require("pandas", extra="table", feature="pandas DataFrames")
+    dt = s.dtype
+    if isinstance(dt, pd.CategoricalDtype):
+        s = s.astype(dt.categories.dtype if dt.categories.dtype.kind in "biufM" and not s.isna().any() else object)
+        dt = s.dtype
+    if isinstance(dt, pd.DatetimeTZDtype):
+        mask = s.isna().to_numpy()
+        values = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        return ("array", values, mask, str(dt.tz))
+    if isinstance(dt, np.dtype):
+        if dt.kind in "biufMUm":
+            return ("array", s.to_numpy(), None, None)
+        mask = s.isna().to_numpy()
+        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            cells = s.to_numpy(dtype=object).tolist()
+            for i in np.flatnonzero(mask).tolist():
+                cells[i] = None
+            return ("strings", cells, None, None)
+        cells = s.to_numpy(dtype=object).tolist()
+        for i in np.flatnonzero(mask).tolist():
+            cells[i] = None
+        return ("cells", cells, None, None)
+    if isinstance(dt, pd.StringDtype):
+        return ("strings", s.to_numpy(dtype=object, na_value=None).tolist(), None, None)
+    np_dt = getattr(dt, "numpy_dtype", None)
+    if np_dt is not None and np.dtype(np_dt).kind in "biuf":
+        mask = s.isna().to_numpy()
+        fill = False if np.dtype(np_dt).kind == "b" else 0
+        return ("array", s.to_numpy(dtype=np_dt, na_value=fill), mask if mask.any() else None, None)
+    return ("cells", s.to_numpy(dtype=object, na_value=None).tolist(), None, None)
+
+
+def nullable(dt: np.dtype) -> str:
+    if dt.kind == "f":
+        return {"float32": "Float32"}.get(dt.name, "Float64")
+    return dt.name.capitalize() if dt.kind == "i" else "U" + dt.name[1:].capitalize()

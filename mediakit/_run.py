@@ -87,7 +87,7 @@ class Summary(dict):  # type: ignore[type-arg]
         super().clear()
         self._pinned.clear()
 
-    def __ior__(self, other: Any) -> Summary:  # type: ignore[override]
+    def __ior__(self, other: Any) -> Summary:  # type: ignore[override,misc]
         self.update(other)
         return self
 
@@ -256,9 +256,8 @@ class Run:
 
     def __getattr__(self, name: str) -> Any:
         why = _NOT_PROVIDED.get(name)
-        if why is None:
-            raise AttributeError(f"'Run' object has no attribute {name!r}")
-        raise AttributeError(f"Run.{name}: {why}")
+        msg = f"'Run' object has no attribute {name!r}" if why is None else f"Run.{name}: {why}"
+        raise AttributeError(msg)
 
     def __enter__(self) -> Run:
         return self

@@ -11,7 +11,7 @@ from conftest import CORPUS
 
 import mediakit as mk
 from mediakit._errors import DecodeError, MediaFileNotFoundError, ValidationError
-from mediakit._formats import CONVERTERS, FROM_PATH, load_target
+from mediakit.cli import constructor_for, converter_for
 
 sf = pytest.importorskip("soundfile")
 pytest.importorskip("imageio_ffmpeg")
@@ -24,11 +24,9 @@ GIF = CORPUS / "video" / "circle.gif"
 
 
 def test_cli_tables_resolve():
-    for kind in ("audio", "video"):
-        assert callable(load_target(CONVERTERS[kind]))
-        assert callable(load_target(FROM_PATH[kind]))
-    assert load_target(FROM_PATH["audio"])(WAV).format == "wav"
-    assert load_target(FROM_PATH["video"])(GIF).format == "gif"
+    assert callable(converter_for(WAV)) and callable(converter_for(MP4))
+    assert constructor_for("audio")(WAV).file_type == "wav"
+    assert constructor_for("video")(GIF).file_type == "gif"
 
 
 # -- audio ---------------------------------------------------------------------------------------------
@@ -44,7 +42,7 @@ AUDIO_CASES = [
 
 @pytest.mark.parametrize(("src", "name", "fmt", "subtype"), AUDIO_CASES, ids=[f"{c[0].suffix[1:]}-{c[1]}" for c in AUDIO_CASES])
 def test_audio_convert(src, name, fmt, subtype, tmp_path):
-    convert = load_target(CONVERTERS["audio"])
+    convert = converter_for(src)
     calls = []
     dst = tmp_path / name
     convert(src, dst, progress=lambda done, total: calls.append((done, total)))
@@ -100,7 +98,7 @@ VIDEO_CASES = [
 def test_video_convert(src, name, expected, tmp_path):
     from mediakit.formats import video as codec
 
-    convert = load_target(CONVERTERS["video"])
+    convert = converter_for(src)
     calls = []
     dst = tmp_path / name
     convert(src, dst, progress=lambda done, total: calls.append((done, total)))

@@ -13,7 +13,7 @@ from conftest import roundtrip
 
 import mediakit as mk
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, ValidationError
-from mediakit._formats import CONVERTERS, FROM_PATH, load_target
+from mediakit.cli import constructor_for, converter_for
 from mediakit.kinds.table import convert
 
 pytest.importorskip("pyarrow")
@@ -48,8 +48,8 @@ def sources(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_the_cli_tables_point_here():
-    assert load_target(FROM_PATH["table"]) == mk.Table.from_path
-    assert load_target(CONVERTERS["table"]) is convert
+    assert constructor_for("table") == mk.Table.from_path
+    assert converter_for(Path("t.csv")) == mk.Table.convert_file
 
 
 @pytest.mark.parametrize("kind", ["csv", "tsv", "jsonl", "parquet"])

@@ -186,7 +186,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
             raise ValidationError(msg)
         # A table file is encoded whole unless --max-rows says otherwise: the user asked for it.
         kwargs = {"max_rows": args.max_rows} if kind == "table" else {}
-        obj = _from_path(kind)(f, **kwargs)
+        obj = constructor_for(kind)(f, **kwargs)
         desc = obj.encode(store)
         _write_atomic(args.out / "descriptors" / rel.with_name(rel.name + ".json"), dumps(desc) + b"\n")
         return desc
@@ -215,7 +215,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         if not args.input.exists():
             msg = f"input: {str(args.input)!r} does not exist"
             raise FileNotFoundError(msg)
-        convert = _converter(args.input)
+        convert = converter_for(args.input)
         bar = Progress(None, "convert", enabled=args.progress)
         convert(args.input, args.output, progress=bar.set)
         bar.close()
@@ -325,7 +325,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
-def _from_path(kind: str) -> Any:
+def constructor_for(kind: str) -> Any:
     """The named constructor that builds ``kind`` from a file (built-in and plugin kinds)."""
     from .._registry import get_kind
 
@@ -336,13 +336,19 @@ def _from_path(kind: str) -> Any:
     return cls.from_path
 
 
-def _converter(path: Path) -> Any:
+def converter_for(path: Path) -> Any:
     """The ``convert`` function of the input's format (as its kind reads it)."""
     from ..formats import spec_for_path
 
+    from .._registry import get_kind
+
     kind = kind_of(path)
     spec = spec_for_path(path)
+    # A format converts on its own (images, audio, video, molecules), or its kind reads it and
+    # writes the output (tables and 3-D objects: a read *as the kind*, validation included).
     fn = spec.for_kind(kind).convert if spec is not None else None
+    if fn is None and spec is not None and spec.for_kind(kind).converts_to and kind != "descriptor":
+        fn = getattr(get_kind(kind), "convert_file", None)
     if fn is None:
         msg = f"input: {spec.name if spec else kind} files ({kind}) cannot be converted"
         raise ValidationError(msg)

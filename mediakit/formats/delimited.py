@@ -10,7 +10,6 @@ from typing import Any
 from .._errors import DecodeError
 from .._lazy import require
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_table
 
 _DELIMITER = {".csv": ",", ".tsv": "\t", "csv": ",", "tsv": "\t"}
 
@@ -73,7 +72,6 @@ SPECS = (
         probe=_probe(","),
         decode=_decode(","),
         converts_to=("csv", "json", "parquet", "tsv"),
-        convert=convert_table,
         description="Comma-separated values",
     ),
     FormatSpec(
@@ -86,7 +84,6 @@ SPECS = (
         probe=_probe("\t"),
         decode=_decode("\t"),
         converts_to=("csv", "json", "parquet", "tsv"),
-        convert=convert_table,
         description="Tab-separated values",
     ),
 )

@@ -10,7 +10,6 @@ from typing import Any
 
 from .._errors import DecodeError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
@@ -110,6 +109,5 @@ SPEC = FormatSpec(
     magic=(GLB_MAGIC,),
     probe=probe,
     converts_to=("glb", "obj", "off", "ply", "stl"),
-    convert=convert_object3d,
     description="Binary glTF 2.0",
 )

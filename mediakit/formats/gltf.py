@@ -14,7 +14,6 @@ from typing import Any
 
 from .._errors import DecodeError, LimitError, ValidationError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 from .glb import gltf_counts
 from .glb import write as write_glb
 
@@ -157,6 +156,5 @@ SPEC = FormatSpec(
     stored=False,
     probe=probe,
     converts_to=("glb", "obj", "off", "ply", "stl"),
-    convert=convert_object3d,
     description="glTF 2.0 JSON (packed into GLB when stored)",
 )

@@ -9,7 +9,6 @@ from typing import Any
 from .._errors import DecodeError
 from .._lazy import require
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_table
 
 
 def read(source: Any, *, field: str = "path") -> Any:
@@ -40,7 +39,6 @@ SPEC = FormatSpec(
     probe=probe,
     decode=read,
     converts_to=("csv", "json", "parquet", "tsv"),
-    convert=convert_table,
     aliases=("ndjson",),
     description="JSON Lines (newline-delimited JSON objects)",
 )

@@ -25,7 +25,6 @@ import numpy as np
 
 from .._errors import DecodeError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_table
 
 NAME = "json"
 #: The column types a table file may declare.
@@ -141,6 +140,6 @@ SPEC = FormatSpec(
     probe=probe,
     decode=decode,
     classify=classify,
-    by_kind={"table": {"converts_to": ("csv", "json", "parquet", "tsv"), "convert": convert_table}},
+    by_kind={"table": {"converts_to": ("csv", "json", "parquet", "tsv")}},
     description="JSON: descriptors and JSON table files",
 )

@@ -10,7 +10,6 @@ import numpy as np
 
 from .._errors import DecodeError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 MAGIC = b"\x93NUMPY"
 
@@ -60,6 +59,5 @@ SPEC = FormatSpec(
     probe=probe,
     decode=read,
     converts_to=("glb", "ply"),
-    convert=convert_object3d,
     description="NumPy array of points (N, 3), (N, 4) or (N, 6)",
 )

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 _VERTEX = re.compile(rb"^[ \t]*v[ \t]", re.MULTILINE)
 _FACE = re.compile(rb"^[ \t]*f[ \t]", re.MULTILINE)
@@ -32,6 +31,5 @@ SPEC = FormatSpec(
     media_type="model/obj",
     probe=probe,
     converts_to=("glb", "obj", "off", "ply", "stl"),
-    convert=convert_object3d,
     description="Wavefront OBJ",
 )

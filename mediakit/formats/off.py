@@ -7,7 +7,6 @@ from typing import Any
 
 from .._errors import DecodeError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 
 def probe(source: Any) -> dict[str, Any]:
@@ -36,6 +35,5 @@ SPEC = FormatSpec(
     stored=False,
     probe=probe,
     converts_to=("glb", "obj", "off", "ply", "stl"),
-    convert=convert_object3d,
     description="Object File Format (stored as GLB)",
 )

@@ -10,7 +10,6 @@ from typing import Any
 from .._errors import DecodeError
 from .._lazy import require
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_table
 
 NAME = "parquet"
 _FEATURE = "Parquet tables"
@@ -66,6 +65,5 @@ SPEC = FormatSpec(
     probe=probe,
     decode=read,
     converts_to=("csv", "json", "parquet", "tsv"),
-    convert=convert_table,
     description="Apache Parquet columnar table",
 )

@@ -15,7 +15,6 @@ import numpy as np
 
 from .._errors import DecodeError, LimitError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 _PLY_TYPES = {
     "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1",
@@ -151,6 +150,5 @@ SPEC = FormatSpec(
     magic=(b"ply\n", b"ply\r\n"),
     probe=probe,
     converts_to=("glb", "obj", "off", "ply", "stl"),
-    convert=convert_object3d,
     description="Polygon File Format (Stanford): point clouds and meshes",
 )

@@ -10,7 +10,6 @@ from typing import Any
 
 from .._errors import DecodeError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 NAME = "pts.json"
 
@@ -48,6 +47,5 @@ SPEC = FormatSpec(
     probe=probe,
     decode=read,
     converts_to=("glb", "ply"),
-    convert=convert_object3d,
     description="Point cloud or lidar/beta scene as JSON",
 )

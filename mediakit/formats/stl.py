@@ -9,7 +9,6 @@ from typing import Any
 
 from .._errors import DecodeError
 from ._spec import FormatSpec, Source
-from ._via_kind import convert_object3d
 
 _FACET = re.compile(rb"^[ \t]*facet[ \t]", re.MULTILINE)
 
@@ -38,6 +37,5 @@ SPEC = FormatSpec(
     media_type="model/stl",
     probe=probe,
     converts_to=("glb", "obj", "off", "ply", "stl"),
-    convert=convert_object3d,
     description="Stereolithography triangle mesh",
 )

@@ -78,6 +78,12 @@ class Object3D(Kind):
     TYPE: ClassVar[str] = "object3d"
     VERSION: ClassVar[int] = 1
 
+    @staticmethod
+    def convert_file(src: Any, dst: Any, *, progress: Any = None) -> None:
+        """``mediakit convert`` for 3-D files: read as an Object3D (points and meshes checked),
+        write the format ``dst``'s suffix names (glb, obj, off, ply or stl)."""
+        convert(src, dst, progress=progress)
+
     def __init__(
         self,
         data: Any,

@@ -108,6 +108,12 @@ class Table(Kind):
     TYPE: ClassVar[str] = "table"
     VERSION: ClassVar[int] = 1
 
+    @staticmethod
+    def convert_file(src: Any, dst: Any, *, progress: Callable[[int, int | None], None] | None = None) -> None:
+        """``mediakit convert`` for table files: read as a Table (every column checked and typed),
+        write the format ``dst``'s suffix names (JSON table, CSV, TSV or Parquet)."""
+        convert(Path(src), Path(dst), progress=progress)
+
     def __init__(
         self,
         columns: Sequence[str] | None = None,

@@ -12,7 +12,8 @@ thumbnails need vl-convert-python (``pip install 'mediakit[plot]'``).
 from __future__ import annotations
 
 from ..kinds.chart import Chart
-from ._presets import bar, confusion_matrix, histogram, line, line_series, plot_table, pr_curve, roc_curve, scatter
+from ._classifier import confusion_matrix, pr_curve, roc_curve
+from ._presets import bar, histogram, line, line_series, plot_table, scatter
 from ._templates import names as preset_names
 
 __all__ = [

@@ -7,7 +7,8 @@ be placeholders:
 
 - ``"${field:x}"``: the table column mapped to field ``x`` (escaped for Vega-Lite: ``.``, ``[``
   and ``]`` in a column name are literal characters, not nested access). A channel whose optional
-  field is not given is removed.
+  field is not given is removed. A ``quantitative`` channel becomes ``temporal`` for a datetime
+  column and ``ordinal`` (in table order) for a string column.
 - ``"${string:title}"``: the value of a string field (any JSON value when it is the whole string,
   such as a list of class names for ``sort``); inside a longer string it is substituted as text.
 
@@ -106,8 +107,13 @@ def fill(spec: Any, fields: dict[str, str | None], strings: dict[str, Any], colu
                 out["field"] = escape_field(col)
                 if "type" in out and "title" not in out and out["field"] != col:
                     out["title"] = col
-                if out.get("type") == "quantitative" and column_types.get(col, {}).get("type") == "datetime":
+                ctype = column_types.get(col, {}).get("type")
+                if out.get("type") == "quantitative" and ctype == "datetime":
                     out["type"] = "temporal"
+                elif out.get("type") == "quantitative" and ctype == "string":
+                    # Text on a numeric axis (categories, IDs): ordered as in the table.
+                    out["type"] = "ordinal"
+                    out["sort"] = None
                 return out
             out = {k: walk(x) for k, x in v.items()}
             return {k: x for k, x in out.items() if x is not _DROP}

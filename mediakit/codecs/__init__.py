@@ -1,1 +1,0 @@
-"""Byte-level encoders and decoders shared by the kinds (PNG, raster images, ...)."""

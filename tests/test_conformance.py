@@ -24,8 +24,6 @@ from mediakit._registry import registry, unregister_kind
 
 THUMB = 64
 SMALL = 16
-#: Kinds whose renderer fails at SMALL (a bug to fix; the mark turns into a failure once it is).
-SMALL_THUMBNAIL_BUGS = {"plotly"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -67,9 +65,7 @@ def test_good_inputs_round_trip_and_render(kind: str, case: Case):
 
 
 def _small_cases() -> list:
-    bug = pytest.mark.xfail(strict=True, raises=mk.ValidationError, reason="renderer fails below ~64 px")
-    return [pytest.param(kind, case, id=f"{kind}-{case.id}", marks=[bug] if kind in SMALL_THUMBNAIL_BUGS else [])
-            for kind, table in TABLES.items() for case in table if case.good]
+    return [pytest.param(kind, case, id=f"{kind}-{case.id}") for kind, table in TABLES.items() for case in table if case.good]
 
 
 @pytest.mark.parametrize(("kind", "case"), _small_cases())

@@ -338,9 +338,8 @@ def constructor_for(kind: str) -> Any:
 
 def converter_for(path: Path) -> Any:
     """The ``convert`` function of the input's format (as its kind reads it)."""
-    from ..formats import spec_for_path
-
     from .._registry import get_kind
+    from ..formats import spec_for_path
 
     kind = kind_of(path)
     spec = spec_for_path(path)

@@ -31,11 +31,11 @@ __all__ = [
     "kind_of",
     "media_type",
     "register_format",
-    "unregister_format",
     "sniff",
     "spec_for_path",
     "spec_for_suffix",
     "specs",
+    "unregister_format",
 ]
 
 _lock = threading.Lock()

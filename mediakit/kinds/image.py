@@ -17,10 +17,10 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from .. import formats
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
 from .._errors import MediaTypeError, ValidationError
 from .._limits import MAX_PIXELS, MAX_SIDE
-from .. import formats
 from ..formats import raster
 from ..store import Store
 from . import _overlays as ov

@@ -127,7 +127,8 @@ def sketch(doc: dict[str, Any], size: int, limits: Limits) -> PILImage.Image:
     lw, lh = layout.get("width"), layout.get("height")
     w0 = int(lw) if isinstance(lw, (int, float)) and not isinstance(lw, bool) and 50 <= lw <= 10_000 else 700
     h0 = int(lh) if isinstance(lh, (int, float)) and not isinstance(lh, bool) and 50 <= lh <= 10_000 else 450
-    w, h = fit(w0, h0, size)
+    # Axes, labels and margins need room: small thumbnails are drawn at 128 px and scaled down.
+    w, h = fit(w0, h0, max(size, 128))
     colorway = tuple(c for c in layout.get("colorway", []) if isinstance(c, str) and _valid_color(c)) or COLORWAY
     xa = _Axis(_axis_type(layout, "xaxis"))
     ya = _Axis(_axis_type(layout, "yaxis"))

@@ -12,6 +12,9 @@ Column types (``Column.type``): ``number`` (``dtype`` int*/uint*/float*), ``bool
 (``unit``, ``tz``), ``string``, ``list``, ``dict``, ``array`` (numpy cells, ``dtype``), ``media``
 (``kind`` = the cells' ``_type``), ``null`` (only missing values so far) and ``mixed``
 (``allow_mixed_types=True``).
+
+Length: over 500 lines because inference, checks and casts share one column form and one set of
+per-type fast paths; splitting them would pass half-built columns between modules.
 """
 
 from __future__ import annotations

@@ -67,7 +67,8 @@ class Image(FileKind):
     layout:
         ``"auto"`` (channel-first only when unambiguous), ``"HWC"`` or ``"CHW"``.
     normalize:
-        ``"auto"``, ``"clip"``, ``"minmax"`` or ``"none"`` for float and wide-integer pixels.
+        ``"auto"``, ``"clip"``, ``"minmax"`` or ``"none"`` for float and wide-integer pixels; the
+        tracker's bools are accepted (``True`` = ``"auto"``, ``False`` = ``"none"``).
     quality:
         JPEG/WebP quality (default 90; WebP 100 is lossless). Given for a JPEG or WebP file, the
         file is re-encoded at that quality instead of being kept.
@@ -92,10 +93,12 @@ class Image(FileKind):
         masks: Any = None,
         file_type: FileType | None = None,
         layout: Literal["auto", "HWC", "CHW"] = "auto",
-        normalize: Literal["auto", "clip", "minmax", "none"] = "auto",
+        normalize: Literal["auto", "clip", "minmax", "none"] | bool = "auto",
         quality: int | None = None,
         page: int | None = None,
     ) -> None:
+        if isinstance(normalize, bool):  # the tracker's spelling: True maps values, False keeps them
+            normalize = "auto" if normalize else "none"
         check_normalize(normalize)
         if layout not in ("auto", "HWC", "CHW"):
             msg = f"layout: expected 'auto', 'HWC' or 'CHW', got {layout!r}"

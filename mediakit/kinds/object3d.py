@@ -18,6 +18,10 @@ What is stored:
 File objects: one with a ``.name`` naming an existing file is read from that path in binary
 (so ``Object3D(open("model.glb"))`` works even in text mode, and a glTF finds its buffers);
 otherwise its content is read and ``file_type`` is required.
+
+Length: just over 500 lines because the class keeps the tracker's constructor forms (arrays,
+lidar scene dicts, paths, file objects, trimesh objects) with their checks in one place; file
+reading and scene handling live in ``formats/`` and ``_obj3d_scene.py``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ cell holds their descriptor.
 
 Type inference and checks work per column on whole arrays (see
 :mod:`mediakit.kinds._table_columns`): a million-row numeric frame is never walked cell by cell.
+
+Length: over 500 lines because the class carries the tracker's whole Table surface (add_data,
+add_column, get_column, get_index, add_computed_columns, iteration, dataframe conversion) beside
+encode/decode; input readers live in ``_table_inputs.py``, columns in ``_table_columns.py``.
 """
 
 from __future__ import annotations

@@ -149,3 +149,29 @@ def test_source_reads_once_and_gives_real_paths(tmp_path: Path) -> None:
         Source(io.StringIO("text")).read()
     with pytest.raises(MediaTypeError, match=r"data: expected a path, bytes or a binary file object, got int"):
         Source(3)
+
+
+def test_architecture_format_table_is_current() -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("format_table", root / "scripts" / "format_table.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = (root / "ARCHITECTURE.md").read_text()
+    block = doc.split("<!-- formats:start -->\n", 1)[1].split("\n<!-- formats:end -->", 1)[0]
+    assert block == "\n".join(mod.rows()), "run scripts/format_table.py and paste its table into ARCHITECTURE.md"
+
+
+def test_one_vocabulary_across_kinds() -> None:
+    """file_type= and bool normalize work on every kind that has them; Video keeps format=."""
+    import numpy as np
+
+    px = np.full((6, 5, 3), 0.5)
+    assert mk.Image(px, normalize=True) == mk.Image(px, normalize="auto")
+    byte_px = np.full((6, 5, 3), 200.0)
+    assert mk.Image(byte_px, normalize=False).pixels.max() == 200
+    frames = np.zeros((2, 3, 8, 8), np.uint8)
+    assert mk.Video(frames, file_type="gif").file_type == mk.Video(frames, format="gif").file_type == "gif"
+    assert mk.Video(frames, file_type="gif").format == "gif"

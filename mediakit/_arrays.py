@@ -51,7 +51,7 @@ def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
     4-bit and 2-bit integers as int8/uint8: the same values, in a type numpy computes with.
     """
     if isinstance(x, np.ndarray):
-        return _widen(x) if x.dtype.kind == "V" else x
+        return _widen(x) if x.dtype.kind in "Vf" else x
     obj = x
     # torch: tensors that require grad or live on a GPU must be detached and moved first.
     if callable(getattr(obj, "detach", None)):
@@ -71,7 +71,7 @@ def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
         raise MediaTypeError(msg) from e
     if not isinstance(arr, np.ndarray):
         arr = np.asarray(arr)
-    if arr.dtype.kind == "V":
+    if arr.dtype.kind in "Vf":
         arr = _widen(arr)
     if arr.dtype == object:
         msg = f"{field}: expected a numeric array, got an array of Python objects (shape {arr.shape})"

@@ -15,9 +15,8 @@ from typing import Any
 import numpy as np
 
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
-from ..kinds._table_columns import Column, from_array
 from ..kinds.chart import Chart
-from ..kinds.table import Table
+from ..kinds.table import Column, Table, from_array
 from . import _curves as cv
 from . import _templates as tpl
 

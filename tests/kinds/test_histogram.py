@@ -245,6 +245,18 @@ def test_reference_call_form(store: mk.Store) -> None:
     assert back == h
 
 
+def test_tracker_positional_np_histogram() -> None:
+    # The tracker's signature is Histogram(sequence=None, np_histogram=None, num_bins=64).
+    data = np.random.default_rng(3).normal(size=300)
+    assert mk.Histogram(None, np.histogram(data)) == mk.Histogram(np_histogram=np.histogram(data))
+    assert len(mk.Histogram(data, None, 16).values) == 16
+
+
+def test_np_histogram_result_passed_as_sequence_says_what_to_pass() -> None:
+    pair = np.histogram(np.arange(10.0))
+    raises(MediaTypeError, r"sequence: got a \(values, bin_edges\) pair as returned by np.histogram; pass it as Histogram\(np_histogram=np.histogram\(data\)\)", lambda: mk.Histogram(pair))
+
+
 def test_np_histogram_with_weights_and_density(mem: mk.Store) -> None:
     data = RNG.normal(size=100)
     for pair in (np.histogram(data, density=True), np.histogram(data, 5, weights=RNG.random(100))):

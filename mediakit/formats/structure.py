@@ -208,7 +208,10 @@ def rdkit_quiet() -> Iterator[Any]:
 
 def rdkit_messages(cap: Any) -> str:
     """RDKit's captured error lines, without timestamps, joined with '; '."""
-    txt = getattr(cap, "messages", "") if cap is not None else ""
+    try:
+        txt = getattr(cap, "messages", "") if cap is not None else ""
+    except UnicodeDecodeError:  # RDKit echoes the file's own bytes, which need not be UTF-8
+        return "RDKit reported an error quoting bytes that are not UTF-8"
     lines = [re.sub(r"^\[\d\d:\d\d:\d\d\]\s*", "", ln).strip() for ln in str(txt).splitlines()]
     return "; ".join(ln for ln in lines if ln)
 

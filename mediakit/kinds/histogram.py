@@ -79,7 +79,8 @@ class Histogram(Kind):
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Histogram:
-        values = np.asarray(desc["values"], dtype=np.int64 if all(isinstance(v, int) for v in desc["values"]) else np.float64)
+        ints = all(isinstance(v, int) and -(2**63) <= v < 2**63 for v in desc["values"])  # else float64, never overflow
+        values = np.asarray(desc["values"], dtype=np.int64 if ints else np.float64)
         h = cls(np_histogram=(values, np.asarray(desc["bins"], np.float64)))
         h.nonfinite = dict(desc["nonfinite"])
         return h

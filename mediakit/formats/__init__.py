@@ -26,6 +26,7 @@ __all__ = [
     "FormatSpec",
     "Source",
     "by_kind",
+    "derived",
     "get",
     "kind_by_suffix",
     "kind_of",
@@ -123,7 +124,19 @@ _derived: dict[str, Any] = {}
 
 def specs() -> tuple[FormatSpec, ...]:
     """Every registered format, sorted by name."""
-    return tuple(sorted(_load().values(), key=lambda s: s.name))
+    out = _derived.get("specs")
+    if out is None:
+        out = _derived["specs"] = tuple(sorted(_load().values(), key=lambda s: s.name))
+    return out
+
+
+def derived(key: str, build: Any) -> Any:
+    """A value computed from the registry (``build()``), kept until a format is (un)registered:
+    for the tables other packages derive from the specs, such as a kind's writable file types."""
+    _load()
+    if key not in _derived:
+        _derived[key] = build()
+    return _derived[key]
 
 
 def _suffix_table() -> dict[str, FormatSpec]:
@@ -144,6 +157,9 @@ def get(name: str, *, kind: str | None = None, field: str = "file_type") -> Form
     """The format called ``name`` (or one of its aliases); with ``kind``, only formats that kind
     accepts. Unknown names are a :class:`ValidationError` listing the choices."""
     table = _load()
+    spec = table.get(name) if isinstance(name, str) else None
+    if spec is not None and (kind is None or kind in spec.kinds):
+        return spec
     spec = None
     if isinstance(name, str):
         # By name, then alias, then the name descriptors use (Theora video is "ogg" in a video

@@ -31,11 +31,16 @@ FileType = Literal["png", "jpeg", "jpg", "webp", "bmp"]
 
 def _writable() -> dict[str, str]:
     """``file_type=`` names (aliases included) -> format, for the image formats mediakit writes."""
-    out: dict[str, str] = {}
-    for spec in formats.by_kind("image", stored=True):
-        if spec.for_kind("image").encode is not None:
-            out.update({name: spec.name for name in (spec.name, *spec.aliases)})
-    return out
+
+    def build() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for spec in formats.by_kind("image", stored=True):
+            if spec.for_kind("image").encode is not None:
+                out.update({name: spec.name for name in (spec.name, *spec.aliases)})
+        return out
+
+    result: dict[str, str] = formats.derived("image.writable", build)
+    return result
 _MODES = ("L", "LA", "RGB", "RGBA", "I;16")
 _CHANNELS_OK = (1, 3, 4)
 
@@ -127,6 +132,7 @@ class Image(FileKind):
         self._mode_wanted: str | None = None  # set by decode: the mode the descriptor names
         self._file: bytes | None = None
         self._file_format: str | None = None
+        self._orientation = 1  # the kept file's EXIF orientation (pixels and sizes are as displayed)
         self.normalize_applied: str | None = None
         inherited: dict[str, Any] = {}
 
@@ -219,9 +225,10 @@ class Image(FileKind):
         # The whole file was decoded once (a truncated file is an error now, not in a viewer
         # later); 16-bit colour PNGs stay at 16 bits.
         assert spec is not None
-        self._pixels = px
+        self._pixels = px  # as displayed: the EXIF orientation applied
         self._file = source.read()
         self._file_format = spec.name
+        self._orientation = raster.file_orientation(self._file)
         self._set_geometry()
 
     def _set_geometry(self) -> None:
@@ -243,14 +250,16 @@ class Image(FileKind):
         self._pixels = np.asarray(im)
         self._file = None
         self._file_format = None
+        self._orientation = 1
         self._set_geometry()
 
     def _choose_format(self, requested: str | None) -> str:
         fmt = requested or self._file_format or "png"
         if self._file is not None and (fmt != self._file_format or (self.quality is not None and fmt in ("jpeg", "webp"))):
             # Transcode at encode time: another format, or an explicit quality for a lossy one
-            # (keeping the file would silently ignore it).
+            # (keeping the file would silently ignore it). The pixels are upright already.
             self._file = None
+            self._orientation = 1
         if self._file is None:
             if self.pixels.dtype == np.uint16 and fmt != "png":
                 msg = f"file_type: 16-bit images can only be stored as png, got {fmt!r}"
@@ -267,7 +276,7 @@ class Image(FileKind):
 
     # -- encode / decode -------------------------------------------------------------------------
     def _encode(self, store: Store) -> dict[str, Any]:
-        spec = formats.get(self.file_type, kind="image").for_kind("image")
+        spec = formats.derived("image.spec." + self.file_type, lambda: formats.get(self.file_type, kind="image").for_kind("image"))
         if self._file is not None:
             blob = self._file
         else:
@@ -286,6 +295,8 @@ class Image(FileKind):
         }
         if self.grouping is not None:
             desc["grouping"] = self.grouping
+        if self._orientation != 1:
+            desc["exif_orientation"] = self._orientation
         if self.normalize_applied is not None:
             desc["normalize"] = self.normalize_applied
         if self.classes:
@@ -312,6 +323,7 @@ class Image(FileKind):
         obj = cls.__new__(cls)
         obj._file = store.read(desc["path"])
         obj._file_format = desc["format"]
+        obj._orientation = desc.get("exif_orientation", 1)
         obj._pixels = None
         obj._mode_wanted = desc["mode"]
         obj.normalize_applied = desc.get("normalize")
@@ -427,6 +439,7 @@ def _from_image(self: Image, data: Image, *, inherited: dict[str, Any], **_: Any
     self._pixels = data._pixels
     self._file = data._file
     self._file_format = data._file_format
+    self._orientation = data._orientation
     self._mode_wanted = data._mode_wanted
     self.normalize_applied = data.normalize_applied
     self.width, self.height, self.mode = data.width, data.height, data.mode

@@ -1,11 +1,12 @@
 # Two commands for a newcomer: `make demo` and `make test`. Both create .venv and install the
-# project with every extra on first use (and again whenever pyproject.toml changes).
+# project with every extra on first use (and again whenever pyproject.toml changes). `make test`
+# also installs the consumers the test suite hands mediakit's output to (`make consumers`).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install clean fixtures lint
+.PHONY: demo test bench install clean fixtures lint consumers system-tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +19,34 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --out demo-out
 
-test: $(STAMP)
+test: $(STAMP) consumers
 	$(BIN)/python -m pytest -q -n 2
+
+# The consumer suite (tests/consumers/) needs headless Chromium and ChromeDriver from Debian's
+# packages (never a browser download) and the Khronos glTF validator from npm (pinned by
+# package-lock.json). Each is installed only when missing; apt-get runs as root, else through sudo.
+CONSUMERS      := tests/consumers
+CONSUMER_STAMP := $(CONSUMERS)/node_modules/.installed
+CHROMIUM       := /usr/bin/chromium
+CHROMEDRIVER   := /usr/bin/chromedriver
+SUDO           := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+consumers: system-tools $(CONSUMER_STAMP)
+
+system-tools:
+	@pkgs=""; \
+	[ -x $(CHROMIUM) ] || pkgs="$$pkgs chromium"; \
+	[ -x $(CHROMEDRIVER) ] || pkgs="$$pkgs chromium-driver"; \
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || pkgs="$$pkgs nodejs npm"; \
+	if [ -n "$$pkgs" ]; then \
+	  echo "installing Debian packages:$$pkgs"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkgs; \
+	fi
+
+$(CONSUMER_STAMP): $(CONSUMERS)/package.json $(CONSUMERS)/package-lock.json | system-tools
+	npm ci --prefix $(CONSUMERS) --no-audit --no-fund
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check mediakit tests scripts benchmarks fixtures/generate.py
@@ -45,4 +72,4 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf demo-out .pytest_cache build *.egg-info
+	rm -rf demo-out .pytest_cache build *.egg-info $(CONSUMERS)/node_modules

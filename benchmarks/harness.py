@@ -4,8 +4,9 @@ baseline, timed in one run, reported as ratios.
 A workload module in ``benchmarks/workloads/`` defines ``WORKLOADS: list[Workload]``. Each
 contender is a callable taking the prepared input and returning the number of bytes it produced
 (or ``None``); a contender whose library is missing raises ``ImportError`` and is reported as
-skipped. Timings are the best of ``repeat`` runs (the machine is shared and noisy: the minimum
-is the least disturbed estimate).
+skipped. Timings are the **median** of at least :data:`MIN_REPEAT` timed runs, reported with their
+spread: a training loop pays the typical time, not the luckiest one, and the median is robust to
+the odd disturbed run on a shared machine.
 
 Naming conventions used by ``benchmarks/run.py``: a contender whose name starts with
 ``baseline:`` shows a hardware limit (raw zlib, memcpy, ``np.save`` ...), not a library.
@@ -19,6 +20,11 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+#: Fewest timed runs per contender. Exceptions: an explicit ``repeat=`` of a caller (tests), and
+#: workloads declaring ``repeat`` of 1 or 2 because a run takes minutes (wandb on 10^6 rows,
+#: scale-out batches); their tables say how many runs they had.
+MIN_REPEAT = 5
 
 
 @dataclass
@@ -52,7 +58,7 @@ class Workload:
     setup: Callable[[], Any]
     contenders: dict[str, Callable[[Any], int | None]]
     targets: list[Target] = field(default_factory=list)
-    repeat: int = 3
+    repeat: int = MIN_REPEAT
     input_bytes: Callable[[Any], int] | None = None
     teardown: Callable[[Any], None] | None = None
     items: int | None = None
@@ -67,13 +73,32 @@ class Result:
     bytes_out: int | None
     peak_bytes: int | None = None
     error: str | None = None
-    #: Every timed run (seconds), in order; ``seconds`` is their minimum.
+    #: Every timed run (seconds), in order; ``seconds`` is their median.
     times: list[float] = field(default_factory=list)
-    #: Process CPU seconds during the fastest run (> seconds when several cores worked; child
+    #: Process CPU seconds during the median run (> seconds when several cores worked; child
     #: processes are not counted).
     cpu_seconds: float | None = None
     #: ``Workload.input_bytes`` of the prepared input, when the workload defines it.
     input_bytes: int | None = None
+
+    @property
+    def spread(self) -> float | None:
+        """``(slowest - fastest) / median`` of the timed runs: how noisy the figure is."""
+        if not self.times or not self.seconds:
+            return None
+        return (max(self.times) - min(self.times)) / self.seconds
+
+
+def effective_repeat(w: Workload) -> int:
+    """Timed runs a workload gets by default: its ``repeat``, raised to :data:`MIN_REPEAT` unless
+    it declared 1 or 2 (runs too slow to repeat five times)."""
+    return w.repeat if w.repeat <= 2 else max(MIN_REPEAT, w.repeat)
+
+
+def median_index(times: list[float]) -> int:
+    """Index of the median run (the lower middle one for an even count)."""
+    order = sorted(range(len(times)), key=times.__getitem__)
+    return order[(len(order) - 1) // 2]
 
 
 def _failure(w: Workload, name: str, e: Exception, in_bytes: int | None) -> Result:
@@ -82,16 +107,17 @@ def _failure(w: Workload, name: str, e: Exception, in_bytes: int | None) -> Resu
 
 
 def run_workload(w: Workload, *, measure_memory: bool = True, repeat: int | None = None) -> list[Result]:
-    """Set up ``w``, time every contender (one untimed warm-up, then best of ``repeat`` runs,
-    default ``w.repeat``), trace peak memory where a target asks for it, tear down.
+    """Set up ``w``, time every contender (one untimed warm-up, then ``repeat`` runs, default
+    ``w.repeat`` but at least :data:`MIN_REPEAT`; the median counts), trace peak memory where a
+    target asks for it, tear down.
 
     The timed runs are interleaved: round 1 times every contender once, then round 2, and so
     on. On a shared machine the load changes over a workload's minute or two; interleaving
-    exposes every contender to the same quiet and busy moments, so the best-of-N ratios stay
+    exposes every contender to the same quiet and busy moments, so the ratios of medians stay
     fair even when the absolute times are disturbed.
     """
     data = w.setup()
-    n = max(1, repeat if repeat is not None else w.repeat)
+    n = max(1, repeat if repeat is not None else effective_repeat(w))
     in_bytes: int | None = None
     failed: dict[str, Result] = {}
     times: dict[str, list[float]] = {}
@@ -144,7 +170,7 @@ def run_workload(w: Workload, *, measure_memory: bool = True, repeat: int | None
         ts = times.get(name, [])
         if not ts:  # only possible if the workload was interrupted
             continue
-        i = min(range(len(ts)), key=ts.__getitem__)
+        i = median_index(ts)
         results.append(
             Result(w.name, name, ts[i], outs.get(name), peaks.get(name), times=ts, cpu_seconds=cpu[name][i], input_bytes=in_bytes)
         )

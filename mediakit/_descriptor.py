@@ -12,7 +12,7 @@ from typing import Any
 
 from ._errors import MediaTypeError, SchemaError
 from ._registry import load_entry_point
-from ._schema import has_schema, schema_names, validator_for
+from ._schema import content_path_ok, has_schema, schema_names, validator_for
 
 #: Descriptor fields that hold nested descriptors, validated recursively by :func:`validate`.
 _NESTED = {"items"}
@@ -61,8 +61,10 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0)
     if not has_schema(kind) and not (load_entry_point(kind) and has_schema(kind)):
         msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(schema_names())})"
         raise SchemaError(msg, field=f"{where}._type")
-    validator_for(kind).validate(desc, where=where)
-    _check_content_paths(desc, where)
+    v = validator_for(kind)
+    if not v.accepts(desc):  # the compiled check (schema + content paths) said no: find out why
+        v.check(desc, where=where)
+        _check_content_paths(desc, where)
     if kind == "list":
         # What JSON Schema cannot say: the count matches and every item is of the list's kind.
         if desc["count"] != len(desc["items"]):
@@ -94,10 +96,9 @@ def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:
         raise SchemaError(msg, field=where)
     if isinstance(node, dict):
         path, sha = node.get("path"), node.get("sha256")
-        if isinstance(path, str) and isinstance(sha, str) and path.startswith("media/"):
-            if path.rsplit("/", 1)[-1].split(".", 1)[0] != sha or path[6:8] != sha[:2]:
-                msg = f"{where}.path: expected the content path of sha256 {sha[:12]}..., got {path!r}"
-                raise SchemaError(msg, field=f"{where}.path")
+        if not content_path_ok(path, sha):
+            msg = f"{where}.path: expected the content path of sha256 {sha[:12]}..., got {path!r}"
+            raise SchemaError(msg, field=f"{where}.path")
         for key, value in node.items():
             if key != "items" and isinstance(value, (dict, list)):
                 _check_content_paths(value, f"{where}.{key}", depth + 1)

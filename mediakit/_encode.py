@@ -81,7 +81,7 @@ def _encode(v: Any, st: Store, where: str, keep: bool) -> Any:
                 raise located from e
             return _encode(media, st, where, keep)
     if _is_array_like(v):
-        return _array(to_numpy(v, field=where), st, where, keep)
+        return _array(to_numpy(v, field=where), st, where, keep, source=v)
     msg = f"{where}: cannot encode a {type(v).__module__}.{type(v).__name__}; expected a number, string, media object, dict, list, array or figure"
     raise MediaTypeError(msg)
 
@@ -101,7 +101,7 @@ def _nonfinite(v: float, st: Store) -> dict[str, Any]:
     return NonFinite(v).encode(st)
 
 
-def _array(arr: np.ndarray, st: Store, where: str, keep: bool) -> Any:
+def _array(arr: np.ndarray, st: Store, where: str, keep: bool, source: Any = None) -> Any:
     if arr.dtype.kind not in "biuf":
         msg = f"{where}: expected a numeric array, got dtype {arr.dtype}"
         raise MediaTypeError(msg)
@@ -111,7 +111,7 @@ def _array(arr: np.ndarray, st: Store, where: str, keep: bool) -> Any:
         return _encode(arr.tolist(), st, where, keep)
     from .kinds.tensor import TensorSummary
 
-    return TensorSummary(arr, keep=keep).encode(st)
+    return TensorSummary(arr if source is None else source, keep=keep).encode(st)  # source: its dtype name (bfloat16)
 
 
 def _is_array_like(v: Any) -> bool:

@@ -12,7 +12,8 @@ would catch without knowing mediakit::
     ├── MissingDependencyError (ImportError)   an optional extra is not installed
     ├── StorageError (OSError)                 a store cannot read or write, or a path escapes it
     │   └── MediaFileNotFoundError (FileNotFoundError)   an input file does not exist
-    └── UnknownKindError (LookupError)         no kind or renderer is registered for a ``_type``
+    ├── UnknownKindError (LookupError)         no kind or renderer is registered for a ``_type``
+    └── WorkerLostError (ChildProcessError)    a batch worker process died holding an item
 
 Messages say what was expected, what arrived and where (a field path such as
 ``boxes["predictions"][3].position.minX``).
@@ -31,6 +32,7 @@ __all__ = [
     "StorageError",
     "UnknownKindError",
     "ValidationError",
+    "WorkerLostError",
 ]
 
 
@@ -76,3 +78,7 @@ class MediaFileNotFoundError(StorageError, FileNotFoundError):
 
 class UnknownKindError(MediakitError, LookupError):
     """No kind, decoder or renderer is registered under a ``_type``."""
+
+
+class WorkerLostError(MediakitError, ChildProcessError):
+    """A batch worker process died (killed, crashed) while it held an item, even after a retry."""

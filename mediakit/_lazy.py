@@ -21,7 +21,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "mpl": ("matplotlib",),
     "plot": ("vl_convert",),
     "plotly": ("plotly",),
-    "table": ("pandas", "pyarrow"),
+    "table": ("pandas", "pyarrow", "orjson"),
     "video": ("imageio_ffmpeg", "av"),
     "3d": ("trimesh",),
 }

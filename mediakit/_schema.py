@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import MediaFileNotFoundError, MediaTypeError, SchemaError
-from ._validator import ASSERTIONS, Validator, lookup, split_ref
+from ._validator import ASSERTIONS, Rules, Validator, lookup, split_ref
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 SUFFIX = ".schema.json"
@@ -78,11 +78,42 @@ def schema_names() -> list[str]:
     return sorted(_shipped_types() | {f[: -len(SUFFIX)] for f in _plugins})
 
 
+def content_path_ok(path: Any, sha: Any) -> bool:
+    """The descriptors' content-path rule for one object: a stored file's ``path`` (under
+    ``media/``) is the content path of the object's own ``sha256``."""
+    if isinstance(path, str) and isinstance(sha, str) and path.startswith("media/"):
+        return path.rsplit("/", 1)[-1].split(".", 1)[0] == sha and path[6:8] == sha[:2]
+    return True
+
+
+def _object_paths_ok(obj: dict[str, Any]) -> bool:
+    return content_path_ok(obj.get("path"), obj.get("sha256"))
+
+
+def _all_paths_ok(node: Any, depth: int = 0) -> bool:
+    """The content-path rule over a whole value (``items`` left to their own validation);
+    ``False`` also when nested more than 32 deep, leaving the verdict to the full check."""
+    if depth > 32:
+        return False
+    if isinstance(node, dict):
+        if not content_path_ok(node.get("path"), node.get("sha256")):
+            return False
+        return all(_all_paths_ok(v, depth + 1) for k, v in node.items() if k != "items" and isinstance(v, (dict, list)))
+    if isinstance(node, list):
+        return all(_all_paths_ok(v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return True
+
+
+#: The content-path rule, folded into every descriptor validator's compiled predicate.
+CONTENT_PATHS = Rules(_object_paths_ok, _all_paths_ok, frozenset({"path", "sha256"}), frozenset({"items"}))
+
+
 def validator_for(type_name: str) -> Validator:
-    """The (cached) validator of descriptors of ``type_name``."""
+    """The (cached) validator of descriptors of ``type_name``; its :meth:`~Validator.accepts`
+    also checks the content-path rule."""
     v = _validators.get(type_name)
     if v is None:
-        v = _validators[type_name] = Validator(type_name + SUFFIX, load_schema)
+        v = _validators[type_name] = Validator(type_name + SUFFIX, load_schema, rules=CONTENT_PATHS)
     return v
 
 

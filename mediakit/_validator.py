@@ -9,6 +9,10 @@ ours). Implementing that subset here keeps validation free of dependencies and l
 name the field it is about; the test suite checks that this validator and the reference
 ``jsonschema`` package agree on every descriptor. Where the documents come from is
 :mod:`mediakit._schema`'s business: a validator is handed a ``load(file name)`` function.
+
+Speed: on first use each validator compiles its schema into a predicate
+(:mod:`mediakit._schema_compile`) that answers valid/invalid without building paths; the
+interpreter below runs only when the predicate says no, to raise the error naming the field.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +45,19 @@ ASSERTIONS = frozenset(
     "minimum maximum exclusiveMinimum exclusiveMaximum minLength maxLength pattern maxProperties allOf anyOf oneOf not "
     "$ref".split()
 )
+
+@dataclass(frozen=True)
+class Rules:
+    """Checks beyond JSON Schema folded into a validator's compiled predicate:
+    ``object_rule(obj)`` on every object that may hold one of ``keys``, ``free_rule(value)`` on
+    every object or array the schema leaves unconstrained (it must look inside by itself),
+    except within properties named in ``skip``."""
+
+    object_rule: Callable[[dict[str, Any]], bool]
+    free_rule: Callable[[Any], bool]
+    keys: frozenset[str]
+    skip: frozenset[str] = frozenset()
+
 
 def split_ref(ref: str, base_file: str) -> tuple[str, str]:
     """``(file, JSON pointer)`` a ``$ref`` in schema file ``base_file`` points at."""
@@ -92,13 +110,55 @@ class Validator:
     """Validates instances against one schema file; ``load(file name)`` returns the documents
     it and its ``$ref`` targets are in."""
 
-    def __init__(self, schema_file: str, load: Callable[[str], dict[str, Any]]) -> None:
+    def __init__(self, schema_file: str, load: Callable[[str], dict[str, Any]], *, rules: Rules | None = None) -> None:
         self.root_file = schema_file
         self._load = load
         self.root = load(schema_file)
         self._refs: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+        self._rules = rules
+        self._fast: Callable[[Any], bool] | None = None
 
     def validate(self, instance: Any, *, where: str = "$") -> None:
+        """Raise :class:`~mediakit.SchemaError` naming the first bad field, or return."""
+        if not self.accepts(instance):
+            self._check(instance, self.root, self.root_file, where)
+
+    def accepts(self, instance: Any) -> bool:
+        """Whether ``instance`` is valid (and passes the extra ``rules``), by the compiled
+        predicate; ``False`` says only that :meth:`check` (and the rules' own checks) must run
+        to find and name the problem."""
+        fast = self._fast
+        if fast is None:
+            fast = self._fast = self.compiled()
+        try:
+            return fast(instance)
+        except RecursionError:  # a pathologically deep value: the interpreter reports it
+            return False
+
+    def compiled(self) -> Callable[[Any], bool]:
+        """The schema compiled into a predicate (``True``: valid), built once per validator."""
+        from ._schema_compile import Compiler
+
+        def interpret(v: Any, s: Any, f: str) -> bool:
+            try:
+                self._check(v, s, f, "")
+            except SchemaError:
+                return False
+            return True
+
+        r = self._rules
+        return Compiler(
+            self._resolve,
+            _compiled,
+            interpret,
+            object_rule=r.object_rule if r else None,
+            free_rule=r.free_rule if r else None,
+            rule_keys=r.keys if r else frozenset(),
+            skip_keys=r.skip if r else frozenset(),
+        ).compile(self.root, self.root_file)
+
+    def check(self, instance: Any, *, where: str = "$") -> None:
+        """The interpreter alone (no compiled predicate): what :meth:`validate` falls back to."""
         self._check(instance, self.root, self.root_file, where)
 
     # -- internals ------------------------------------------------------------------------------

@@ -29,11 +29,15 @@ def thumbnail(
     size: int = 256,
     format: ThumbFormat = "png",
     limits: Limits = DEFAULT_LIMITS,
+    upscale: bool = False,
 ) -> bytes:
     """Render a thumbnail of a descriptor's media as PNG (or WebP) bytes.
 
-    The long side never exceeds ``size``; small media are not upscaled; the same descriptor and
-    files always give the same bytes. ``limits`` bounds the work an untrusted descriptor can cause.
+    The size rule: the long side is ``size`` pixels. Drawn kinds (charts, Plotly, tables,
+    histograms, html, audio, 3-D, molecules) are drawn at that size; pixel media (images, video
+    frames) smaller than ``size`` keep their own size unless ``upscale=True``, which enlarges them
+    so the long side is exactly ``size``. The same descriptor and files always give the same
+    bytes. ``limits`` bounds the work an untrusted descriptor can cause.
     """
     if isinstance(size, bool) or not isinstance(size, int):
         msg = f"size: expected an int, got {type(size).__name__} {size!r}"
@@ -44,6 +48,9 @@ def thumbnail(
     if format not in ("png", "webp"):
         msg = f"format: expected 'png' or 'webp', got {format!r}"
         raise ValidationError(msg)
+    if not isinstance(upscale, bool):
+        msg = f"upscale: expected True or False, got {type(upscale).__name__} {upscale!r}"
+        raise MediaTypeError(msg)
     validate(desc)
     st = _Guarded(coerce_store(store), limits)
     try:
@@ -55,7 +62,7 @@ def thumbnail(
         # series ...): one error class for servers to catch, never a stray builtin from a library.
         msg = f"{desc['_type']}: could not render this descriptor ({type(e).__name__}: {e})"
         raise ValidationError(msg) from e
-    return finish(im, size, format)
+    return finish(im, size, format, upscale=upscale)
 
 
 class _Guarded:
@@ -79,13 +86,20 @@ class _Guarded:
         return getattr(self._store, name)
 
 
-def finish(im: Any, size: int, fmt: str) -> bytes:
-    """Fit ``im`` inside ``size`` (never upscaling) and encode it deterministically."""
+def finish(im: Any, size: int, fmt: str, *, upscale: bool = False) -> bytes:
+    """Fit ``im`` inside ``size`` (enlarging a smaller picture only with ``upscale``) and encode
+    it deterministically."""
     from PIL import Image as PILImage
 
     if max(im.size) > size:
         im = im.copy()
         im.thumbnail((size, size), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+    elif upscale and max(im.size) < size:
+        scale = size / max(im.size)
+        new = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+        # Large factors keep pixels crisp (a 14x25 sprite stays readable), small ones stay smooth.
+        resample = PILImage.Resampling.NEAREST if scale >= 4 else PILImage.Resampling.LANCZOS
+        im = im.resize(new, resample)
     if im.mode not in ("RGB", "RGBA", "L", "LA"):
         im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
     buf = io.BytesIO()

@@ -1,124 +1,133 @@
-"""The main job on the bundled fixtures: encode every fixture file and a few generated values
-into a store, write descriptors and thumbnails, and print what was written.
+"""``make demo``: encode every fixture file and one value of every kind and chart preset into a
+store, write descriptors and 256 px thumbnails, an index page of all thumbnails
+(``index.html``) and a contact sheet (``contact-sheet.png``; ``--sheet docs/thumbnails.png``
+refreshes the README's copy), and print what was written.
 
     python scripts/demo.py --out demo-out
+
+Names are the same everywhere: ``corpus/<folder>/<file>`` and ``showcase/<name>``, with the
+descriptor at ``descriptors/<name>.json`` and the thumbnail at ``thumbnails/<name>.png``. The
+corpus files under ``bad/`` are broken on purpose (truncated, empty, malformed): the listing says
+so when they are refused; any other refusal is a failure (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import html
 import shutil
 import sys
 import warnings
 from pathlib import Path
-
-import numpy as np
 
 import mediakit as mk
 from mediakit._descriptor import dumps
 from mediakit._registry import get_kind
 from mediakit.formats import kind_of
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import showcase
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "fixtures" / "corpus"
-
-
-def generated() -> dict[str, object]:
-    """Values a training loop would log, built from the fixtures (deterministic)."""
-    from PIL import Image as PILImage
-
-    with PILImage.open(CORPUS / "images" / "astronaut.png") as im:
-        photo = np.asarray(im.convert("RGB").resize((256, 256)))
-    mask = np.zeros(photo.shape[:2], np.uint8)
-    mask[30:120, 60:200] = 1
-    mask[150:, 140:] = 2
-    values: dict[str, object] = {
-        "annotated": mk.Image(
-            photo,
-            caption="astronaut with a mask and boxes",
-            masks={"predictions": {"mask_data": mask, "class_labels": {0: "background", 1: "helmet", 2: "suit"}}},
-            boxes={
-                "ground_truth": {
-                    "box_data": [
-                        {"position": {"minX": 0.25, "maxX": 0.75, "minY": 0.08, "maxY": 0.45}, "class_id": 1, "box_caption": "face"},
-                        {"position": {"middle": [200, 200], "width": 90, "height": 80}, "domain": "pixel", "class_id": 2, "scores": {"iou": 0.8}},
-                    ],
-                    "class_labels": {1: "face", 2: "patch"},
-                }
-            },
-        ),
-        "gradients": mk.Histogram(np.random.default_rng(0).standard_normal(100_000)),
-        "weights": np.random.default_rng(1).standard_normal((64, 64)),
-        "report": mk.Html("<h1>Run report</h1><p>Loss fell from 2.3 to 0.4 over 10 epochs.</p>"),
-    }
-    values.update(_extra_values())
-    return values
-
-
-def _extra_values() -> dict[str, object]:
-    out: dict[str, object] = {}
-    t = np.linspace(0, 1, 8000, dtype=np.float32)
-    for name, build in (
-        ("audio_tone", lambda: mk.Audio(0.3 * np.sin(2 * np.pi * 440 * t), sample_rate=8000, caption="440 Hz")),
-        ("video_gif", lambda: mk.Video((np.random.default_rng(2).random((8, 3, 32, 32)) * 255).astype(np.uint8), fps=4, format="gif")),
-        ("table", lambda: mk.Table(columns=["text", "score"], data=[["good", 0.9], ["bad", 0.1]])),
-        ("line_chart", lambda: mk.plot.line(mk.Table(data=[[x, x * x] for x in range(10)], columns=["x", "y"]), "x", "y", title="y = x²")),
-        ("point_cloud", lambda: mk.Object3D(np.random.default_rng(3).random((500, 3)))),
-        ("molecule", lambda: mk.Molecule.from_smiles("CC(=O)Oc1ccccc1C(=O)O")),
-    ):
-        out[name] = build()
-    return out
+SIZE = 256
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", type=Path, default=ROOT / "demo-out")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "demo-out", help="output folder (replaced)")
+    ap.add_argument("--sheet", type=Path, default=None, help="also write the contact sheet here (docs/thumbnails.png)")
     args = ap.parse_args()
     out: Path = args.out
     if out.exists():
         shutil.rmtree(out)
     store = mk.LocalStore(out)
-    desc_dir, thumb_dir = out / "descriptors", out / "thumbnails"
-    desc_dir.mkdir(parents=True)
-    thumb_dir.mkdir()
-    written, failed = 0, 0
+    rows: list[tuple[str, str, str, str]] = []  # name, type, thumbnail path or "", note
+    tiles: list[tuple[str, bytes]] = []
+    failed = 0
 
-    def emit(name: str, desc: object) -> None:
-        nonlocal written
-        (desc_dir / f"{name}.json").write_bytes(dumps(desc) + b"\n")
-        line = f"{name:40s} {desc['_type'] if isinstance(desc, dict) and '_type' in desc else 'row':10s}"
-        if isinstance(desc, dict) and "_type" in desc:
-            png = mk.thumbnail(desc, store, size=256)
-            (thumb_dir / f"{name}.png").write_bytes(png)
-            line += f" thumbnail {len(png):>7,d} B"
-        print(line)
-        written += 1
+    def emit(name: str, desc: dict, note: str = "") -> None:
+        path = out / "descriptors" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(dumps(desc) + b"\n")
+        png = mk.thumbnail(desc, store, size=SIZE)
+        thumb = out / "thumbnails" / f"{name}.png"
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        thumb.write_bytes(png)
+        rows.append((name, desc["_type"], thumb.relative_to(out).as_posix(), note))
+        print(f"{name:48s} {desc['_type']:9s} thumbnails/{name}.png ({len(png):,d} B)" + (f"  [{note}]" if note else ""))
 
     print(f"encoding the bundled corpus ({CORPUS.relative_to(ROOT)}) into {out}/")
     for f in sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md"):
         rel = f.relative_to(CORPUS).as_posix()
-        expected_bad = rel.startswith("bad/")
+        name = f"corpus/{rel}"
+        broken = rel.startswith("bad/")
         try:
-            kind = kind_of(f)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                obj = get_kind(kind).from_path(f)
-            emit(rel.replace("/", "__"), obj.encode(store))
+                obj = get_kind(kind_of(f)).from_path(f)
+                desc = obj.encode(store)
+            emit(name, desc, "broken on purpose, yet readable" if broken else "")
         except (mk.MediakitError, OSError) as e:
-            failed += not expected_bad
-            print(f"{rel:40s} {'refused (broken input, as expected)' if expected_bad else 'FAILED'}: {type(e).__name__}: {e}")
+            if broken:
+                note = f"refused as expected (broken on purpose): {type(e).__name__}: {e}"
+            else:
+                failed += 1
+                note = f"FAILED: {type(e).__name__}: {e}"
+            rows.append((name, "-", "", note))
+            print(f"{name:48s} {note}")
 
-    print("\nencoding values a training loop logs (mk.encode)")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        row = mk.encode(generated(), store)
-    for key, desc in row.items():
-        emit(f"logged__{key}", desc)
-    (out / "row.json").write_text(json.dumps(row, indent=1, sort_keys=True))
+    print("\none value of every kind and every chart preset (scripts/showcase.py)")
+    for key, build in showcase.values().items():
+        name = f"showcase/{key}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                desc = mk.encode({key: build()}, store)[key]
+            emit(name, desc)
+            tiles.append((key, (out / "thumbnails" / f"{name}.png").read_bytes()))
+        except (mk.MediakitError, OSError, ImportError) as e:
+            failed += 1
+            rows.append((name, "-", "", f"FAILED: {type(e).__name__}: {e}"))
+            print(f"{name:48s} FAILED: {type(e).__name__}: {e}")
+
+    sheet = showcase.contact_sheet(tiles, size=SIZE)
+    (out / "contact-sheet.png").write_bytes(sheet)
+    if args.sheet is not None:
+        args.sheet.parent.mkdir(parents=True, exist_ok=True)
+        args.sheet.write_bytes(sheet)
+    (out / "index.html").write_text(index_page(rows))
     files = [p for p in (out / "media").rglob("*") if p.is_file()]
-    print(f"\nwrote {written} descriptors, {len(files)} media files ({sum(p.stat().st_size for p in files):,d} B) and thumbnails to {out}/")
+    shown = sum(1 for r in rows if r[2])
+    print(f"\nwrote {shown} descriptors and thumbnails, {len(files)} media files ({sum(p.stat().st_size for p in files):,d} B)")
+    print(f"open {out / 'index.html'} to see every thumbnail; contact sheet: {out / 'contact-sheet.png'}")
     return 1 if failed else 0
+
+
+def index_page(rows: list[tuple[str, str, str, str]]) -> str:
+    """A static page: one card per item (thumbnail, name, type, note)."""
+    cards = []
+    for name, kind, thumb, note in rows:
+        img = f'<img src="{html.escape(thumb)}" alt="{html.escape(name)}" loading="lazy">' if thumb else '<div class="none">no thumbnail</div>'
+        desc = f'<a href="descriptors/{html.escape(name)}.json">descriptor</a>' if thumb else ""
+        cards.append(
+            f'<figure>{img}<figcaption><b>{html.escape(name)}</b><br>{html.escape(kind)} {desc}'
+            + (f'<br><span class="note">{html.escape(note)}</span>' if note else "")
+            + "</figcaption></figure>"
+        )
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mediakit demo</title>\n<style>"
+        "body{font-family:system-ui,sans-serif;margin:16px;background:#f6f8fa}"
+        "main{display:grid;grid-template-columns:repeat(auto-fill,minmax(272px,1fr));gap:12px}"
+        "figure{margin:0;background:#fff;border:1px solid #d0d7de;padding:8px;border-radius:6px}"
+        "img{display:block;margin:auto;max-width:256px;max-height:256px;"
+        "background:repeating-conic-gradient(#eee 0 25%,#fff 0 50%) 0 0/16px 16px}"
+        ".none{height:64px;color:#888;display:flex;align-items:center;justify-content:center}"
+        ".note{color:#8a5300;font-size:90%}figcaption{font-size:85%;word-break:break-all;margin-top:6px}"
+        "</style></head><body>\n<h1>mediakit demo: every thumbnail at 256 px</h1>\n<main>\n"
+        + "\n".join(cards)
+        + "\n</main></body></html>\n"
+    )
 
 
 if __name__ == "__main__":

@@ -144,9 +144,10 @@ def test_run_workload_calls_warms_up_repeats_and_tears_down() -> None:
         teardown=torn.append,
     )
     by = {r.contender: r for r in run_workload(w)}
-    assert calls["ok"] == 1 + 4  # one warm-up, then the timed runs
-    assert by["ok"].bytes_out == 123 and len(by["ok"].times) == 4
-    assert by["ok"].seconds == min(by["ok"].times)
+    assert calls["ok"] == 1 + 5  # one warm-up, then the timed runs: at least MIN_REPEAT (5)
+    assert by["ok"].bytes_out == 123 and len(by["ok"].times) == 5
+    assert by["ok"].seconds == sorted(by["ok"].times)[2]  # the median
+    assert by["ok"].spread == (max(by["ok"].times) - min(by["ok"].times)) / by["ok"].seconds
     assert by["ok"].peak_bytes is None  # no memory target for it: not traced
     assert by["allocates"].peak_bytes is not None and by["allocates"].peak_bytes >= 8000
     assert by["missing"].seconds is None and by["missing"].error.startswith("skipped:")
@@ -157,6 +158,17 @@ def test_run_workload_calls_warms_up_repeats_and_tears_down() -> None:
     calls["ok"] = 0
     run_workload(Workload("w", "d", setup=lambda: data, contenders={"ok": ok}), repeat=2)
     assert calls["ok"] == 3
+
+
+def test_repeat_floor_and_slow_workload_exemption() -> None:
+    from benchmarks.harness import MIN_REPEAT, effective_repeat, median_index
+
+    def w(n: int) -> Workload:
+        return Workload("w", "d", setup=lambda: None, contenders={}, repeat=n)
+
+    assert MIN_REPEAT == 5
+    assert [effective_repeat(w(n)) for n in (1, 2, 3, 5, 9)] == [1, 2, 5, 5, 9]
+    assert median_index([3.0, 1.0, 2.0]) == 2 and median_index([4.0, 1.0, 3.0, 2.0]) == 3
 
 
 def test_timed_runs_are_interleaved_and_late_failures_reported() -> None:
@@ -171,7 +183,7 @@ def test_timed_runs_are_interleaved_and_late_failures_reported() -> None:
         return fn
 
     w = Workload("w", "d", setup=lambda: None, contenders={"a": make("a"), "b": make("b"), "c": make("c", fail_on=3)}, repeat=3)
-    by = {r.contender: r for r in run_workload(w)}
+    by = {r.contender: r for r in run_workload(w, repeat=3)}
     # warm-ups first, then rounds of one run per contender; "c" fails in round 2 and drops out
     assert order == ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a", "b"]
     assert len(by["a"].times) == 3 and by["a"].cpu_seconds is not None
@@ -268,12 +280,13 @@ def test_rows_show_ratios_against_every_target_reference() -> None:
         Result("w", "np", 1.0, None, input_bytes=50_000_000),
         Result("w", "gone", None, None, error="skipped: no tensorboardX"),
     ]
+    results[0].times = [0.45, 0.5, 0.6]
     header, body = bench.rows(w, results)
-    assert header == ["contender", "best", "throughput", "output", "vs wandb", "vs np", "CPU/wall"]
+    assert header == ["contender", "median", "spread", "per item", "throughput", "output", "vs wandb", "vs np", "CPU/wall"]
     mk_row = body[0]
-    assert mk_row[:4] == ["mk", "500.0 ms", "20.0 images/s, 100 MB/s", "1.50 MB"]
-    assert mk_row[4:6] == ["4.00x", "2.00x"]
-    assert body[1][4] == "1.00x" and body[1][3] == "2000 B"
+    assert mk_row[:6] == ["mk", "500.0 ms", "±15%", "50.0 ms", "20.0 images/s, 100 MB/s", "1.50 MB"]
+    assert mk_row[6:8] == ["4.00x", "2.00x"]
+    assert body[1][6] == "1.00x" and body[1][5] == "2000 B" and body[1][2] == "-"
     assert body[3][1] == "skipped: no tensorboardX"
     # without targets, ratios are against the first contender
     plain = Workload("p", "d", setup=lambda: None, contenders={"x": lambda d: None, "y": lambda d: None})

@@ -221,7 +221,7 @@ def test_nested_lists(mem: mk.Store) -> None:
 
 def test_limits_refuse_an_oversized_stored_image(mem: mk.Store) -> None:
     desc = mk.Image(GREY).encode(mem)
-    with pytest.raises(LimitError, match=r"path: image of 600x300 = 180000 pixels exceeds the limit of 1000"):
+    with pytest.raises(LimitError, match=r"^path: image of 600x300 = 180,000 pixels is larger than the limit of 1,000 pixels \(mk.Limits.max_pixels\)$"):
         mk.thumbnail(desc, mem, limits=mk.Limits(max_pixels=1000))
     with pytest.raises(LimitError, match=r"path: image of 600x300 pixels; each side must be between 1 and 500"):
         mk.thumbnail(desc, mem, limits=mk.Limits(max_side=500))
@@ -373,3 +373,138 @@ def test_unrenderable_values_are_mediakit_errors(mem: mk.Store) -> None:
 def test_histograms_with_many_bins_render_at_small_sizes(mem: mk.Store, bins: int, size: int) -> None:
     desc = mk.Histogram(np.random.default_rng(0).normal(size=10_000), num_bins=bins).encode(mem)
     assert max(thumb(desc, mem, size=size).size) <= size
+
+
+# -- issue 13: one size rule, one pixel limit, no leaked pipes, legible charts ---------------------
+
+
+def test_upscale_enlarges_small_media_to_the_long_side(mem: mk.Store) -> None:
+    desc = mk.Image(np.zeros((25, 14, 3), np.uint8)).encode(mem)
+    assert thumb(desc, mem, size=256).size == (14, 25)
+    assert thumb(desc, mem, size=256, upscale=True).size == (143, 256)
+    big = mk.Image(GREY).encode(mem)
+    assert thumb(big, mem, size=256, upscale=True).size == (256, 128)
+    with pytest.raises(MediaTypeError, match=r"^upscale: expected True or False, got str 'yes'$"):
+        mk.thumbnail(desc, mem, upscale="yes")  # type: ignore[arg-type]
+
+
+def _png_header(w: int, h: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    # A header and an empty data chunk: enough to open, never decoded.
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_one_pixel_limit_not_pillows_default() -> None:
+    from mediakit.formats import raster
+
+    # 100 MP is above Pillow's 89 MP warning and within mediakit's limit: opened (header only).
+    im = raster.probe(_png_header(10_000, 10_000))
+    assert im.size == (10_000, 10_000)
+    with pytest.raises(LimitError) as e:
+        raster.probe(_png_header(10_000, 10_000), field="path", max_pixels=mk.Limits(max_pixels=50_000_000).max_pixels)
+    assert str(e.value) == "path: image of 10000x10000 = 100,000,000 pixels is larger than the limit of 50,000,000 pixels (mk.Limits.max_pixels)"
+    assert "bomb" not in str(e.value) and "attack" not in str(e.value)
+
+
+def test_a_144_megapixel_image_mediakit_wrote_thumbnails(mem: mk.Store) -> None:
+    a = np.zeros((12_000, 12_000), np.uint8)
+    a[::100] = 255
+    desc = mk.Image(a).encode(mem)
+    im = thumb(desc, mem, size=64)
+    assert im.size == (64, 64)
+    with pytest.raises(LimitError, match=r"144,000,000 pixels is larger than the limit of 100,000,000 pixels"):
+        mk.thumbnail(desc, mem, size=64, limits=mk.Limits(max_pixels=100_000_000))
+
+
+def test_abandoned_frame_generators_leak_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "leak.py"
+    script.write_text(
+        "import gc, os, threading\n"
+        "from mediakit.formats import Source\n"
+        "from mediakit.formats import video as codec\n"
+        f"src = Source({str(CORPUS / 'video' / 'example.mp4')!r})\n"
+        "info = codec.probe(src)\n"
+        "before = len(os.listdir('/proc/self/fd'))\n"
+        "def work():\n"
+        "    for _ in range(4):\n"
+        "        g = codec.iter_frames(src, info, size=(32, 32))\n"
+        "        next(g)\n"
+        "        cycle = [g]; cycle.append(cycle)\n"
+        "t = threading.Thread(target=work); t.start(); t.join()\n"
+        "gc.collect()\n"
+        "print(before, len(os.listdir('/proc/self/fd')))\n"
+    )
+    res = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning", str(script)], capture_output=True, text=True, check=False, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "ResourceWarning" not in res.stderr
+    before, after = map(int, res.stdout.split())
+    assert after == before
+
+
+def _chart_pixels(chart: Any, mem: mk.Store) -> np.ndarray:
+    return np.asarray(thumb(chart.encode(mem), mem, size=256).convert("RGB")).astype(np.int64)
+
+
+def test_bar_chart_fills_the_frame_with_a_plain_axis_title(mem: mk.Store) -> None:
+    chart = mk.plot.bar(mk.Table(data=[["cat", 42], ["dog", 35]], columns=["label", "count"]), "label", "count")
+    spec = chart.vega_lite()
+    assert spec["encoding"]["x"]["title"] == "count"
+    im = thumb(chart.encode(mem), mem, size=256)
+    assert im.width == 256 and im.height >= 150  # not a 256x69 strip
+
+
+def test_confusion_matrix_text_is_light_on_dark_cells(mem: mk.Store) -> None:
+    chart = mk.plot.confusion_matrix(y_true=[0] * 50 + [1] * 3, preds=[0] * 50 + [1] * 3, class_names=["a", "b"])
+    px = _chart_pixels(chart, mem)
+    # The darkest cell (50) holds white text: bright pixels inside the dark blue area.
+    dark = (px.sum(axis=2) < 250) & (px[..., 2] > px[..., 0] + 40)
+    ys, xs = np.nonzero(dark)
+    y0, y1, x0, x1 = ys.min(), ys.max(), xs.min(), xs.max()
+    cell = px[y0 : y1 + 1, x0 : x1 + 1]
+    assert (cell.min(axis=2) > 200).sum() > 15
+
+
+def test_histogram_has_a_count_axis_and_round_ticks(mem: mk.Store) -> None:
+    from mediakit.render.histogram import _nice_ticks
+
+    assert _nice_ticks(-4.02, 3.95, 5) == [-4.0, -2.0, 0.0, 2.0]
+    desc = mk.Histogram(np.random.default_rng(0).standard_normal(5000)).encode(mem)
+    px = np.asarray(thumb(desc, mem, size=256).convert("L"))
+    # A vertical axis line left of the bars.
+    col = (px[20:200] < 80).sum(axis=0)
+    assert col[:80].max() > 150
+
+
+def test_quiet_audio_is_scaled_and_has_a_time_axis(mem: mk.Store) -> None:
+    t = np.linspace(0, 1, 8000, endpoint=False, dtype=np.float32)
+    desc = mk.Audio(0.01 * np.sin(2 * np.pi * 200 * t), sample_rate=8000).encode(mem)
+    im = thumb(desc, mem, size=256).convert("RGB")
+    assert im.width == 256 and im.height > 128
+    px = np.asarray(im).astype(np.int64)
+    wave = (px[..., 2] > 150) & (px[..., 0] < 60)
+    assert wave[:128].any(axis=1).sum() > 90  # the waveform fills most of the lane height
+
+
+def test_html_headings_are_larger_than_body_text(mem: mk.Store) -> None:
+    desc = mk.Html("<h1>Heading</h1><p>body body body</p>").encode(mem)
+    px = np.asarray(thumb(desc, mem, size=256).convert("L"))
+    rows = np.nonzero((px[30:] < 100).any(axis=1))[0] + 30
+    runs = np.split(rows, np.nonzero(np.diff(rows) > 1)[0] + 1)
+    heights = [len(r) for r in runs if len(r) > 2]
+    assert heights[0] > heights[1] * 1.3
+
+
+def test_table_datetimes_are_not_cut(mem: mk.Store) -> None:
+    from mediakit.render.table import compact_datetime
+
+    assert compact_datetime("2024-05-01T09:30:00.000") == "2024-05-01 09:30"
+    assert compact_datetime("2024-05-01T00:00:00") == "2024-05-01"
+    assert compact_datetime("2024-05-01T09:30:15") == "2024-05-01 09:30:15"

@@ -221,8 +221,8 @@ GIF = Workload(
         "baseline: FASTOCTREE quantise only": quantize_only,
     },
     targets=[
-        Target("mediakit", "wandb.Video", ratio=10.0, max_bytes_ratio=1.2, max_peak_fraction=1.0),
-        Target("mediakit", "tensorboardX summary.video", ratio=10.0),
+        Target("mediakit", "wandb.Video", ratio=20.0, max_bytes_ratio=1.2, max_peak_fraction=1.0),
+        Target("mediakit", "tensorboardX summary.video", ratio=20.0),
     ],
     repeat=5,
     input_bytes=lambda f: int(f.nbytes),
@@ -244,7 +244,7 @@ MP4 = Workload(
         "baseline: PyAV x264 ultrafast": pyav_ultrafast,
         "baseline: ffmpeg binary x264 ultrafast": ffmpeg_ultrafast,
     },
-    targets=[Target("mediakit", "wandb.Video", ratio=2.0, max_peak_fraction=1.0)],
+    targets=[Target("mediakit", "wandb.Video", ratio=2.5, max_bytes_ratio=1.2, max_peak_fraction=1.0)],
     repeat=5,
     input_bytes=lambda f: int(f.nbytes),
     items=T,
@@ -266,7 +266,7 @@ WAV = Workload(
         "baseline: float32 -> int16 only": int16_only,
     },
     targets=[
-        Target("mediakit", "wandb.Audio", ratio=1.0, max_bytes_ratio=1.0),
+        Target("mediakit", "wandb.Audio", ratio=3.0, max_bytes_ratio=1.0),
         Target("mediakit", "tensorboardX summary.audio", ratio=1.0, max_bytes_ratio=1.0),
     ],
     repeat=7,

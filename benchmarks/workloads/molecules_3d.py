@@ -215,7 +215,7 @@ POINTS = Workload(
     ),
     setup=_setup_points,
     contenders={"mediakit": mk_points, "wandb.Object3D": wandb_points, "baseline: float32 + uint8 cast only": cast_only},
-    targets=[Target("mediakit", "wandb.Object3D", ratio=20.0, max_bytes_ratio=1 / 3)],
+    targets=[Target("mediakit", "wandb.Object3D", ratio=60.0, max_bytes_ratio=1 / 3)],
     repeat=3,
     input_bytes=lambda p: int(p.nbytes),
     items=N_POINTS,

@@ -1,26 +1,46 @@
 """The ``mediakit`` command line: encode, convert, thumbnail, validate, info, schema.
 
 A thin front end over the library: every command calls the public API. Exit codes: 0 success,
-1 some items failed (each failure is reported, the batch goes on), 2 usage error.
+1 some items failed or there was nothing to do (each failure is reported, the batch goes on),
+2 usage error. Results go to stdout; FAILED lines, warnings (one line each) and progress bars to
+stderr; ``--json`` prints one JSON document on stdout with the warnings in it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from .._descriptor import dumps, loads, validate
-from .._errors import MediakitError, ValidationError
-from .._files import write_atomic
-from ..formats import kind_of
-from ._progress import Progress
+from ._batch import cmd_encode, cmd_gallery, cmd_thumbnail
+from ._commands import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    WarningSink,
+    cmd_info,
+    cmd_schema,
+    cmd_validate,
+    constructor_for,
+    probe_file,
+)
+from ._convert import GIF_DEFAULT_FPS, GIF_DEFAULT_SIZE, cmd_convert, conversion_table, converter_for
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "build_parser",
+    "constructor_for",
+    "converter_for",
+    "main",
+    "probe_file",
+]
+
+_RAW = argparse.RawDescriptionHelpFormatter
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,49 +49,169 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"mediakit: error: {message}\n")
 
 
+_MAIN_EPILOG = """\
+examples:
+  mediakit encode photos/ clips/ --out store/
+  mediakit thumbnail store/descriptors --out thumbs/ --size 256
+  mediakit convert clip.mp4 clip.gif --fps 10 --size 320
+  mediakit validate store/descriptors
+  mediakit info protein.pdb
+  mediakit schema image
+
+Run 'mediakit COMMAND --help' for a command's options. Exit codes: 0 success, 1 some items
+failed (or nothing to do), 2 usage error.
+"""
+
+_ENCODE_DESC = """\
+Detect the kind of every file (image, audio, video, table, molecule, 3-D object, html),
+encode it into a content-addressed store and write one descriptor per file under
+OUT/descriptors/ (mirroring the input folders, named <file>.json).
+
+Folders are walked recursively in sorted order; hidden files and folders, and the --out folder
+itself (when it lies inside an input folder), are never inputs. Files that are not media (an
+unknown suffix such as labels.txt, or a .json that is not a table file) are skipped and counted
+as skipped; --strict makes them failures. A .json file is encoded when it is a table file
+(a "columns" and "data" object), otherwise skipped.
+"""
+
+_ENCODE_EPILOG = """\
+examples:
+  mediakit encode photos/ --out store/            # store/media/..., store/descriptors/...
+  mediakit encode proj --out proj/store           # safe to re-run: proj/store is not walked
+  mediakit encode data.csv --out store/ --max-rows 100000
+  mediakit encode dataset/ --out store/ --strict --json > report.json
+"""
+
+_THUMB_DESC = """\
+Render a PNG (or WebP) thumbnail of every descriptor. The picture is fitted so its long side is
+exactly --size pixels when the media is at least that large; smaller media (a 14x25 GIF) keep
+their size unless --upscale is given. Thumbnails are written under --out, mirroring the input
+folders (photo.png.json -> photo.png.png). A re-run skips thumbnails whose descriptor, size and
+format are unchanged (recorded in one file, OUT/.mediakit-thumbnails.json); --force renders all.
+"""
+
+_THUMB_EPILOG = """\
+examples:
+  mediakit thumbnail store/descriptors --out thumbs/
+  mediakit thumbnail store/descriptors --out thumbs/ --size 512 --format webp --upscale
+  mediakit thumbnail store/descriptors --out thumbs/ --scheduler tcp://scheduler:8786
+"""
+
+_VALIDATE_DESC = """\
+Check descriptor files against the JSON Schemas of their types (plugin kinds included).
+Folders are searched for .json files; a file given by name is read whatever its suffix, and a
+file that is not JSON is reported as invalid.
+"""
+
+_INFO_DESC = """\
+Describe one file without converting or storing anything: for a media file its kind, format,
+media type, byte size, SHA-256 and what its format's header reader finds (dimensions, frames,
+duration, atoms and bonds ...); for a descriptor, the validated descriptor.
+"""
+
+_SCHEMA_DESC = """\
+Print the JSON Schema of a descriptor type as one self-contained document (every $ref inlined,
+so plain jsonschema validates with no other files), or list the types when none is given.
+"""
+
+
+def _convert_desc() -> str:
+    lines = [
+        "Convert one file to another format, chosen by the output's suffix. Parent folders of the",
+        "output are created; the input is never overwritten, and an existing output only with --force.",
+        f"GIF output of a video is made at --fps (default {GIF_DEFAULT_FPS:g}, or the video's own rate if lower),",
+        f"--size (long side, default {GIF_DEFAULT_SIZE}, never enlarged) and at most --max-frames frames.",
+        "",
+        "supported conversions (input format (suffixes) -> output formats):",
+    ]
+    lines += [f"  {line}" for line in conversion_table()]
+    return "\n".join(lines) + "\n"
+
+
+_CONVERT_EPILOG = """\
+examples:
+  mediakit convert photo.tiff out/photo.png        # creates out/
+  mediakit convert clip.mp4 clip.webm
+  mediakit convert clip.mp4 clip.gif --fps 8 --size 240 --max-frames 80
+  mediakit convert sound.wav sound.flac
+  mediakit convert protein.cif protein.pdb
+  mediakit convert table.csv table.parquet --force
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="mediakit", description="Encode, convert, thumbnail and validate ML media.")
+    p = _Parser(prog="mediakit", description="Encode, convert, thumbnail and validate ML media.", epilog=_MAIN_EPILOG, formatter_class=_RAW)
     p.add_argument("--version", action="version", version=f"mediakit {_version()}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str, epilog: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description, epilog=epilog, formatter_class=_RAW)
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--json", action="store_true", help="machine-readable output (one JSON document on stdout)")
-        sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar (default: when stderr is a terminal)")
+        sp.add_argument("--json", action="store_true", help="machine-readable output: one JSON document on stdout (warnings included)")
+        sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="show a progress bar on stderr (default: when stderr is a terminal)")
 
-    e = sub.add_parser("encode", help="detect the kind of each file, encode it, write descriptors")
-    e.add_argument("inputs", nargs="+", type=Path, help="files or folders (walked recursively)")
-    e.add_argument("--out", required=True, type=Path, help="store directory (media/ and descriptors/ go here)")
-    e.add_argument("--workers", type=_positive, default=None, help="parallel workers (default: CPU count)")
+    e = command("encode", "encode media files into a store and write their descriptors", _ENCODE_DESC, _ENCODE_EPILOG)
+    e.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="media files, or folders walked recursively")
+    e.add_argument("--out", required=True, help="store folder or URL (s3://bucket/prefix, gs://...): media go to OUT/media/, descriptors to OUT/descriptors/")
+    e.add_argument("--workers", type=_positive, default=None, help="files encoded in parallel (default: the CPU count)")
     e.add_argument("--max-rows", type=int, default=None, metavar="N", help="row limit for table files (default: no limit; tables over 10,000 rows are stored as Parquet)")
+    e.add_argument("--strict", action="store_true", help="count files that are not media as failures (exit 1) instead of skipping them")
+    e.add_argument("--resume", action="store_true", help="skip files whose descriptor in OUT is newer than the file (finish an interrupted run; options such as --max-rows are not compared)")
+    _scale_options(e)
     common(e)
 
-    c = sub.add_parser("convert", help="convert one file to another format (by the output's suffix)")
-    c.add_argument("input", type=Path)
-    c.add_argument("output", type=Path)
+    c = command("convert", "convert one file to another format (chosen by the output's suffix)", _convert_desc(), _CONVERT_EPILOG)
+    c.add_argument("input", type=Path, metavar="INPUT", help="the file to convert (never modified)")
+    c.add_argument("output", type=Path, metavar="OUTPUT", help="the file to write; its suffix names the format (.webm, .gif, .flac, .pdb, .parquet ...)")
+    c.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    c.add_argument("--fps", type=_positive_float, default=None, help=f"GIF output only: frames per second (default {GIF_DEFAULT_FPS:g}, or the video's rate if lower)")
+    c.add_argument("--size", type=_thumb_size, default=None, help=f"GIF output only: long side in pixels (default {GIF_DEFAULT_SIZE}; never enlarged)")
+    c.add_argument("--max-frames", type=_positive, default=None, metavar="N", help="GIF output only: keep at most N frames (the start of the clip)")
     common(c)
 
-    t = sub.add_parser("thumbnail", help="render thumbnails of descriptors")
-    t.add_argument("inputs", nargs="+", type=Path, help="descriptor .json files or folders of them")
-    t.add_argument("--out", required=True, type=Path, help="folder for the thumbnails")
-    t.add_argument("--store", default=None, help="store root or URL (default: the folder above descriptors/, else the descriptor's folder)")
+    t = command("thumbnail", "render thumbnails of descriptors", _THUMB_DESC, _THUMB_EPILOG)
+    t.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="descriptor .json files, or folders of them (walked recursively)")
+    t.add_argument("--out", required=True, type=Path, help="folder for the thumbnails (created if missing)")
+    t.add_argument("--store", default=None, help="store root or URL the descriptors' files are in (default: the folder above descriptors/, else the descriptor's folder)")
     t.add_argument("--size", type=_thumb_size, default=256, help="long side in pixels, 8 to 4096 (default 256)")
-    t.add_argument("--format", choices=("png", "webp"), default="png")
-    t.add_argument("--workers", type=_positive, default=None)
-    t.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786), or 'local' for an in-process cluster")
-    t.add_argument("--force", action="store_true", help="re-render thumbnails that already exist")
+    t.add_argument("--upscale", action="store_true", help="enlarge media smaller than --size so the long side is exactly --size (default: small media keep their size)")
+    t.add_argument("--format", choices=("png", "webp"), default="png", help="image format of the thumbnails (default png)")
+    t.add_argument("--workers", type=_positive, default=None, help="thumbnails rendered in parallel (default: the CPU count)")
+    t.add_argument("--force", action="store_true", help="re-render thumbnails that are up to date")
+    _scale_options(t)
     common(t)
 
-    v = sub.add_parser("validate", help="validate descriptors against the JSON Schemas")
-    v.add_argument("inputs", nargs="+", type=Path)
+    v = command("validate", "validate descriptors against the JSON Schemas", _VALIDATE_DESC, "examples:\n  mediakit validate store/descriptors\n  mediakit validate store/descriptors/photo.png.json --json\n")
+    v.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="descriptor files, or folders searched for .json files")
     common(v)
 
-    i = sub.add_parser("info", help="describe a media file or a descriptor")
-    i.add_argument("input", type=Path)
+    i = command("info", "describe a media file or a descriptor (nothing is converted)", _INFO_DESC, "examples:\n  mediakit info photo.png\n  mediakit info protein.pdb --json\n  mediakit info store/descriptors/clip.mp4.json\n")
+    i.add_argument("input", type=Path, metavar="INPUT", help="a media file or a descriptor .json")
     common(i)
 
-    s = sub.add_parser("schema", help="print the JSON Schema of a descriptor type, self-contained (or list the types)")
-    s.add_argument("kind", nargs="?")
+    g = command(
+        "gallery",
+        "write a static site showing a run's media (open its index.html; no network needed)",
+        "Write a self-contained gallery of a run (or of descriptor files): one panel per logged key, with\n"
+        "overlays, step sliders, players, sortable tables, live charts and 3-D views. Every script is\n"
+        "bundled; the site loads nothing from outside its folder. Invalid descriptors become error panels.",
+        "examples:\n  mediakit gallery runs/exp1 -o site/\n  mediakit gallery store/descriptors -o site/ --title 'validation set'\n",
+    )
+    g.add_argument("source", nargs="+", type=Path, metavar="RUN_DIR_OR_DESCRIPTORS", help="a run folder, descriptor .json files or folders of them")
+    g.add_argument("-o", "--output", required=True, type=Path, help="the folder to write the site into")
+    g.add_argument("--title", default=None, help="page title (default: the run folder's name)")
+    common(g)
+
+    s = command("schema", "print the JSON Schema of a descriptor type (or list the types)", _SCHEMA_DESC, "examples:\n  mediakit schema            # list the types\n  mediakit schema image > image.schema.json\n")
+    s.add_argument("kind", nargs="?", metavar="TYPE", help="a descriptor type (image, audio, table ...); omit to list them")
     return p
+
+
+def _scale_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--processes", action="store_true", help="run items in worker processes instead of threads (for GIL-bound work; a killed worker's item is retried once)")
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run items on Dask: 'local' (a LocalCluster of --workers processes) or a scheduler address tcp://HOST:PORT")
+    sp.add_argument("--jsonl", action="store_true", help="one JSON line per item as it finishes, then a summary line (for big runs: memory stays flat)")
 
 
 def _positive(text: str) -> int:
@@ -84,6 +224,18 @@ def _positive(text: str) -> int:
         msg = f"expected a positive integer, got {n}"
         raise argparse.ArgumentTypeError(msg)
     return n
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        msg = f"expected a positive number, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 0 < x <= 100:
+        msg = f"expected a number above 0 and at most 100, got {text}"
+        raise argparse.ArgumentTypeError(msg)
+    return x
 
 
 def _thumb_size(text: str) -> int:
@@ -101,7 +253,12 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "convert" and args.output.suffix.lower() != ".gif":
+        given = [f"--{name.replace('_', '-')}" for name in ("fps", "size", "max_frames") if getattr(args, name) is not None]
+        if given:
+            parser.error(f"convert: {', '.join(given)} only apply to GIF output; {str(args.output)!r} is not a .gif")
     handler = {
         "encode": cmd_encode,
         "convert": cmd_convert,
@@ -109,300 +266,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": cmd_validate,
         "info": cmd_info,
         "schema": cmd_schema,
+        "gallery": cmd_gallery,
     }[args.command]
+    sink = WarningSink(quiet=bool(getattr(args, "json", False)))
     try:
-        return handler(args)
+        with warnings.catch_warnings():
+            # Every warning, once per item, as one line on stderr (and in --json): never the raw
+            # "file.py:58: UserWarning" form, never deduplicated away across files.
+            warnings.simplefilter("always")
+            warnings.showwarning = sink.show
+            args.warnings = sink
+            return handler(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return EXIT_OK
-
-
-# -- helpers ---------------------------------------------------------------------------------------
-
-
-def _walk(inputs: Sequence[Path], *, suffixes: set[str] | None = None) -> Iterator[tuple[Path, Path]]:
-    """(file, its path relative to the input it came from), folders walked in sorted order."""
-    for inp in inputs:
-        if inp.is_dir():
-            for root, dirs, files in os.walk(inp):
-                dirs.sort()
-                for name in sorted(files):
-                    f = Path(root, name)
-                    if name.startswith(".") or (suffixes and f.suffix.lower() not in suffixes):
-                        continue
-                    yield f, f.relative_to(inp)
-        else:
-            yield inp, Path(inp.name)
-
-
-def _report(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -> None:
-    if args.json:
-        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
-    else:
-        for line in lines:
-            print(line)
-
-
-def _err(e: BaseException) -> str:
-    return f"{type(e).__name__}: {e}"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    write_atomic(path, data, make_parents=True)
-
-
-# -- encode ----------------------------------------------------------------------------------------
-
-
-def cmd_encode(args: argparse.Namespace) -> int:
-    from ..batch import run_isolated
-    from ..store import LocalStore
-
-    store = LocalStore(args.out)
-    items = []
-    missing = []
-    clashes: list[tuple[Path, Exception]] = []
-    taken: dict[Path, Path] = {}
-    for f, rel in _walk(args.inputs):
-        if not f.exists():
-            missing.append(f)
-            continue
-        if rel in taken:
-            # Two inputs would write the same descriptor: refuse the second, never overwrite.
-            msg = f"{str(f)!r}: its descriptor would overwrite the one of {str(taken[rel])!r} (descriptors/{rel}.json); encode them into different --out folders"
-            clashes.append((f, ValidationError(msg)))
-            continue
-        taken[rel] = f
-        items.append((f, rel))
-    bar = Progress(len(items), "encode", enabled=args.progress)
-
-    def job(item: tuple[Path, Path]) -> dict[str, Any]:
-        f, rel = item
-        kind = kind_of(f)
-        if kind == "descriptor":
-            msg = f"{str(f)!r}: a .json file is a descriptor, not media; use 'mediakit validate' or 'thumbnail'"
-            raise ValidationError(msg)
-        # A table file is encoded whole unless --max-rows says otherwise: the user asked for it.
-        kwargs = {"max_rows": args.max_rows} if kind == "table" else {}
-        obj = constructor_for(kind)(f, **kwargs)
-        desc = obj.encode(store)
-        _write_atomic(args.out / "descriptors" / rel.with_name(rel.name + ".json"), dumps(desc) + b"\n")
-        return desc
-
-    results = run_isolated(job, items, workers=args.workers, on_done=lambda _i, _r, err: bar.update(failed=err is not None))
-    bar.close()
-    ok = [(f, d) for (f, _rel), d, err in results if err is None]
-    bad = [(f, err) for (f, _rel), _d, err in results if err is not None] + [(f, FileNotFoundError(f"{str(f)!r} does not exist")) for f in missing]
-    bad += clashes
-    lines = [f"{f}: {d['_type']} -> {d.get('path', '(inline)')}" for f, d in ok]
-    lines += [f"{f}: FAILED {_err(e)}" for f, e in bad]
-    lines.append(f"encoded {len(ok)} file(s), {len(bad)} failed; store: {args.out}")
-    payload = {
-        "encoded": [{"input": str(f), "descriptor": d} for f, d in ok],
-        "failed": [{"input": str(f), "error": _err(e)} for f, e in bad],
-    }
-    _report(args, payload, lines)
-    return EXIT_FAILED if bad else EXIT_OK
-
-
-# -- convert ---------------------------------------------------------------------------------------
-
-
-def cmd_convert(args: argparse.Namespace) -> int:
-    try:
-        if not args.input.exists():
-            msg = f"input: {str(args.input)!r} does not exist"
-            raise FileNotFoundError(msg)
-        convert = converter_for(args.input)
-        bar = Progress(None, "convert", enabled=args.progress)
-        convert(args.input, args.output, progress=bar.set)
-        bar.close()
-    except (MediakitError, OSError) as e:
-        _report(args, {"ok": False, "error": _err(e)}, [f"{args.input}: FAILED {_err(e)}"])
-        return EXIT_FAILED
-    _report(args, {"ok": True, "input": str(args.input), "output": str(args.output)}, [f"{args.input} -> {args.output}"])
-    return EXIT_OK
-
-
-# -- thumbnail -------------------------------------------------------------------------------------
-
-
-def _store_root_for(desc_path: Path) -> Path:
-    parent = desc_path.resolve().parent
-    for p in (parent, *parent.parents):
-        if p.name == "descriptors":
-            return p.parent
-    return parent
-
-
-def thumbnail_job(job: tuple[str, str, str, int, str]) -> str:
-    """Render one thumbnail (a top-level function so process and Dask executors can pickle it)."""
-    from ..api import thumbnail
-    from ..store import open_store
-
-    desc_path, store_root, out_path, size, fmt = job
-    raw = Path(desc_path).read_bytes()
-    png = thumbnail(loads(raw), open_store(store_root), size=size, format=fmt)  # type: ignore[arg-type]
-    _write_atomic(Path(out_path), png)
-    _write_atomic(_stamp_path(Path(out_path)), _stamp(raw, size, fmt))
-    return out_path
-
-
-def _stamp_path(out: Path) -> Path:
-    return out.with_name(f".{out.name}.stamp")
-
-
-def _stamp(descriptor: bytes, size: int, fmt: str) -> bytes:
-    """What a thumbnail was made from: re-runs skip it only when all of this is unchanged."""
-    import hashlib
-
-    return f"{hashlib.sha256(descriptor).hexdigest()} {size} {fmt}\n".encode()
-
-
-def cmd_thumbnail(args: argparse.Namespace) -> int:
-    from ..batch import run_isolated
-
-    jobs = []
-    skipped = []
-    missing = []
-    for f, rel in _walk(args.inputs, suffixes={".json"}):
-        if not f.exists():
-            missing.append(f)
-            continue
-        out = args.out / rel.with_suffix(f".{args.format}")
-        stamp = _stamp_path(out)
-        if not args.force and out.exists() and stamp.exists() and stamp.read_bytes() == _stamp(f.read_bytes(), args.size, args.format):
-            skipped.append(out)
-            continue
-        root = args.store or str(_store_root_for(f))
-        jobs.append((str(f), root, str(out), args.size, args.format))
-    executor = None
-    client = None
-    if args.scheduler:
-        from .._lazy import require
-
-        distributed = require("distributed", extra="cloud", feature="--scheduler (Dask)")
-        if args.scheduler == "local":
-            client = distributed.Client(distributed.LocalCluster(n_workers=1, threads_per_worker=args.workers or 2, processes=False, dashboard_address=None))
-        else:
-            client = distributed.Client(args.scheduler)
-        executor = client.get_executor()
-    bar = Progress(len(jobs), "thumbnail", enabled=args.progress)
-    try:
-        results = run_isolated(thumbnail_job, jobs, workers=args.workers, executor=executor, on_done=lambda _i, _r, err: bar.update(failed=err is not None))
-    finally:
-        bar.close()
-        if client is not None:
-            client.close()
-    ok = [j[2] for j, _r, err in results if err is None]
-    bad = [(j[0], err) for j, _r, err in results if err is not None] + [(str(f), FileNotFoundError(f"{str(f)!r} does not exist")) for f in missing]
-    lines = [f"{j[0]} -> {j[2]}" for j, _r, err in results if err is None]
-    lines += [f"{f}: FAILED {_err(e)}" for f, e in bad]
-    lines.append(f"rendered {len(ok)}, skipped {len(skipped)} up to date, {len(bad)} failed")
-    payload = {"rendered": ok, "skipped": [str(s) for s in skipped], "failed": [{"input": f, "error": _err(e)} for f, e in bad]}
-    _report(args, payload, lines)
-    return EXIT_FAILED if bad else EXIT_OK
-
-
-# -- validate / info / schema ----------------------------------------------------------------------
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    good: list[str] = []
-    bad: list[tuple[str, Exception]] = []
-    for f, _rel in _walk(args.inputs, suffixes={".json"}):
-        try:
-            validate(loads(f.read_bytes()))
-            good.append(str(f))
-        except RecursionError:
-            bad.append((str(f), ValidationError(f"{f}: JSON nested too deeply to be a descriptor")))
-        except (MediakitError, OSError) as e:
-            bad.append((str(f), e))
-    lines = [f"{f}: ok" for f in good] + [f"{f}: INVALID {_err(e)}" for f, e in bad]
-    _report(args, {"valid": good, "invalid": [{"input": f, "error": _err(e)} for f, e in bad]}, lines)
-    return EXIT_FAILED if bad else EXIT_OK
-
-
-def constructor_for(kind: str) -> Any:
-    """The named constructor that builds ``kind`` from a file (built-in and plugin kinds)."""
-    from .._registry import get_kind
-
-    cls = get_kind(kind)
-    if not callable(getattr(cls, "from_path", None)):
-        msg = f"input: the {kind!r} kind ({cls.__module__}.{cls.__qualname__}) has no from_path constructor, so files cannot be encoded as it"
-        raise ValidationError(msg)
-    return cls.from_path
-
-
-def converter_for(path: Path) -> Any:
-    """The ``convert`` function of the input's format (as its kind reads it)."""
-    from .._registry import get_kind
-    from ..formats import spec_for_path
-
-    kind = kind_of(path)
-    spec = spec_for_path(path)
-    # A format converts on its own (images, audio, video, molecules), or its kind reads it and
-    # writes the output (tables and 3-D objects: a read *as the kind*, validation included).
-    fn = spec.for_kind(kind).convert if spec is not None else None
-    if fn is None and spec is not None and spec.for_kind(kind).converts_to and kind != "descriptor":
-        fn = getattr(get_kind(kind), "convert_file", None)
-    if fn is None:
-        msg = f"input: {spec.name if spec else kind} files ({kind}) cannot be converted"
-        raise ValidationError(msg)
-    return fn
-
-
-def probe_file(path: Path, kind: str) -> dict[str, Any]:
-    """What ``mediakit info`` shows of a media file: the input's own bytes, digest, format and
-    the facts its format's probe reads (nothing is converted or stored)."""
-    import hashlib
-
-    from ..formats import Source, spec_for_path
-
-    spec = spec_for_path(path)
-    assert spec is not None  # kind_of found it
-    spec = spec.for_kind(kind)
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    facts = spec.probe(Source(path, field="input")) if spec.probe is not None else {}
-    return {"kind": kind, "format": spec.name, "media_type": spec.media_type, "bytes": path.stat().st_size, "sha256": h.hexdigest(), **facts}
-
-
-def cmd_info(args: argparse.Namespace) -> int:
-    f: Path = args.input
-    try:
-        kind = kind_of(f)
-        if kind == "descriptor":
-            desc = validate(loads(f.read_bytes()))
-            info = {"file": str(f), "descriptor": True, **desc}
-        else:
-            info = {"file": str(f), "descriptor": False, **probe_file(f, kind)}
-    except (MediakitError, OSError) as e:
-        _report(args, {"ok": False, "error": _err(e)}, [f"{f}: FAILED {_err(e)}"])
-        return EXIT_FAILED
-    lines = [f"{f}"] + [f"  {k}: {json.dumps(v, default=str)[:200]}" for k, v in info.items() if k != "file"]
-    _report(args, info, lines)
-    return EXIT_OK
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    """Print one type's schema bundled into a self-contained document (no ``$ref`` to other
-    files), or list the types (plugin kinds included)."""
-    from .._registry import load_entry_points
-    from .._schema import schema, schema_names
-
-    if args.kind is None:
-        load_entry_points()
-        print("\n".join(schema_names()))
-        return EXIT_OK
-    try:
-        doc = schema(args.kind, bundled=True)
-    except MediakitError as e:
-        sys.stderr.write(f"mediakit: error: {e}\n")
-        return EXIT_USAGE
-    print(json.dumps(doc, indent=2))
-    return EXIT_OK

@@ -26,6 +26,12 @@ class Progress:
             self.failed += int(failed)
             self._draw()
 
+    def set_total(self, total: int) -> None:
+        """The total, once known (e.g. counted in the background while the work streams)."""
+        with self._lock:
+            self.total = total
+            self._draw()
+
     def set(self, done: int, total: int | None) -> None:
         with self._lock:
             self.done, self.total = done, total
@@ -39,6 +45,7 @@ class Progress:
             return
         self._last = now
         elapsed = now - self._start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
         if self.total:
             frac = min(1.0, self.done / self.total)
             bar = "#" * int(frac * 30)
@@ -47,7 +54,10 @@ class Progress:
             text = f"\r{self.label} {self.done}"
         if self.failed:
             text += f" ({self.failed} failed)"
-        self.stream.write(f"{text} {elapsed:.1f}s")
+        text += f" {elapsed:.1f}s, {rate:.1f}/s"
+        if self.total and rate > 0 and self.done < self.total:
+            text += f", ETA {(self.total - self.done) / rate:.0f}s"
+        self.stream.write(f"{text}\x1b[K")
         self.stream.flush()
 
     def close(self) -> None:

@@ -12,9 +12,11 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from .._arrays import warn_user
 from .._errors import DecodeError, LimitError, ValidationError
 from ._spec import FormatSpec, Source
-from .glb import gltf_counts
+from .glb import check as check_glb
+from .glb import gltf_counts, summary
 from .glb import write as write_glb
 
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*?(;base64)?,", re.IGNORECASE)
@@ -53,7 +55,8 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
 
     ``resolve(relative_path) -> bytes`` reads files beside the ``.gltf`` (``None``: only data
     URIs are allowed). Buffers are concatenated (8-byte aligned) into the BIN chunk and images
-    referenced by URI become buffer views; nothing is decoded or re-encoded.
+    referenced by URI become buffer views; nothing is decoded or re-encoded. Accessor
+    ``min``/``max`` that are not the data's are replaced by the data's, with a warning.
     """
     try:
         doc = json.loads(text.decode("utf-8-sig"))
@@ -131,7 +134,17 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
         doc["buffers"] = [{"byteLength": pos}]
     else:
         doc.pop("buffers", None)
-    return write_glb(doc, b"".join(blobs))
+    bin_chunk = b"".join(blobs)
+    # Exporters often write accessor bounds that are not the data's (the glTF validator's
+    # ACCESSOR_MIN/MAX_MISMATCH): the GLB written here carries the data's own. What cannot be
+    # mended is reported when the GLB is read (glb.read).
+    _, fixed = check_glb(doc, bin_chunk, fix=True)
+    if fixed:
+        warn_user(
+            f"{field}: {len(fixed)} accessor{'s' if len(fixed) != 1 else ''} declared min/max that the glTF validator "
+            f"rejects: {summary(fixed)}; the stored GLB has the data's values"
+        )
+    return write_glb(doc, bin_chunk)
 
 
 def probe(source: Any) -> dict[str, Any]:

@@ -29,7 +29,7 @@ SPEC = FormatSpec(
     name="html",
     kinds=("html",),
     suffixes=(".html", ".htm"),
-    media_type="text/html",
+    media_type="text/html; charset=utf-8",
     sniff=_sniff,
     probe=probe,
     description="HTML document (UTF-8)",

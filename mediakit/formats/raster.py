@@ -5,6 +5,11 @@ bytes, pixels as arrays, header facts, and file conversion.
 Decoding reads the header first and refuses images beyond the pixel and side limits before any
 pixel data is decompressed (decompression bombs), and turns Pillow's own bomb warning into an
 error. Encoding (in each format's module) is deterministic: no metadata, fixed parameters.
+
+EXIF orientation: files carry their pixels as the sensor stored them and an EXIF tag (0x0112)
+saying how to turn them for display, which every browser applies. :func:`decode_source`,
+:func:`decode_pixels` and :func:`probe_source` give pixels and sizes *as displayed*;
+:func:`orientation` reads the tag and :func:`oriented` applies it to a Pillow image.
 """
 
 from __future__ import annotations
@@ -31,13 +36,16 @@ def _image_names() -> str:
 
 
 def probe(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE) -> PILImage.Image:
-    """Open (header only) and check limits; the caller may then ``load()`` safely."""
+    """Open (header only) and check limits; the caller may then ``load()`` safely.
+
+    The one pixel limit is ``max_pixels`` (``mk.Limits.max_pixels``), checked by
+    :func:`check_size`; Pillow's own default (a warning at 89 MP) is not applied on top of it."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
             im = PILImage.open(io.BytesIO(data))
-    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as e:
-        msg = f"{field}: refused as a decompression bomb: {e}"
+    except PILImage.DecompressionBombError:  # beyond twice Pillow's default: beyond MAX_PIXELS too
+        msg = f"{field}: the image has more pixels than Pillow opens by default ({2 * (PILImage.MAX_IMAGE_PIXELS or 0):,}); the limit is {max_pixels:,} pixels (mk.Limits.max_pixels)"
         raise LimitError(msg) from None
     except PILImage.UnidentifiedImageError:
         from . import sniff
@@ -61,7 +69,7 @@ def check_size(w: int, h: int, *, field: str, max_pixels: int = MAX_PIXELS, max_
         msg = f"{field}: image of {w}x{h} pixels; each side must be between 1 and {max_side}"
         raise LimitError(msg)
     if w * h > max_pixels:
-        msg = f"{field}: image of {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels} (decompression-bomb guard)"
+        msg = f"{field}: image of {w}x{h} = {w * h:,} pixels is larger than the limit of {max_pixels:,} pixels (mk.Limits.max_pixels)"
         raise LimitError(msg)
 
 
@@ -75,11 +83,62 @@ def load(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_
 def _load(im: PILImage.Image, field: str) -> None:
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)  # checked by probe
             im.load()
     except Exception as e:  # as above: truncated data, bad chunks, decoder errors
         msg = f"{field}: image data could not be decoded ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None
+
+
+#: EXIF orientation (tag 0x0112) -> the Pillow transpose that shows the picture upright.
+_TRANSPOSE = {
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_270,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION = 0x0112
+
+
+def orientation(im: PILImage.Image) -> int:
+    """The EXIF orientation of an opened image file, 1 to 8 (1, upright, when there is no tag
+    or it is unreadable or out of range)."""
+    try:
+        value = im.getexif().get(_EXIF_ORIENTATION, 1)
+    except Exception:  # a corrupt EXIF block is no reason to refuse the picture
+        return 1
+    return value if isinstance(value, int) and value in _TRANSPOSE else 1
+
+
+def oriented(im: PILImage.Image, value: int | None = None) -> PILImage.Image:
+    """The image turned as its EXIF orientation (or ``value``) says it is displayed (the same
+    image when it is upright)."""
+    value = orientation(im) if value is None else value
+    return im.transpose(_TRANSPOSE[value]) if value in _TRANSPOSE else im
+
+
+def oriented_size(width: int, height: int, value: int) -> tuple[int, int]:
+    """The displayed ``(width, height)`` of a ``width`` x ``height`` file with EXIF orientation
+    ``value`` (5 to 8 turn it by a quarter)."""
+    return (height, width) if value in (5, 6, 7, 8) else (width, height)
+
+
+def file_orientation(data: bytes) -> int:
+    """The EXIF orientation of an image file's bytes (header only; 1 when there is none)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return orientation(PILImage.open(io.BytesIO(data)))
+    except Exception:  # unreadable headers are the decoder's business, not this one's
+        return 1
+
+
+def _may_have_exif(data: bytes) -> bool:
+    """Whether a PNG may carry an ``eXIf`` chunk (then Pillow reads it, not the fast path)."""
+    return data.startswith(b"\x89PNG") and b"eXIf" in data
 
 
 def pil_to_array(im: PILImage.Image) -> np.ndarray:
@@ -107,36 +166,44 @@ def pil_to_array(im: PILImage.Image) -> np.ndarray:
 
 
 def decode_pixels(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode any supported image file to an array (fast path for mediakit's own PNGs)."""
+    """Decode any supported image file to an array, as displayed (EXIF orientation applied;
+    fast path for mediakit's own PNGs)."""
     try:
-        fast = decode_png_fast(data, max_pixels=max_pixels)
+        fast = None if _may_have_exif(data) else decode_png_fast(data, max_pixels=max_pixels)
     except (DecodeError, LimitError) as e:
         msg = f"{field}: {e}"
         raise type(e)(msg) from None
     if fast is not None:
         return fast
-    return pil_to_array(load(data, field=field, max_pixels=max_pixels))
+    return pil_to_array(oriented(load(data, field=field, max_pixels=max_pixels)))
 
 
 # -- what the Pillow-read format modules plug into their specs ---------------------------------
 
 
 def probe_source(source: Source, *, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE) -> dict[str, Any]:
-    """Header facts of an image file (nothing decoded): width, height, mode, pages."""
+    """Header facts of an image file (nothing decoded): width and height as displayed, mode,
+    pages, and ``orientation`` (the EXIF tag, when it turns the picture)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         im = probe(source.read(), field=source.where, max_pixels=max_pixels, max_side=max_side)
-    return {"width": im.size[0], "height": im.size[1], "mode": im.mode, "pages": int(getattr(im, "n_frames", 1) or 1)}
+        turn = orientation(im)
+    w, h = oriented_size(im.size[0], im.size[1], turn)
+    facts: dict[str, Any] = {"width": w, "height": h, "mode": im.mode, "pages": int(getattr(im, "n_frames", 1) or 1)}
+    if turn != 1:
+        facts["orientation"] = turn
+    return facts
 
 
 def decode_source(
     source: Source, *, page: int | None = None, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE
 ) -> tuple[np.ndarray, int]:
-    """Decode one page (frame) of an image file: ``(pixels, page count)``. The header is read
-    once, the pixels once; mediakit's own PNGs take the fast reader (16-bit colour kept)."""
+    """Decode one page (frame) of an image file: ``(pixels, page count)``, as displayed (EXIF
+    orientation applied). The header is read once, the pixels once; mediakit's own PNGs take
+    the fast reader (16-bit colour kept)."""
     data = source.read()
     field = source.where
-    if page in (None, 0):
+    if page in (None, 0) and not _may_have_exif(data):
         try:
             fast = decode_png_fast(data, max_pixels=max_pixels)
         except (DecodeError, LimitError) as e:
@@ -154,7 +221,7 @@ def decode_source(
             msg = f"{field}: page {page} could not be decoded ({type(e).__name__}: {e})"
             raise DecodeError(msg) from None
     _load(im, field)
-    return pil_to_array(im), pages
+    return pil_to_array(oriented(im)), pages
 
 
 def check_page(page: int, pages: int, *, field: str) -> None:

@@ -129,6 +129,22 @@ def transcode(src: Source, info: VideoInfo, fmt: str, *, progress: Progress | No
     return _ffvideo.transcode(src, info, fmt, progress=progress, field=field)
 
 
+#: Containers whose files are rewritten (streams copied) when they do not state their duration.
+REMUX = ("webm", "mp4")
+
+
+def needs_remux(info: VideoInfo) -> bool:
+    """Whether a file kept as it is would play without a length or seek bar (its container
+    states no duration): then :func:`remux` rewrites it, streams untouched."""
+    return info.container in REMUX and not info.timed
+
+
+def remux(src: Source, info: VideoInfo, *, field: str = "data") -> bytes:
+    """The file's streams copied, not re-encoded, into a new file of its container, which
+    states the duration (and, for WebM, the seek index)."""
+    return _ffvideo.remux(src, info, field=field)
+
+
 def decode(src: Source) -> np.ndarray:
     """``spec.decode`` of every video format: all frames ``(T, H, W, C)`` uint8 of a file,
     probed (decoded through once) first."""

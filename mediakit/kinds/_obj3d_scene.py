@@ -328,8 +328,9 @@ def check_vectors(vectors: Any, field: str = "vectors") -> list[dict[str, list[f
 
 
 def check_scene(scene: Mapping[str, Any], *, field: str = "data") -> tuple[Points, list[dict[str, Any]], list[dict[str, Any]]]:
-    """A ``{"type": "lidar/beta", "points", "boxes", "vectors"}`` dict. Unknown keys are errors
-    (a misspelt ``"boxs"`` must not vanish silently)."""
+    """A ``{"type": "lidar/beta", "points", "boxes", "vectors"}`` dict, every part optional (an
+    empty scene is an empty point cloud). Unknown keys are errors (a misspelt ``"boxs"`` must not
+    vanish silently)."""
     for k in scene:
         if k not in SCENE_KEYS:
             msg = f"{field}: unknown key {k!r} in a {SCENE_TYPE} scene (known: {', '.join(SCENE_KEYS)})"
@@ -341,9 +342,8 @@ def check_scene(scene: Mapping[str, Any], *, field: str = "data") -> tuple[Point
     points = check_points(np.zeros((0, 3)) if pts is None else pts, field="points", allow_empty=True)
     boxes = check_boxes(scene.get("boxes"), "boxes")
     vectors = check_vectors(scene.get("vectors"), "vectors")
-    if len(points) == 0 and not boxes and not vectors:
-        msg = f"{field}: the scene is empty (no points, boxes or vectors)"
-        raise ValidationError(msg)
+    # An empty scene is valid: a lidar step where nothing was detected (no points, boxes or
+    # vectors) is stored as an empty point cloud with null bounds.
     return points, boxes, vectors
 
 

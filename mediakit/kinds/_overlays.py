@@ -163,6 +163,8 @@ def _mask_values(arr: np.ndarray, where: str) -> np.ndarray:
         raise ValidationError(msg)
     if arr.dtype.kind == "b":
         return arr.astype(np.uint8)
+    if arr.dtype == np.uint8:  # every value is a valid class id already: no copy, no scan
+        return arr
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all() or not (arr == np.round(arr)).all():
             msg = f"{where}: expected integer class ids 0-255, got non-integer floats (dtype {arr.dtype})"
@@ -245,7 +247,7 @@ def check_boxes(boxes: Any, size: tuple[int, int], classes: dict[int, str]) -> d
             msg = f"{where}.box_data: at most {MAX_BOXES} boxes per image, got {total}"
             raise ValidationError(msg)
         labels = check_class_labels(spec.get("class_labels"), f"{where}.class_labels") or dict(classes)
-        checked = [_check_box(b, f"{where}.box_data[{i}]") for i, b in enumerate(data)]
+        checked = [_plain_box(b) or _check_box(b, f"{where}.box_data[{i}]") for i, b in enumerate(data)]
         ids = sorted({b["class_id"] for b in checked if "class_id" in b})
         missing = [i for i in ids if i not in labels]
         if missing:
@@ -269,6 +271,56 @@ def _number(v: Any, where: str) -> float | int:
         msg = f"{where}: expected a finite number, got {x!r}"
         raise ValidationError(msg)
     return x
+
+
+_MINMAX_KEYS = frozenset(_MINMAX)
+_BOX_KEYSET = frozenset(_BOX_KEYS)
+
+
+def _plain(v: Any) -> bool:
+    """A plain finite Python number (what JSON gives and most code passes)."""
+    c = v.__class__
+    return c is int or (c is float and v - v == 0)
+
+
+def _plain_box(box: Any) -> dict[str, Any] | None:
+    """The common case of :func:`_check_box` without building any field path: a plain dict
+    with a min/max position of plain numbers and plain optional fields. Returns the same
+    normalised box, or ``None`` when anything is unusual or wrong (then ``_check_box`` decides
+    and names the field)."""
+    if box.__class__ is not dict or not box.keys() <= _BOX_KEYSET:
+        return None
+    pos = box.get("position")
+    if pos.__class__ is not dict or pos.keys() != _MINMAX_KEYS:
+        return None
+    x0, x1, y0, y1 = pos["minX"], pos["maxX"], pos["minY"], pos["maxY"]
+    if not (_plain(x0) and _plain(x1) and _plain(y0) and _plain(y1) and x0 <= x1 and y0 <= y1):
+        return None
+    out: dict[str, Any] = {"position": {"minX": x0, "maxX": x1, "minY": y0, "maxY": y1}}
+    domain = box.get("domain")
+    if domain is not None:
+        if domain != "pixel":
+            return None
+        out["domain"] = "pixel"
+    cid = box.get("class_id")
+    if cid is not None:
+        if cid.__class__ is not int:
+            return None
+        out["class_id"] = cid
+    caption = box.get("box_caption")
+    if caption is not None:
+        if caption.__class__ is not str:
+            return None
+        out["box_caption"] = caption
+    scores = box.get("scores")
+    if scores is not None:
+        if scores.__class__ is not dict:
+            return None
+        for k, v in scores.items():
+            if k.__class__ is not str or not _plain(v):
+                return None
+        out["scores"] = dict(sorted(scores.items()))
+    return out
 
 
 def _check_box(box: Any, where: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Accepted specs: ``int``, ``float``, ``bool``, ``str``; numpy dtypes and their na
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,7 @@ def parse(spec: Any, field: str) -> Cast | None:
         return None
     if isinstance(spec, type) and issubclass(spec, Kind):
         return Cast("media", kind=spec)
-    builtin = {int: "int", float: "float", bool: "bool", str: "str"}
+    builtin = {int: "int", float: "float", bool: "bool", str: "str", _dt.datetime: "datetime", _dt.date: "datetime", np.datetime64: "datetime"}
     if isinstance(spec, type) and spec in builtin:
         spec = builtin[spec]
     if isinstance(spec, str) and spec.lower() in _NAMES:
@@ -163,6 +164,10 @@ def _to_number(dt: np.dtype | None, name: str, arr: np.ndarray, mask: np.ndarray
         src[mask] = 0
     if src.dtype.kind == "b":
         src = src.astype(np.int64)
+    if src.dtype.kind == "c" or (src.dtype.kind == "O" and any(issubclass(t, (complex, np.complexfloating)) for t in set(map(type, src)))):
+        # numpy would keep only the real part (a ComplexWarning at most): refuse, as float(1+2j) does.
+        i = next(i for i, v in enumerate(arr.tolist() if arr.dtype.kind != "O" else arr) if isinstance(v, (complex, np.complexfloating)))
+        raise _fail(name, i, arr[i], str(dt), " (complex numbers are not stored: put the real and imaginary parts in two number columns)")
     if src.dtype.kind in "OUS":
         try:
             src = src.astype(np.float64)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,7 +195,7 @@ def from_cells(name: str, cells: list[Any], *, allow_mixed: bool = False, option
     cats = {category_of(t) for t in types}
     if "unsupported" in cats:
         i, v = _first(cells, lambda c: category_of(type(c)) == "unsupported")
-        hint = "; wrap binary data in a media kind (mk.Image, mk.Audio, ...)" if isinstance(v, (bytes, bytearray)) else ""
+        hint = unsupported_hint(v)
         msg = (
             f"{where(row0 + i, name)}: expected a number, string, bool, datetime, list, dict, numpy array, "
             f"media object or None, got {type(v).__module__}.{type(v).__name__} {short(v)}{hint}"
@@ -205,6 +206,9 @@ def from_cells(name: str, cells: list[Any], *, allow_mixed: bool = False, option
     cats.discard("null")
     col_types = {column_type_of(c) for c in cats}
     media_kinds = {c for c in cats if c.startswith("media:")}
+    if col_types == {"list", "array"}:
+        # Nested lists and numpy arrays side by side: a list column (arrays become lists).
+        col_types = {"list"}
     if not cats:
         col = Column(name, "null", list(cells))
     elif len(col_types) == 1 and len(media_kinds) <= 1:
@@ -262,17 +266,99 @@ def _mask_and_fill(cells: list[Any], fill: Any) -> tuple[list[Any], np.ndarray |
     return obj.tolist(), mask
 
 
+def _float_cells(cells: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Python floats and None as float64 values and a missing-value mask, in one numpy call
+    (numpy reads None as NaN; only the NaN positions are looked at to tell the two apart)."""
+    arr = np.array(cells, dtype=np.float64)
+    nan = np.flatnonzero(np.isnan(arr))
+    if not len(nan):
+        return arr, None
+    mask = np.zeros(len(arr), bool)
+    for i in nan.tolist():
+        if cells[i] is None:
+            mask[i] = True
+    if not mask.any():
+        return arr, None
+    arr[mask] = 0.0
+    return arr, mask
+
+
 def _number(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
+    if set(map(type, cells)) <= {float, NoneType}:
+        arr, mask = _float_cells(cells)
+        return Column(name, "number", arr, mask, dtype="float64")
     filled, mask = _mask_and_fill(cells, 0)
     try:
         arr = np.array(filled)
     except OverflowError:
         arr = np.array(filled, dtype=object)
+    if arr.dtype.kind in "fO" and "float" not in cats and filled:
+        # numpy promotes int64-range and uint64-range integers side by side to float64 (rounding
+        # them): choose the integer type that holds every value, or refuse.
+        ints = [int(c) for c in filled]
+        lo, hi = min(ints), max(ints)
+        if -(2**63) <= lo and hi < 2**63:
+            arr = np.array(ints, dtype=np.int64)
+        elif 0 <= lo and hi < 2**64:
+            arr = np.array(ints, dtype=np.uint64)
     if arr.dtype.kind not in "iuf" or arr.ndim != 1:
-        i, v = _first(filled, lambda c: isinstance(c, int) and not -(2**63) <= c < 2**64)
-        msg = f"{where(row0 + max(i, 0), name)}: integer {short(v)} does not fit in 64 bits; pass it as a float or a string"
-        raise ValidationError(msg)
+        raise _int_range_error(name, filled, row0)
+    if arr.dtype.kind == "f" and "int" in cats:
+        big = [(i, c) for i, c in enumerate(filled) if category_of(type(c)) == "int" and not -(2**53) <= c <= 2**53]
+        for k, v in big:
+            if int(arr.dtype.type(v)) != int(v):
+                raise _inexact(name, row0 + k, v, arr.dtype)
     return Column(name, "number", arr, mask, dtype=arr.dtype.name)
+
+
+def _int_range_error(name: str, cells: list[Any], row0: int) -> ValidationError:
+    i, v = _first(cells, lambda c: isinstance(c, (int, np.integer)) and not -(2**63) <= int(c) < 2**64)
+    if i >= 0:
+        msg = f"{where(row0 + i, name)}: integer {short(v)} does not fit in 64 bits; pass it as a float or a string"
+        return ValidationError(msg)
+    i, v = _first(cells, lambda c: isinstance(c, (int, np.integer)) and int(c) >= 2**63)
+    msg = (
+        f"{where(row0 + max(i, 0), name)}: integer {short(v)} needs uint64 but the column also holds negative integers; "
+        "no 64-bit type holds both exactly: pass the column as strings (dtype=str)"
+    )
+    return ValidationError(msg)
+
+
+def _inexact(name: str, row: int, v: Any, dt: np.dtype) -> ValidationError:
+    msg = (
+        f"{where(row, name)}: integer {short(v)} cannot be stored exactly in a {dt} column (it would become "
+        f"{short(dt.type(v).item())}); keep the column integer, or pass the value as a string (dtype=str)"
+    )
+    return ValidationError(msg)
+
+
+def join_numbers(name: str, a: np.ndarray, b: np.ndarray, row_b: int) -> np.ndarray:
+    """``a`` followed by ``b`` in one numeric dtype that holds every value exactly.
+
+    numpy's promotion turns int64 + uint64 into float64 and int64 + float64 into float64, which
+    silently rounds integers beyond 2**53; here integers stay integers (uint64 when no value is
+    negative, int64 when every value fits), and an integer a float column cannot hold exactly is
+    an error naming its row (as when the cells are given at once, see ``_number``).
+    """
+    if a.dtype == b.dtype:
+        return np.concatenate([a, b])
+    dt = np.result_type(a.dtype, b.dtype)
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu" and dt.kind == "f":
+        parts = [x for x in (a, b) if len(x)]
+        if all(x.dtype.kind == "u" or int(x.min()) >= 0 for x in parts):
+            dt = np.dtype(np.uint64)
+        elif all(x.dtype.kind == "i" or int(x.max()) < 2**63 for x in parts):
+            dt = np.dtype(np.int64)
+        # else float64, if it holds every value exactly (checked below)
+    if dt.kind == "f":
+        for x, row0 in ((a, 0), (b, row_b)):
+            if x.dtype.kind in "iu" and len(x):
+                with np.errstate(invalid="ignore", over="ignore"):
+                    back = x.astype(dt).astype(x.dtype)
+                bad = np.flatnonzero(back != x)
+                if len(bad):
+                    raise _inexact(name, row0 + int(bad[0]), x[bad[0]].item(), dt)
+    return np.concatenate([a.astype(dt, copy=False), b.astype(dt, copy=False)])
 
 
 def _bool(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
@@ -281,8 +367,29 @@ def _bool(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
     return Column(name, "bool", arr, mask, dtype="bool")
 
 
+def tz_name(tz: Any) -> str:
+    """A time zone as Arrow and pandas name it: the IANA key (``Europe/Paris``), ``UTC``, or a
+    fixed offset as ``+01:00``."""
+    key = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo / pytz
+    if isinstance(key, str):
+        return key
+    text = tz if isinstance(tz, str) else str(tz)
+    if text in ("UTC", "utc", "Z", "UTC+00:00", "+00:00", "tzutc()"):
+        return "UTC"
+    m = re.fullmatch(r"(?:UTC)?([+-])(\d\d):?(\d\d)", text)
+    if m:
+        return f"{m.group(1)}{m.group(2)}:{m.group(3)}"
+    if isinstance(tz, _dt.tzinfo):
+        off = tz.utcoffset(None)
+        if off is not None:  # another fixed-offset class
+            minutes = int(off.total_seconds() // 60)
+            return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return text
+
+
 def _datetime(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
     aware = naive = False
+    zones: set[str] = set()
     vals: list[Any] = []
     for c in cells:
         if c is None:
@@ -293,6 +400,7 @@ def _datetime(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
         elif hasattr(c, "to_datetime64"):  # pandas Timestamp: keep nanoseconds
             if c.tzinfo is not None:
                 aware = True
+                zones.add(tz_name(c.tzinfo))
                 c = c.tz_convert("UTC").tz_localize(None)
             else:
                 naive = True
@@ -300,6 +408,7 @@ def _datetime(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
         elif isinstance(c, _dt.datetime):
             if c.tzinfo is not None:
                 aware = True
+                zones.add(tz_name(c.tzinfo))
                 c = c.astimezone(_dt.timezone.utc).replace(tzinfo=None)
             else:
                 naive = True
@@ -315,7 +424,10 @@ def _datetime(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
     unit = np.datetime_data(np.array(present).dtype)[0] if present else "us"
     mask = np.array([v is None for v in vals]) if None in vals else None
     arr = np.array([np.datetime64("NaT") if v is None else v for v in vals], dtype=f"datetime64[{unit}]")
-    return Column(name, "datetime", arr, mask, unit=unit, tz="UTC" if aware else None)
+    # One zone for the whole column (the instants are stored in UTC): the cells' own zone when
+    # they agree, else UTC.
+    tz = (zones.pop() if len(zones) == 1 else "UTC") if aware else None
+    return Column(name, "datetime", arr, mask, unit=unit, tz=tz)
 
 
 def _string(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
@@ -389,9 +501,8 @@ def json_ready(v: Any, field: str) -> Any:
     if isinstance(v, str):
         return str(v)
     if isinstance(v, Kind):
-        msg = f"{field}: media objects must be cells of their own column, not nested inside lists or dicts"
-        raise MediaTypeError(msg)
-    msg = f"{field}: expected JSON-like nested values (numbers, strings, bools, None, lists, dicts), got {type(v).__name__} {short(v)}"
+        return v  # media inside a list or dict: encoded with the table, the cell holds its descriptor
+    msg = f"{field}: expected JSON-like nested values (numbers, strings, bools, None, lists, dicts, media objects), got {type(v).__name__} {short(v)}{unsupported_hint(v)}"
     raise MediaTypeError(msg)
 
 
@@ -402,7 +513,7 @@ def _mixed_cell(c: Any, name: str, row: int) -> Any:
     if cat in ("null", "string") or cat.startswith("media:"):
         return None if cat == "null" else (c if type(c) is str or isinstance(c, Kind) else str(c))
     if cat == "datetime":
-        return str(np.datetime64(c.replace(tzinfo=None) if getattr(c, "tzinfo", None) else c))
+        return c.isoformat() if getattr(c, "tzinfo", None) is not None else str(np.datetime64(c))  # aware: keeps the offset
     return json_ready(c, where(row, name))
 
 
@@ -415,6 +526,12 @@ def from_array(name: str, arr: np.ndarray, mask: np.ndarray | None = None, *, op
     k = arr.dtype.kind
     if mask is not None and not mask.any():
         mask = None
+    if arr.ndim > 1:  # rows of N-D arrays: one array cell per row
+        cells = list(arr)
+        if mask is not None:
+            for i in np.flatnonzero(mask).tolist():
+                cells[i] = None
+        return from_cells(name, cells, optional=optional)
     if k == "f" and arr.dtype.itemsize > 8:
         msg = f"{where(None, name)}: {arr.dtype} values cannot be stored exactly (JSON and Parquet hold float64 at most); convert the column to float64"
         raise MediaTypeError(msg)
@@ -445,6 +562,9 @@ def from_array(name: str, arr: np.ndarray, mask: np.ndarray | None = None, *, op
             for i in np.flatnonzero(mask).tolist():
                 cells[i] = None
         return from_cells(name, cells, optional=optional)
+    elif k == "c":
+        msg = f"{where(None, name)}: complex values ({arr.dtype}) are not stored; put the real and imaginary parts in two number columns"
+        raise MediaTypeError(msg)
     else:
         msg = f"{where(None, name)}: unsupported array dtype {arr.dtype}"
         raise MediaTypeError(msg)
@@ -467,6 +587,9 @@ def concat(a: Column, b: Column, *, allow_mixed: bool) -> Column:
         if b.dense:
             return Column(b.name, b.type, np.concatenate([_blank(b, len(a)), b.values]), _cat_masks_front(b, len(a)), a.optional, b.dtype, b.kind, b.unit, b.tz)
         return _replace_values(b, list(a.values) + list(b.values), optional=a.optional)
+    if {a.type, b.type} == {"list", "array"}:
+        cells = [c if c is None or not isinstance(c, np.ndarray) else json_ready(c, where(None, a.name)) for c in list(a.values) + list(b.values)]
+        return Column(a.name, "list", cells, optional=a.optional)
     if a.type == "mixed" or b.type == "mixed" or a.type != b.type or a.kind != b.kind:
         if not allow_mixed:  # pragma: no cover - add_data checks every cell first
             msg = f"{where(None, a.name)}: cannot append {b.type} cells to a {a.type} column"
@@ -474,7 +597,7 @@ def concat(a: Column, b: Column, *, allow_mixed: bool) -> Column:
         cells = a.to_list() + b.to_list()
         return Column(a.name, "mixed", [_mixed_cell(c, a.name, i) for i, c in enumerate(cells)], optional=a.optional)
     if a.dense:
-        values = np.concatenate([a.values, b.values])
+        values = join_numbers(a.name, a.values, b.values, len(a)) if a.type == "number" else np.concatenate([a.values, b.values])
         mask = None
         if a.mask is not None or b.mask is not None:
             mask = np.concatenate([a.missing(), b.missing()])
@@ -519,4 +642,24 @@ def merge_category(current: str | None, cat: str) -> str | None:
         return cat
     if {current, cat} <= {"int", "float"}:
         return "float"
+    if {current, cat} == {"list", "array"}:
+        return "list"
     return None
+
+
+def unsupported_hint(v: Any) -> str:
+    """What to do with a cell value a table cannot hold (appended to the error message)."""
+    if isinstance(v, (bytes, bytearray)):
+        return "; wrap binary data in a media kind (mk.Image, mk.Audio, ...)"
+    if isinstance(v, (complex, np.complexfloating)):
+        return "; complex numbers are not stored: put the real and imaginary parts in two number columns"
+    t = f"{type(v).__module__}.{type(v).__name__}"
+    if isinstance(v, (_dt.timedelta, np.timedelta64)):
+        return "; convert durations to seconds (a number) or to strings"
+    if t == "decimal.Decimal":
+        return "; convert decimals to float or to str"
+    if t.startswith("PIL.") or t.startswith("matplotlib."):
+        return "; wrap it in mk.Image(...), or pass dtype={column: mk.Image}"
+    if t.startswith("pandas.") and type(v).__name__ in ("Period", "Interval"):
+        return "; convert the column to strings first (series.astype(str))"
+    return ""

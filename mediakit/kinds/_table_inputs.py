@@ -13,7 +13,7 @@ import numpy as np
 from .._errors import MediaTypeError, ValidationError
 from .._lazy import require
 from . import _table_io as tio
-from ._table_columns import short
+from ._table_columns import short, tz_name
 
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")
 
@@ -56,6 +56,22 @@ def is_frame(x: Any) -> bool:
     return mod in ("pandas", "polars") and type(x).__name__ == "DataFrame"
 
 
+def _is_series(x: Any) -> bool:
+    return type(x).__module__.split(".")[0] in ("pandas", "polars") and type(x).__name__ == "Series"
+
+
+def looks_like_data(x: Any) -> bool:
+    """Whether a value given as ``columns`` (the first positional argument) is really the data:
+    a frame, a series, a 2-D or deeper array, or rows (a list whose first item is a list/tuple/array)."""
+    if is_frame(x) or _is_series(x) or type(x).__name__ == "LazyFrame":
+        return True
+    if isinstance(x, np.ndarray):
+        return x.ndim != 1 or x.dtype.names is not None
+    if isinstance(x, (list, tuple)) and x:
+        return isinstance(x[0], (list, tuple, np.ndarray))
+    return False
+
+
 def count_rows(raws: list[Any]) -> int:
     return len(raws[0][1]) if raws else 0
 
@@ -67,24 +83,56 @@ def read_source(source: Any, columns: Any) -> tuple[list[str], list[Any]]:
     if source is None:
         names = check_names(DEFAULT_COLUMNS if columns is None else columns)
         return names, [("cells", [], None, None) for _ in names]
+    if type(source).__name__ == "LazyFrame":
+        msg = "data: a polars LazyFrame holds a query, not data; pass lazy_frame.collect()"
+        raise MediaTypeError(msg)
+    if _is_series(source):
+        source = source.to_frame()
     if is_frame(source):
-        if columns is not None:
-            msg = "columns: not used with a data frame (the frame's columns are the table's); select or rename columns on the frame"
+        names, raws = read_frame(source)
+        if columns is not None and check_names(columns) != names:
+            msg = (
+                f"columns: {list(columns)!r} differ from the frame's columns {names!r}; the frame's columns are the "
+                "table's: select or rename columns on the frame (or leave columns out)"
+            )[:400]
             raise ValidationError(msg)
-        return read_frame(source)
-    if isinstance(source, np.ndarray) or (hasattr(source, "__array__") and not isinstance(source, (list, tuple))):
+        return names, raws
+    if isinstance(source, np.ndarray) or (hasattr(source, "__array__") and not isinstance(source, (list, tuple, dict, str, bytes))):
         from .._arrays import to_numpy
 
         arr = to_numpy(source, field="data") if not isinstance(source, np.ndarray) else source
-        if arr.ndim != 2:
-            msg = f"data: expected a 2-D array (rows x columns), got shape {arr.shape}"
-            raise ValidationError(msg)
-        names = names_for(columns, arr.shape[1])
-        return names, [("array", arr[:, j], None, None) for j in range(arr.shape[1])]
+        return _read_array(arr, columns)
     if isinstance(source, (list, tuple)):
         return read_rows(list(source), columns)
-    msg = f"data: expected a list of rows, a 2-D numpy array or a pandas/polars DataFrame, got {type(source).__module__}.{type(source).__name__}"
+    if hasattr(source, "__iter__") and not isinstance(source, (str, bytes, dict)):
+        return read_rows(list(source), columns)  # a generator or other iterable of rows
+    msg = f"data: expected a list of rows, a numpy array or a pandas/polars DataFrame, got {type(source).__module__}.{type(source).__name__}"
     raise MediaTypeError(msg)
+
+
+def _read_array(arr: np.ndarray, columns: Any) -> tuple[list[str], list[Any]]:
+    """A numpy array as rows: 2-D (rows x columns), N-D (rows x columns of array cells), a
+    structured array (one column per field) or 1-D for a single column."""
+    if arr.dtype.names is not None:
+        if arr.ndim != 1:
+            msg = f"data: expected a 1-D structured array (one row per record), got shape {arr.shape}"
+            raise ValidationError(msg)
+        fields = list(arr.dtype.names)
+        names = fields if columns is None else names_for(columns, len(fields))
+        return names, [("array", np.ascontiguousarray(arr[f]), None, None) for f in fields]
+    if arr.ndim == 1:
+        if columns is not None and len(check_names(columns)) == 1:
+            return check_names(columns), [("array", arr, None, None)]
+        msg = f"data: a 1-D array of shape {arr.shape} is one column; give exactly one column name, or pass rows (shape (rows, columns))"
+        raise ValidationError(msg)
+    if arr.ndim == 0:
+        msg = "data: expected rows (an array of shape (rows, columns)), got a 0-d array"
+        raise ValidationError(msg)
+    names = names_for(columns, arr.shape[1])
+    if arr.ndim == 2:
+        return names, [("array", arr[:, j], None, None) for j in range(arr.shape[1])]
+    # N-D: each cell is the array arr[i, j] of shape arr.shape[2:]
+    return names, [("cells", list(arr[:, j]), None, None) for j in range(arr.shape[1])]
 
 
 def names_for(columns: Any, width: int) -> list[str]:
@@ -116,7 +164,7 @@ def read_rows(rows: list[Any], columns: Any) -> tuple[list[str], list[Any]]:
         raise ValidationError(msg)
     if not rows:
         return names, [("cells", [], None, None) for _ in names]
-    cols = [list(c) for c in zip(*rows)]
+    cols = list(zip(*rows))  # tuples: from_cells reads them without copying
     return names, [("cells", c, None, None) for c in cols]
 
 
@@ -159,7 +207,7 @@ def pandas_column(s: Any) -> tuple[str, Any, Any, Any]:
     if isinstance(dt, pd.DatetimeTZDtype):
         mask = s.isna().to_numpy()
         values = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-        return ("array", values, mask, str(dt.tz))
+        return ("array", values, mask, tz_name(dt.tz))
     if isinstance(dt, np.dtype):
         if dt.kind in "biufMUm":
             return ("array", s.to_numpy(), None, None)

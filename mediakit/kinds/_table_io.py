@@ -8,14 +8,19 @@ canonical writing, reading CSV/TSV/JSONL/Parquet) are the format modules
 In the JSON table file, NaN/±inf cells are ``null`` listed in a ``nonfinite`` side record and
 media descriptors of mixed columns are listed in ``media_rows``. In Parquet, numbers, bools, datetimes and strings are native columns (NaN is native there);
 nested values and media descriptors are JSON text; the column types travel in the schema metadata
-under ``mediakit``.
+under ``mediakit``. Media inside list/dict cells are encoded with the table and listed in a
+``nested_media`` record (JSON file and Parquet metadata alike).
+
+Length: over 500 lines because both file forms (JSON cells, Arrow columns) are written and read
+back here from one column form, with the side records (non-finite cells, media rows, nested
+media) they share; splitting writers from readers would split each record's two halves.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -27,7 +32,7 @@ from ..formats import jsontable
 from ..formats.jsontable import check_info
 from ..store import Store
 from ._base import Kind
-from ._table_columns import Column, from_array, from_cells, where
+from ._table_columns import Column, from_array, from_cells, tz_name, where
 
 #: Rows kept in the JSON preview written beside a Parquet table.
 PREVIEW_ROWS = 100
@@ -37,32 +42,105 @@ _META_KEY = b"mediakit"
 # -- media cells ------------------------------------------------------------------------------
 
 
-def encode_media(columns: list[Column], store: Store) -> dict[int, dict[int, dict[str, Any]]]:
-    """Encode every media cell once: ``{column index: {row: descriptor}}`` (in parallel)."""
-    from ..batch import encode_many
-    from ._base import Kind
+class MediaCells(dict):  # type: ignore[type-arg]
+    """Descriptors of a table's encoded media: ``{column index: {row: descriptor}}`` for media
+    cells, and in :attr:`nested` ``{column index: {row: [descriptor, ...]}}`` for media inside
+    list/dict cells, in the order :func:`nested_media` walks the cell."""
 
-    jobs: list[tuple[int, int]] = []
+    def __init__(self) -> None:
+        super().__init__()
+        self.nested: dict[int, dict[int, list[dict[str, Any]]]] = {}
+
+
+def nested_media(v: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
+    """``(path, media object)`` for every media object inside a list/dict cell (depth first,
+    dict keys sorted, as the canonical JSON is written)."""
+    if isinstance(v, Kind):
+        return [(path, v)]
+    if isinstance(v, list):
+        return [x for i, c in enumerate(v) if isinstance(c, (list, dict, Kind)) for x in nested_media(c, (*path, i))]
+    if isinstance(v, dict):
+        return [x for k in sorted(v) if isinstance(v[k], (list, dict, Kind)) for x in nested_media(v[k], (*path, k))]
+    return []
+
+
+def encode_media(columns: list[Column], store: Store) -> MediaCells:
+    """Encode every media cell, and every media object inside list/dict cells, once (in parallel)."""
+    from ..batch import encode_many
+
+    jobs: list[tuple[int, int, bool]] = []
     items: list[Any] = []
     for j, col in enumerate(columns):
-        if col.type in ("media", "mixed"):
+        if col.type in ("media", "mixed", "list", "dict"):
             for i, c in enumerate(col.values):
                 if isinstance(c, Kind):
-                    jobs.append((j, i))
+                    jobs.append((j, i, False))
                     items.append(c)
-    out: dict[int, dict[int, dict[str, Any]]] = {}
+                elif isinstance(c, (list, dict)) and col.type != "media":
+                    for _path, obj in nested_media(c):
+                        jobs.append((j, i, True))
+                        items.append(obj)
+    out = MediaCells()
     if not items:
         return out
-    for (j, i), desc in zip(jobs, encode_many(items, store)):
-        out.setdefault(j, {})[i] = desc
+    for (j, i, nested), desc in zip(jobs, encode_many(items, store)):
+        if nested:
+            out.nested.setdefault(j, {}).setdefault(i, []).append(desc)
+        else:
+            out.setdefault(j, {})[i] = desc
     return out
+
+
+def _with_descriptors(v: Any, descs: Iterator[dict[str, Any]]) -> Any:
+    """A copy of a list/dict cell with its media objects replaced by their descriptors."""
+    if isinstance(v, Kind):
+        return next(descs)
+    if isinstance(v, list):
+        return [_with_descriptors(c, descs) if isinstance(c, (list, dict, Kind)) else c for c in v]
+    if isinstance(v, dict):
+        return {k: _with_descriptors(v[k], descs) if isinstance(v[k], (list, dict, Kind)) else v[k] for k in sorted(v)}
+    return v
+
+
+def _nested_paths(cells: list[Any], name: str, nested: dict[int, list[dict[str, Any]]] | None) -> tuple[list[Any], list[list[Any]] | None]:
+    """Cells with the media nested in list/dict cells replaced by their descriptors, and the
+    ``nested_media`` record (``[row, key or index, ...]`` per media object). ``nested`` None: no
+    media was encoded, so finding media is an error."""
+    if nested is None:
+        if any(isinstance(c, (list, dict)) and nested_media(c) for c in cells):
+            msg = f"{where(None, name)}: media inside list/dict cells must be encoded into a store first (use Table.encode)"
+            raise MediaTypeError(msg)
+        return cells, None
+    if not nested:
+        return cells, None
+    cells = list(cells)
+    paths: list[list[Any]] = []
+    for i in sorted(nested):
+        paths.extend([i, *p] for p, _obj in nested_media(cells[i]))
+        cells[i] = _with_descriptors(cells[i], iter(nested[i]))
+    return cells, paths
 
 
 # -- JSON table file -------------------------------------------------------------------------------
 
 
-def json_cells(col: Column, media: dict[int, dict[str, Any]] | None) -> tuple[list[Any], dict[str, list[int]] | None, list[int] | None]:
-    """A column's JSON cells, its non-finite record and (mixed columns) its media rows."""
+def json_cells(
+    col: Column, media: dict[int, dict[str, Any]] | None, nested: dict[int, list[dict[str, Any]]] | None = None
+) -> tuple[list[Any], dict[str, list[int]] | None, list[int] | None, list[list[Any]] | None]:
+    """A column's JSON cells, its non-finite record, (mixed columns) its media rows and (list,
+    dict and mixed columns) the places of media nested in cells."""
+    t = col.type
+    if t in ("list", "dict"):
+        cells, paths = _nested_paths(list(col.values), col.name, nested)
+        return cells, None, None, paths
+    cells, nf, mr = _json_cells(col, media)
+    if t == "mixed":
+        cells, paths = _nested_paths(cells, col.name, nested)
+        return cells, nf, mr, paths
+    return cells, nf, mr, None
+
+
+def _json_cells(col: Column, media: dict[int, dict[str, Any]] | None) -> tuple[list[Any], dict[str, list[int]] | None, list[int] | None]:
     t = col.type
     nonfinite = None
     if t in ("number", "bool"):
@@ -79,7 +157,7 @@ def json_cells(col: Column, media: dict[int, dict[str, Any]] | None) -> tuple[li
                 cells[i] = None
         return cells, nonfinite, None
     if t == "datetime":
-        cells = np.datetime_as_string(col.values, unit=col.unit or "auto").tolist()  # type: ignore[call-overload]
+        cells = datetime_strings(col)
         for i in np.flatnonzero(col.missing()).tolist():
             cells[i] = None
         return cells, None, None
@@ -123,28 +201,57 @@ def _nonfinite_record(values: np.ndarray, bad: np.ndarray) -> dict[str, list[int
     }
 
 
-def json_table(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]], *, rows: int | None = None) -> bytes:
-    """The canonical JSON table file of ``columns`` (the first ``rows`` rows if given)."""
+def datetime_strings(col: Column) -> list[Any]:
+    """ISO 8601 text of a datetime column's cells: a time-zone aware column's instants in UTC with
+    the ``Z`` suffix (so every reader, Vega included, sees the same instant; the zone itself is
+    in the column type), naive datetimes without an offset (wall-clock values)."""
+    unit = col.unit or "us"
+    aware = col.tz is not None and unit not in ("Y", "M", "W", "D")
+    cells = np.datetime_as_string(col.values, unit=unit, timezone="UTC" if aware else "naive").tolist()  # type: ignore[call-overload]
+    for i in np.flatnonzero(col.missing()).tolist():
+        cells[i] = None
+    return cells
+
+
+def json_table(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]], *, rows: int | None = None, fast: bool | None = None) -> bytes:
+    """The canonical JSON table file of ``columns`` (the first ``rows`` rows if given).
+
+    ``fast``: write with orjson (None: when it is installed). Both writers give the same bytes:
+    the cells orjson would write differently from the standard library (floats below 1e-4,
+    nested values, integers beyond 64 bits) are handed to it as pre-written JSON text.
+    """
+    enc = jsontable.fast_encoder() if fast is None or fast else None
+    if fast and enc is None:
+        require("orjson", extra="table", feature="fast JSON table writing")
     cols = [c.take(rows) for c in columns] if rows is not None else columns
-    cell_lists, nonfinite, media_rows = [], {}, {}
+    nested_all = media.nested if isinstance(media, MediaCells) else None
+    cell_lists, nonfinite, media_rows, nested_media_rec = [], {}, {}, {}
     for j, col in enumerate(cols):
         m = media.get(j)
-        if m is not None and rows is not None:
-            m = {i: d for i, d in m.items() if i < rows}
-        cells, nf, mr = json_cells(col, m)
+        nst = None if nested_all is None else nested_all.get(j, {})
+        if rows is not None:
+            m = {i: d for i, d in m.items() if i < rows} if m is not None else None
+            nst = {i: d for i, d in nst.items() if i < rows} if nst is not None else None
+        cells, nf, mr, paths = json_cells(col, m, nst)
+        if enc is not None:
+            cells = jsontable.exact_cells(cells, col.type, col.values if col.dense else None)
         cell_lists.append(cells)
         if nf:
             nonfinite[col.name] = nf
         if mr:
             media_rows[col.name] = mr
+        if paths:
+            nested_media_rec[col.name] = paths
     n = len(cols[0]) if cols else 0
-    data = list(map(list, zip(*cell_lists))) if cell_lists else [[] for _ in range(n)]
+    data: list[Any] = list(zip(*cell_lists)) if cell_lists else [[] for _ in range(n)]
     doc: dict[str, Any] = {"columns": [c.name for c in cols], "column_types": [c.info() for c in cols], "data": data}
     if nonfinite:
         doc["nonfinite"] = nonfinite
     if media_rows:
         doc["media_rows"] = media_rows
-    return jsontable.dumps(doc)
+    if nested_media_rec:
+        doc["nested_media"] = nested_media_rec
+    return jsontable.dumps_fast(doc) if enc is not None else jsontable.dumps(doc)
 
 
 def _rows_of(side: Any, n: int, field: str) -> list[int]:
@@ -167,7 +274,8 @@ def columns_from_json(doc: dict[str, Any], store: Store | None, *, field: str = 
             continue
         nf = doc.get("nonfinite", {}).get(name)
         mr = doc.get("media_rows", {}).get(name)
-        out.append(restore(name, types[j], cols[j], store, nonfinite=nf, media_rows=mr, field=f"{field}.data[*][{j}]", decode_media=decode_media))
+        nm = doc.get("nested_media", {}).get(name)
+        out.append(restore(name, types[j], cols[j], store, nonfinite=nf, media_rows=mr, nested=nm, field=f"{field}.data[*][{j}]", decode_media=decode_media))
     return out
 
 
@@ -179,10 +287,17 @@ def restore(
     *,
     nonfinite: Any = None,
     media_rows: Any = None,
+    nested: Any = None,
     field: str,
     decode_media: bool = True,
 ) -> Column:
     """A column of a declared type from stored cells, checking every cell against the type."""
+    if nested:
+        if info["type"] not in ("list", "dict", "mixed"):
+            msg = f"{field}.nested_media: a {info['type']} column has no nested values"
+            raise DecodeError(msg)
+        jsontable.check_nested_places(nested, len(cells), f"{field}.nested_media")
+        cells = _restore_nested(cells, nested, store, field, decode_media)
     t = info["type"]
     n = len(cells)
     allowed = _STORED_TYPES[t]
@@ -223,6 +338,27 @@ _STORED_TYPES: dict[str, set[type]] = {
 }
 
 
+def _restore_nested(cells: list[Any], places: list[list[Any]], store: Store | None, field: str, decode_media: bool) -> list[Any]:
+    """Put decoded media objects at the listed places inside list/dict cells."""
+    cells = list(cells)
+    for place in places:
+        row, path = place[0], place[1:]
+        parent: Any = None
+        node = cells[row]
+        for key in path:
+            ok = (isinstance(node, dict) and isinstance(key, str) and key in node) or (isinstance(node, list) and type(key) is int and key < len(node))
+            if not ok:
+                msg = f"{field}: row {row}: nested_media place {place!r} is not in the cell"
+                raise DecodeError(msg)
+            parent, node = node, node[key]
+        if not isinstance(node, dict) or "_type" not in node:
+            msg = f"{field}: row {row}: nested_media place {place!r} does not hold a descriptor"
+            raise DecodeError(msg)
+        if decode_media:
+            parent[path[-1]] = _decode_cell(node, store, f"{field}: row {row} at {path!r}")
+    return cells
+
+
 def _restore(name: str, info: dict[str, Any], cells: list[Any], store: Store | None, nonfinite: Any, media_rows: Any, field: str, n: int, decode_media: bool) -> Column:
     t = info["type"]
     if t == "number":
@@ -246,7 +382,8 @@ def _restore(name: str, info: dict[str, Any], cells: list[Any], store: Store | N
         return Column(name, "bool", np.array(obj.tolist(), dtype=bool), mask if mask.any() else None, dtype="bool")
     if t == "datetime":
         unit = info.get("unit") or "us"
-        arr = np.array(["NaT" if c is None else c for c in cells], dtype=f"datetime64[{unit}]")
+        # Aware columns are written as UTC instants with "Z" (numpy parses only naive text).
+        arr = np.array(["NaT" if c is None else (c[:-1] if c.endswith("Z") else c) for c in cells], dtype=f"datetime64[{unit}]")
         mask = np.isnat(arr)
         return Column(name, "datetime", arr, mask if mask.any() else None, unit=unit, tz=info.get("tz"))
     if t == "array":
@@ -296,20 +433,24 @@ def _decode_cell(desc: dict[str, Any], store: Store | None, field: str) -> Any:
 def to_arrow(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]] | None = None) -> Any:
     """A ``pyarrow.Table`` of the columns (nested values and media as JSON text)."""
     pa = require("pyarrow", extra="table", feature="Parquet tables")
-    media = media or {}
+    media = media if media is not None else {}
+    nested_all = media.nested if isinstance(media, MediaCells) else None
     arrays, fields = [], []
     nonfinite: dict[str, Any] = {}
+    nested_rec: dict[str, Any] = {}
     for j, col in enumerate(columns):
         if col.type in ("number", "bool"):
             arr = pa.array(col.values, mask=col.mask)
         elif col.type == "datetime":
-            arr = pa.array(col.values, mask=col.missing(), type=pa.timestamp(col.unit if col.unit in ("s", "ms", "us", "ns") else "us"))
+            arr = _arrow_datetimes(pa, col)
         elif col.type == "string":
             arr = pa.array(col.values, type=pa.string())
         else:
-            cells, nf, _mr = json_cells(col, media.get(j))
+            cells, nf, _mr, paths = json_cells(col, media.get(j), None if nested_all is None else nested_all.get(j, {}))
             if nf:
                 nonfinite[col.name] = nf
+            if paths:
+                nested_rec[col.name] = paths
             arr = pa.array([None if c is None else dumps(c).decode("utf-8") for c in cells], type=pa.string())
         arrays.append(arr)
         fields.append(pa.field(col.name, arr.type))
@@ -319,8 +460,20 @@ def to_arrow(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]] 
         "media_rows": {c.name: sorted(media.get(j, {})) for j, c in enumerate(columns) if c.type == "mixed" and media.get(j)},
         "nonfinite": nonfinite,
     }
+    if nested_rec:
+        meta["nested_media"] = nested_rec
     schema = pa.schema(fields, metadata={_META_KEY: jsontable.dumps(meta)})
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_datetimes(pa: Any, col: Column) -> Any:
+    """A datetime column as an Arrow timestamp (dates as date32). Aware columns are UTC instants
+    with their zone in the type, which Parquet writes as ``isAdjustedToUTC=true``."""
+    unit = col.unit or "us"
+    if unit in ("Y", "M", "W", "D") and col.tz is None:
+        return pa.array(col.values.astype("datetime64[D]"), mask=col.missing(), type=pa.date32()) if unit == "D" else pa.array(col.values.astype("datetime64[s]"), mask=col.missing(), type=pa.timestamp("s"))
+    unit = unit if unit in ("s", "ms", "us", "ns") else ("ns" if unit in ("ps", "fs", "as") else "s")
+    return pa.array(col.values.astype(f"datetime64[{unit}]"), mask=col.missing(), type=pa.timestamp(unit, tz=col.tz))
 
 
 def columns_from_arrow(tbl: Any, store: Store | None, *, field: str = "path", decode_media: bool = True) -> tuple[list[str], list[Any]]:
@@ -343,7 +496,7 @@ def columns_from_arrow(tbl: Any, store: Store | None, *, field: str = "path", de
         cols = []
         for j, name in enumerate(names):
             check_info(types[j], f"{field}.column_types[{j}]")
-            side = {k: (info.get(k) or {}).get(name) for k in ("media_rows", "nonfinite")}
+            side = {k: (info.get(k) or {}).get(name) for k in ("media_rows", "nonfinite", "nested_media")}
             cols.append(_stored_arrow_column(name, types[j], tbl.column(j), store, side, f"{field}[{name!r}]", decode_media))
         return names, cols
     return names, [raw_arrow(tbl.column(j)) for j in range(len(names))]
@@ -369,7 +522,7 @@ def _stored_arrow_column(name: str, info: dict[str, Any], col: Any, store: Store
     except (TypeError, ValueError) as e:
         msg = f"{field}: expected JSON text cells: {e}"
         raise DecodeError(msg) from None
-    return restore(name, info, cells, store, nonfinite=side["nonfinite"], media_rows=side["media_rows"], field=field, decode_media=decode_media)
+    return restore(name, info, cells, store, nonfinite=side["nonfinite"], media_rows=side["media_rows"], nested=side["nested_media"], field=field, decode_media=decode_media)
 
 
 def raw_arrow(col: Any) -> tuple[str, Any, Any, Any]:
@@ -388,6 +541,7 @@ def raw_arrow(col: Any) -> tuple[str, Any, Any, Any]:
     if pa.types.is_timestamp(t) or pa.types.is_date(t):
         tz = getattr(t, "tz", None)
         if tz is not None:
+            tz = tz_name(tz)
             col = col.cast(pa.timestamp(t.unit))
         values = col.to_numpy(zero_copy_only=False)
         if values.dtype.kind != "M":

@@ -9,12 +9,13 @@ object (probed and kept byte-for-byte), or another ``Audio``.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from .._arrays import is_array_like, to_numpy
+from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import MediaTypeError, ValidationError
 from ..formats import Source
 from ..formats import audio as codec
@@ -29,6 +30,10 @@ DTYPES = (np.int16, np.int32, np.float32, np.float64)
 MAX_CHANNELS = 8
 #: Highest sample rate accepted at all (formats may allow less, see formats.audio.MAX_RATE).
 MAX_SAMPLE_RATE = max(codec.MAX_RATE.values())
+#: Lowest sample rate browsers play: Chromium refuses media below 3 kHz (``media::limits``), and
+#: Web Audio's ``AudioContext`` takes 3,000 Hz and up. Lower rates are written as given, with a
+#: warning (mediakit never resamples).
+BROWSER_MIN_RATE = 3000
 
 
 class Audio(FileKind):
@@ -43,7 +48,9 @@ class Audio(FileKind):
         it is decoded completely to prove it is sound, and stored byte-for-byte.
     sample_rate:
         Samples per second, a positive int. Required for arrays; for files it is read from the
-        file (passing a different one is an error: mediakit does not resample).
+        file (passing a different one is an error: mediakit does not resample). Rates below
+        3,000 Hz (:data:`BROWSER_MIN_RATE`) are stored as given with a warning: no browser
+        plays them (resample the samples yourself, e.g. to 8,000 Hz or more).
     caption:
         Free text kept in the descriptor.
     file_type:
@@ -110,6 +117,11 @@ class Audio(FileKind):
             msg = "sample_rate: required for sample arrays (e.g. sample_rate=44100), got None"
             raise ValidationError(msg)
         self.sample_rate: int = sample_rate
+        if sample_rate < BROWSER_MIN_RATE:
+            warn_user(
+                f"sample_rate: browsers play audio at {BROWSER_MIN_RATE} Hz and above (Chromium refuses lower rates), "
+                f"got {sample_rate} Hz; the clip is stored as given: resample it (e.g. to 8000 Hz or more) to play it in a browser"
+            )
         self._choose_output(file_type, subtype)
 
     # -- properties -----------------------------------------------------------------------------
@@ -231,7 +243,9 @@ class Audio(FileKind):
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Audio:
-        return cls(store.read(desc["path"]), caption=desc.get("caption"))
+        with warnings.catch_warnings():  # given when the clip was made
+            warnings.filterwarnings("ignore", message="sample_rate: browsers play audio")
+            return cls(store.read(desc["path"]), caption=desc.get("caption"))
 
     def _content(self) -> tuple[Any, ...]:
         return (self._all_samples(), self.sample_rate, self.caption)

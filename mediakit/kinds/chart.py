@@ -106,7 +106,7 @@ class Chart(Kind):
         ``"table"`` dataset, so the spec displays on its own in any Vega-Lite renderer."""
         spec = copy.deepcopy(self.spec)
         if inline:
-            spec["datasets"] = {DATASET: records(self.table.columns, self.table.data)}
+            spec["datasets"] = {DATASET: table_records(self.table)}
         return spec
 
     def _encode(self, store: Store) -> dict[str, Any]:
@@ -199,9 +199,19 @@ def _json_data(value: Any, field: str) -> Any:
     raise MediaTypeError(msg)
 
 
+def table_records(table: Table) -> list[dict[str, Any]]:
+    """A table's rows as Vega-Lite data records, datetimes as the table file writes them
+    (time-zone aware ones as UTC instants with ``Z``, so every viewer shows the same instant)."""
+    from ._table_io import datetime_strings
+
+    table._flush()
+    cols = [datetime_strings(c) if c.type == "datetime" else c.to_list() for c in table._columns]
+    return records(table.columns, [list(r) for r in zip(*cols)])
+
+
 def records(columns: list[str], rows: list[list[Any]]) -> list[dict[str, Any]]:
     """Rows as Vega-Lite data records; NaN/inf become null, media cells their descriptors' paths,
-    datetimes ISO strings."""
+    datetimes ISO strings (see :func:`table_records` for aware ones)."""
     out = []
     for row in rows:
         rec = {}

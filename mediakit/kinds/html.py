@@ -17,6 +17,14 @@ from ._base import Kind
 
 MAX_HTML_BYTES = 64 << 20
 
+#: The declaration ``inject=True`` puts first in ``<head>``: stored files are UTF-8, and a browser
+#: opening one without an HTTP charset (``file://``, a server sending bare ``text/html``) would
+#: otherwise guess a legacy encoding and show mojibake.
+META_CHARSET = '<meta charset="utf-8">'
+#: What ``inject=True`` puts before a fragment (no ``<html>`` and no doctype): standards mode,
+#: not quirks mode.
+DOCTYPE = "<!DOCTYPE html>"
+
 #: The stylesheet ``inject=True`` adds: readable defaults for logged fragments, no external fetch.
 DEFAULT_STYLE = (
     '<style data-mediakit="default">'
@@ -34,6 +42,9 @@ _HEAD = re.compile(r"<head(?=[\s>/])", re.IGNORECASE)
 _HTML = re.compile(r"<html(?=[\s>/])", re.IGNORECASE)
 _TITLE = re.compile(r"<title(?=[\s>/])", re.IGNORECASE)
 _TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
+_META = re.compile(r"<meta(?=[\s/])", re.IGNORECASE)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!doctype\s", re.IGNORECASE)
 _HIDDEN = re.compile(r"<!--.*?(-->|\Z)|<(script|style|template)\b.*?(</\2\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 
 
@@ -46,8 +57,13 @@ class Html(Kind):
         A string of HTML, a path to an ``.html``/``.htm`` file (``str`` or ``Path``), or a text or
         binary file object.
     inject:
-        Add a small default stylesheet inside ``<head>`` (created if missing). ``False`` leaves
-        the document exactly as given.
+        Make the file display the same in every browser, however it is served: put
+        ``<meta charset="utf-8">`` first in ``<head>`` (unless the document's first charset
+        declaration already says UTF-8), ``<!DOCTYPE html>`` before a fragment (text with
+        neither ``<html>`` nor a doctype; full documents keep their own mode) and a small default
+        stylesheet inside ``<head>`` (created if missing). ``False`` leaves the document exactly
+        as given. Either way the file is stored as UTF-8 and its media type is
+        ``text/html; charset=utf-8``.
     sanitize:
         Strip scripts, styles, event handlers and ``javascript:`` URLs (for showing untrusted HTML).
     """
@@ -65,7 +81,7 @@ class Html(Kind):
             nh3 = require("nh3", extra="html", feature="Html(sanitize=True)")
             text = nh3.clean(text)
         if inject:
-            text = inject_style(text)
+            text = inject_defaults(text)
         self.html = text
         self.inject = inject
         self.sanitized = sanitize
@@ -116,20 +132,40 @@ class _Literal(str):
     """Marks a string as HTML text, never a path."""
 
 
-def inject_style(text: str) -> str:
-    """Insert :data:`DEFAULT_STYLE` at the start of ``<head>`` (adding a head when absent)."""
-    if DEFAULT_STYLE in text:
-        return text
+def inject_defaults(text: str) -> str:
+    """What ``inject=True`` does: :data:`DOCTYPE` before a fragment, then :data:`META_CHARSET`
+    (unless the first charset declaration is UTF-8) and :data:`DEFAULT_STYLE` at the start of
+    ``<head>`` (adding a head when absent). Applying it twice changes nothing more."""
     # Look for the tags outside comments and scripts (a "<head>" in a comment is not the head):
     # search a copy with those blanked out, which keeps every offset.
     visible = _HIDDEN.sub(lambda m: " " * len(m.group(0)), text)
-    end = _tag_end(visible, _HEAD)
-    if end is not None:
-        return text[:end] + DEFAULT_STYLE + text[end:]
-    end = _tag_end(visible, _HTML)
-    if end is not None:
-        return text[:end] + "<head>" + DEFAULT_STYLE + "</head>" + text[end:]
-    return "<head>" + DEFAULT_STYLE + "</head>" + text
+    add = ("" if _declares_utf8(visible) else META_CHARSET) + ("" if DEFAULT_STYLE in text else DEFAULT_STYLE)
+    fragment = _DOCTYPE.search(visible) is None and _HTML.search(visible) is None
+    if add:
+        end = _tag_end(visible, _HEAD)
+        if end is not None:
+            text = text[:end] + add + text[end:]
+        elif (end := _tag_end(visible, _HTML)) is not None:
+            text = text[:end] + "<head>" + add + "</head>" + text[end:]
+        else:  # after a doctype (before it would mean quirks mode), else at the start
+            end = _tag_end(visible, _DOCTYPE) or 0
+            text = text[:end] + "<head>" + add + "</head>" + text[end:]
+    return DOCTYPE + text if fragment else text
+
+
+def _declares_utf8(visible: str) -> bool:
+    """Whether the first ``<meta>`` declaring a charset (``charset=`` or an ``http-equiv``
+    content type) names UTF-8. Linear time: each tag is scanned once."""
+    pos = 0
+    while (m := _META.search(visible, pos)) is not None:
+        close = visible.find(">", m.end())
+        if close < 0:
+            return False
+        found = _CHARSET.search(visible, m.end(), close)
+        if found is not None:
+            return found.group(1).lower() in ("utf-8", "utf8")
+        pos = close + 1
+    return False
 
 
 def _tag_end(text: str, start: re.Pattern[str]) -> int | None:

@@ -57,6 +57,8 @@ JSON_MAX_ROWS = 10_000
 DEFAULT_COLUMNS = ti.DEFAULT_COLUMNS
 
 Storage = Literal["auto", "json", "parquet", "both"]
+#: The tracker's ``log_mode`` values: accepted, no effect (every encode writes the whole table).
+LOG_MODES = ("IMMUTABLE", "MUTABLE", "INCREMENTAL", None)
 _STORAGE = ("auto", "json", "parquet", "both")
 
 
@@ -90,6 +92,12 @@ class Table(Kind):
     storage:
         ``"auto"`` (JSON up to :data:`JSON_MAX_ROWS` rows, Parquet above when pyarrow is
         installed), ``"json"``, ``"parquet"`` or ``"both"`` (JSON plus a Parquet copy).
+    log_mode:
+        The tracker's option (``"IMMUTABLE"``, ``"MUTABLE"``, ``"INCREMENTAL"``), accepted with no
+        effect: each encode stores the whole table as it is then.
+
+    A frame, an array or a list of rows given as the first positional argument (``Table(df)``)
+    is the data, not the column names.
 
     Raises
     ------
@@ -130,7 +138,14 @@ class Table(Kind):
         allow_mixed_types: bool = False,
         max_rows: int | None = DEFAULT_MAX_ROWS,
         storage: Storage = "auto",
+        log_mode: str | None = "IMMUTABLE",
     ) -> None:
+        if log_mode not in LOG_MODES:
+            msg = f"log_mode: expected one of {LOG_MODES}, got {log_mode!r}"
+            raise ValidationError(msg)
+        if data is None and rows is None and dataframe is None and ti.looks_like_data(columns):
+            # ``Table(df)`` / ``Table(rows)``: the first positional argument is the data, not names.
+            columns, data = None, columns
         if not isinstance(allow_mixed_types, bool):
             msg = f"allow_mixed_types: expected True or False, got {allow_mixed_types!r}"
             raise MediaTypeError(msg)
@@ -283,6 +298,28 @@ class Table(Kind):
         self._cats = new
         self._pending.append(row)
 
+    def add_row(self, *row: Any) -> None:
+        """Append one row (the tracker's other name for :meth:`add_data`)."""
+        self.add_data(*row)
+
+    def add_computed_columns(self, fn: Callable[[int, dict[str, Any]], dict[str, Any]]) -> None:
+        """Add columns computed per row: ``fn(index, {column: value})`` returns ``{new column: value}``
+        (the same keys for every row)."""
+        self._flush()
+        new: dict[str, list[Any]] = {}
+        for i, row in enumerate(self):
+            out = fn(i, dict(zip(self.columns, row)))
+            if not isinstance(out, dict):
+                msg = f"fn: expected a dict of new column -> value for row {i}, got {type(out).__name__} {short(out)}"
+                raise MediaTypeError(msg)
+            if i and set(out) != set(new):
+                msg = f"fn: row {i} gave columns {sorted(out)!r}, row 0 gave {sorted(new)!r}; return the same columns for every row"
+                raise ValidationError(msg)
+            for k, v in out.items():
+                new.setdefault(k, []).append(v)
+        for k, vals in new.items():
+            self.add_column(k, vals)
+
     def add_column(self, name: str, data: Any, optional: bool = True) -> None:
         """Add a column of ``len(table)`` values (list, array, pandas/polars Series)."""
         self._flush()
@@ -301,7 +338,13 @@ class Table(Kind):
         self._cats = None
 
     def get_column(self, name: str, convert_to: Literal["numpy"] | None = None) -> Any:
-        """A column's values as a list (``convert_to="numpy"``: a numpy array)."""
+        """A column's values as a list; ``convert_to="numpy"``: a numpy array.
+
+        With ``"numpy"``, numbers become their dtype (float64 with NaN where cells are missing),
+        image cells their pixels stacked into one array ``(rows, height, width[, channels])``, and
+        array cells one stacked array; cells that cannot be stacked (different shapes, missing
+        cells, other media) give a 1-D object array of per-row values.
+        """
         col = self._column(name)
         if convert_to is None:
             return col.to_list()
@@ -310,11 +353,28 @@ class Table(Kind):
             raise ValidationError(msg)
         if col.dense and col.mask is None:
             return col.values.copy()
-        if col.type == "number" and col.values.dtype.kind == "f":
+        if col.type == "number":
             out = col.values.astype(np.float64)
             out[col.mask] = np.nan
             return out
-        return np.array(col.to_list(), dtype=object) if col.type != "array" else np.array(col.to_list())
+        cells = col.to_list()
+        if col.type == "media" and col.kind == "image":
+            cells = [c if c is None else c.pixels for c in cells]
+        if col.type in ("array", "media", "list") and cells and all(isinstance(c, (np.ndarray, list)) for c in cells):
+            try:
+                stacked = np.array(cells) if col.type == "list" else np.stack(cells)
+            except ValueError:  # different shapes
+                stacked = None
+            if stacked is not None and stacked.dtype != object:
+                return stacked
+        out = np.empty(len(cells), dtype=object)
+        for i, c in enumerate(cells):
+            out[i] = c
+        return out
+
+    def get_dataframe(self) -> Any:
+        """A pandas ``DataFrame`` (the tracker's name for :meth:`to_pandas`)."""
+        return self.to_pandas()
 
     def get_index(self) -> list[int]:
         return list(range(len(self)))

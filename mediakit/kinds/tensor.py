@@ -19,6 +19,9 @@ class TensorSummary(Kind):
     """Summary statistics (min, max, mean, var, percentiles) and a 64-bin histogram of an array.
 
     ``keep=True`` also stores the whole array as a ``.npy`` file, which ``decode`` reads back.
+    ``dtype`` is the input's own type name (``"bfloat16"`` for a torch/JAX/ml_dtypes bfloat16
+    tensor) although the statistics are computed on its exact float32 widening (which is also
+    what the ``.npy`` file holds for such types).
     """
 
     TYPE: ClassVar[str] = "tensor"
@@ -27,13 +30,14 @@ class TensorSummary(Kind):
     def __init__(self, array: Any, *, keep: bool = False, num_bins: int = 64) -> None:
         from .._arrays import to_numpy
 
+        original = dtype_name(array)  # before to_numpy widens bfloat16/float8 to float32
         arr = to_numpy(array, field="array")
         if arr.dtype.kind not in "biuf":
             msg = f"array: expected a numeric array, got dtype {arr.dtype}"
             raise MediaTypeError(msg)
         self.array = arr if keep else None
         self.shape = [int(s) for s in arr.shape]
-        self.dtype = str(arr.dtype)
+        self.dtype = original or str(arr.dtype)
         flat = arr.reshape(-1)
         if flat.dtype.kind == "b":
             flat = flat.astype(np.uint8)
@@ -80,3 +84,13 @@ class TensorSummary(Kind):
     def _content(self) -> tuple[Any, ...]:
         return (self.shape, self.dtype, self.stats, self.histogram, self.array)
 
+
+
+def dtype_name(x: Any) -> str | None:
+    """The element type's name of an array-like as its library names it, without the library
+    prefix: ``"bfloat16"`` for ``torch.bfloat16``, a JAX/ml_dtypes bfloat16 array or a TF tensor."""
+    dt = getattr(x, "dtype", None)
+    if dt is None:
+        return None
+    name = dt.name if isinstance(getattr(dt, "name", None), str) else str(dt)
+    return name.removeprefix("torch.") or None

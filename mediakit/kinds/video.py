@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels
+from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
 from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS
 from ..formats import Source
@@ -50,8 +50,12 @@ class Video(FileKind):
         Frames per second of arrays and of clips without their own rate; files keep theirs.
     file_type:
         ``"gif"`` (the default for frames), ``"mp4"`` (H.264), ``"webm"`` (VP9) or ``"ogg"``
-        (Theora; ``"ogv"`` is accepted too). Files keep their own format when browsers play it,
-        otherwise they become mp4. The same name as on Image, Audio, Molecule and Object3D; the
+        (Theora; ``"ogv"`` is accepted too; it plays in Firefox only, so asking for it warns).
+        Files keep their own format when every browser plays it, otherwise (Theora included)
+        they become mp4; a kept WebM/MP4 whose container states no duration is rewritten
+        with its streams copied (descriptor ``remuxed``). Frames keep their size, except that
+        mp4 adds a column/row to odd sides and ogg widens pictures narrower than 18 pixels
+        (repeating the edge pixels); the descriptor states the stored size. The same name as on Image, Audio, Molecule and Object3D; the
         result is :attr:`file_type` (and the descriptor's ``format``).
     format:
         The former name of ``file_type``, still accepted (giving both with different values is
@@ -104,6 +108,7 @@ class Video(FileKind):
         self._info: codec.VideoInfo | None = None
         self.normalize_applied: str | None = None
         self._converted_from: str | None = None
+        self._remuxed = False
         inherited: dict[str, Any] = {}
 
         fps = _check_fps(fps)
@@ -221,12 +226,17 @@ class Video(FileKind):
         info = self._info
         if info is not None:
             fmt = requested or (info.container if info.container in codec.FORMATS and info.browser_safe else "mp4")
-            if fmt != info.container or not info.browser_safe:
+            if fmt != info.container or not info.standard:
                 self._converted_from = f"{info.container}/{info.codec}"
         else:
             fmt = requested or "gif"
             if self.channels == 4 and fmt != "gif":
                 warnings.warn(f"format={fmt!r} cannot hold transparency: the alpha channel is dropped", UserWarning, stacklevel=3)
+        if fmt == "ogg":
+            warn_user(
+                "file_type='ogg': Theora video plays in Firefox only; Chromium-based browsers (Chrome, Edge, Opera) "
+                "and Safari do not play it. Use file_type='webm' or 'mp4' for video every browser plays"
+            )
         if fmt == "gif" and self.fps > codec.GIF_MAX_FPS:
             msg = f"fps: browsers play GIFs at most at {codec.GIF_MAX_FPS:g} fps, got {self.fps:g}; use format='mp4' or 'webm', or a lower fps"
             raise ValidationError(msg)
@@ -234,7 +244,7 @@ class Video(FileKind):
 
     @property
     def _kept(self) -> bool:
-        return self._info is not None and self._info.browser_safe and self.file_type == self._info.container
+        return self._info is not None and self._info.standard and self.file_type == self._info.container
 
     def _frame_source(self) -> Iterator[np.ndarray]:
         if self._clip is not None:
@@ -251,7 +261,13 @@ class Video(FileKind):
         if self._info is not None:
             assert self._src is not None
             if self._kept:
-                return self._src.read(), self._info
+                if not codec.needs_remux(self._info):
+                    return self._src.read(), self._info
+                # Kept, but its container states no duration (a browser's MediaRecorder output):
+                # the same streams, copied into a file that does, with its seek index.
+                blob = codec.remux(self._src, self._info)
+                self._remuxed = True
+                return blob, codec.probe(blob, field="remuxed video", decode=False)
             blob = codec.transcode(self._src, self._info, self.file_type, progress=progress)
             # Our own output: its packets are counted, not decoded once more.
             return blob, codec.probe(blob, field="converted video", decode=False)
@@ -293,11 +309,15 @@ class Video(FileKind):
             desc["normalize"] = self.normalize_applied
         if self._converted_from is not None:
             desc["converted_from"] = self._converted_from
+        if self._remuxed:
+            desc["remuxed"] = True
         return desc
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Video:
-        return cls(store.read(desc["path"]), caption=desc.get("caption"), file_type=desc["format"])
+        with warnings.catch_warnings():  # given when the video was made
+            warnings.filterwarnings("ignore", message="file_type='ogg': Theora")
+            return cls(store.read(desc["path"]), caption=desc.get("caption"), file_type=desc["format"])
 
     def _content(self) -> tuple[Any, ...]:
         return (self.data, self.fps, self.caption)

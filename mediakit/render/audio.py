@@ -28,7 +28,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         msg = f"path: audio file of {len(blob)} bytes exceeds the limit of {limits.max_file_bytes}"
         raise LimitError(msg)
     lo, hi = envelope(blob, size, max_samples=limits.max_points)
-    return draw(lo, hi, size)
+    return with_time_axis(draw(lo, hi, size), float(desc.get("duration") or 0.0), lo, hi)
 
 
 def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path") -> tuple[np.ndarray, np.ndarray]:
@@ -74,8 +74,54 @@ def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path"
     return np.clip(lo, -1, 1), np.clip(hi, -1, 1)
 
 
+#: Quiet clips (peak below this) are drawn scaled up to fill the lanes, with the gain written on.
+QUIET_PEAK = 0.25
+
+
+def _gain(lo: np.ndarray, hi: np.ndarray) -> float:
+    peak = float(max(np.abs(lo).max(initial=0.0), np.abs(hi).max(initial=0.0)))
+    return 0.9 / peak if 0 < peak < QUIET_PEAK else 1.0
+
+
+def with_time_axis(wave: PILImage.Image, duration: float, lo: np.ndarray, hi: np.ndarray) -> PILImage.Image:
+    """The waveform over a time axis (round ticks in seconds, the duration at the right) and,
+    for a quiet clip drawn scaled up, its gain in the corner."""
+    from PIL import ImageDraw
+
+    from ._common import INK, font
+    from .histogram import _nice_ticks
+
+    w = wave.width
+    fs = max(8, w // 20)
+    f = font(fs)
+    out = PILImage.new("RGB", (w, wave.height + fs + 8), BACKGROUND)
+    out.paste(wave, (0, 0))
+    d = ImageDraw.Draw(out)
+    y0 = wave.height
+    d.line((0, y0, w, y0), fill=INK)
+    total = f"{duration:.3g} s"
+    total_w = d.textlength(total, font=f)
+    d.text((w - total_w - 1, y0 + 3), total, fill=INK, font=f)
+    if duration > 0:
+        for t in _nice_ticks(0.0, duration, 5):
+            x = min(w - 1, round(t / duration * (w - 1)))
+            d.line((x, y0, x, y0 + 3), fill=INK)
+            lab = f"{t:g}"
+            if x + d.textlength(lab, font=f) < w - total_w - 6:
+                d.text((max(0, x - (d.textlength(lab, font=f) / 2 if x else 0)), y0 + 3), lab, fill=INK, font=f)
+    gain = _gain(lo, hi)
+    if gain > 1:
+        note = f"x{gain:.0f} gain" if gain >= 10 else f"x{gain:.1f} gain"
+        d.rectangle((0, 0, d.textlength(note, font=f) + 6, fs + 4), fill=BACKGROUND)
+        d.text((3, 2), note, fill=INK, font=f)
+    return out
+
+
 def draw(lo: np.ndarray, hi: np.ndarray, size: int) -> PILImage.Image:
-    """The waveform picture: ``size`` wide, lanes stacked, half as high as wide (at most square)."""
+    """The waveform picture: ``size`` wide, lanes stacked, half as high as wide (at most square).
+    A quiet clip is scaled up to fill its lanes (see :data:`QUIET_PEAK`)."""
+    gain = _gain(lo, hi)
+    lo, hi = np.clip(lo * gain, -1, 1), np.clip(hi * gain, -1, 1)
     channels, width = lo.shape
     lane = max(8, (size // 2) // channels if channels <= 2 else size // channels)
     height = lane * channels

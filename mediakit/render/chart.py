@@ -33,10 +33,20 @@ _SERIES_FIELDS = ("class", "stroke", "lineKey", "color")
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
     vlc = require("vl_convert", extra="plot", feature="Chart thumbnails")
     rows = chart_records(desc, store, limits)
-    spec = safe_spec(desc["spec"], limits)
+    spec = thumbnail_view(safe_spec(desc["spec"], limits))
     spec["datasets"] = {DATASET: rows}
+    # Drawn at the thumbnail's size (the long side is ``size``): a first pass at scale 1 gives
+    # the chart's natural size, a second draws it at the scale that fills ``size`` exactly.
+    im = _draw(vlc, spec, 1.0, limits)
+    if max(im.size) != size:
+        # Rounded up a little: Vega rounds the canvas down; api.finish trims a pixel over.
+        im = _draw(vlc, spec, min((size + 0.9) / max(im.size), 8.0), limits)
+    return im
+
+
+def _draw(vlc: Any, spec: dict[str, Any], scale: float, limits: Limits) -> PILImage.Image:
     try:
-        png = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=1 if size <= 512 else 2, allowed_base_urls=[])
+        png = vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=scale, allowed_base_urls=[])
     except ValueError as e:
         msg = f"spec: Vega-Lite could not render the chart: {' '.join(str(e).split())[:300]}"
         raise DecodeError(msg) from None
@@ -47,6 +57,37 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         raise LimitError(msg)
     im.load()
     return im
+
+
+#: What a thumbnail changes in a chart's spec: a compact view and larger text, so a chart read
+#: at 256 px has legible titles, ticks and labels (the stored spec is untouched).
+THUMB_VIEW = (260, 200)
+THUMB_CONFIG: dict[str, dict[str, Any]] = {
+    "axis": {"labelFontSize": 13, "titleFontSize": 14, "titlePadding": 6, "labelLimit": 90},
+    "legend": {"labelFontSize": 13, "titleFontSize": 13, "symbolSize": 120, "labelLimit": 90},
+    "title": {"fontSize": 17, "anchor": "middle", "limit": 320},
+    "header": {"labelFontSize": 13, "titleFontSize": 14},
+    "text": {"fontSize": 14},
+}
+
+
+def thumbnail_view(spec: dict[str, Any]) -> dict[str, Any]:
+    """A single-view (or layered) chart gets the compact :data:`THUMB_VIEW`; every chart gets
+    larger fonts unless its own ``config`` sets them. Concatenated and faceted charts keep their
+    layout."""
+    if not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        w, h = THUMB_VIEW
+        if "width" not in spec or isinstance(spec["width"], (int, float)):
+            spec["width"] = w
+        if "height" not in spec or isinstance(spec["height"], (int, float)):
+            spec["height"] = h
+    given = spec.get("config")
+    config: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
+    for group, values in THUMB_CONFIG.items():
+        own = config.get(group)
+        config[group] = {**values, **(own if isinstance(own, dict) else {})}
+    spec["config"] = config
+    return spec
 
 
 def chart_records(desc: dict[str, Any], store: Store, limits: Limits) -> list[dict[str, Any]]:

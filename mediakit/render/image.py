@@ -34,11 +34,13 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         raise LimitError(msg)
     data = store.read(desc["path"])
     im = raster.probe(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side)
-    w, h = im.size
+    turn = raster.orientation(im)  # drawn as displayed: masks and boxes are in displayed pixels
+    w, h = raster.oriented_size(*im.size, turn)
     tw, th = fit(w, h, size)
     if (tw, th) != (w, h) and im.format == "JPEG":
-        im.draft("RGB", (tw, th))  # decode JPEGs at reduced scale directly
+        im.draft("RGB", raster.oriented_size(tw, th, turn))  # decode JPEGs at reduced scale directly
     im = raster.load(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side) if im.format != "JPEG" else _load(im)
+    im = raster.oriented(im, turn)
     if im.mode in ("I;16", "I", "F"):
         arr = np.asarray(im, dtype=np.float64)
         lo, hi = float(arr.min()), float(arr.max())

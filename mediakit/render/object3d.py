@@ -122,12 +122,22 @@ def _extent(
             pieces.append(np.array([lo, hi]))
         elif len(v):
             pieces.append(np.vstack([v.min(axis=0), v.max(axis=0)]))
-    pieces += [np.asarray(b["corners"], np.float64) for b in boxes]
-    pieces += [np.asarray([v["start"], v["end"]], np.float64) for v in vectors]
-    if not pieces:
+    overlay = [np.asarray(b["corners"], np.float64) for b in boxes] + [np.asarray([v["start"], v["end"]], np.float64) for v in vectors]
+    if not pieces and not overlay:
         return np.zeros((1, 3))
-    e = np.vstack(pieces)
-    lo, hi = e.min(axis=0), e.max(axis=0)
+    if overlay:
+        # A scene with boxes or vectors is framed on them (what was annotated), with room
+        # around them, rather than on a whole sweep of ground points.
+        o = np.vstack(overlay)
+        olo, ohi = o.min(axis=0), o.max(axis=0)
+        pad = max(0.25 * float((ohi - olo).max()), 1e-6)
+        lo, hi = olo - pad, ohi + pad
+        if pieces:
+            e = np.vstack(pieces)
+            lo, hi = np.maximum(lo, np.minimum(e.min(axis=0), olo)), np.minimum(hi, np.maximum(e.max(axis=0), ohi))
+    else:
+        e = np.vstack(pieces)
+        lo, hi = e.min(axis=0), e.max(axis=0)
     # all 8 corners, so the fit holds whatever the view direction
     return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
 
@@ -146,8 +156,8 @@ def _overlays(
     im: PILImage.Image, proj: r3.Projection, boxes: list[dict[str, Any]], vectors: list[dict[str, Any]], size: int
 ) -> None:
     d = ImageDraw.Draw(im)
-    lw = max(1, size // 160)
-    fs = max(8, size // 22)
+    lw = max(2, size // 100)
+    fs = max(8, size // 18)
     f = font(fs)
     for b in boxes:
         corners = np.asarray(b["corners"], np.float64)
@@ -168,13 +178,16 @@ def _overlays(
             d.text((x + 2, y), text, fill=(0, 0, 0) if sum(col) > 380 else (255, 255, 255), font=f)
     for v in vectors:
         s, e = proj.to_screen(np.asarray([v["start"], v["end"]], np.float64))[:, :2]
-        d.line([tuple(s), tuple(e)], fill=VECTOR_COLOR, width=lw + 1)
         direction = e - s
         n = float(np.hypot(*direction))
         if n < 1e-6:
             continue
         u = direction / n
-        head = min(n * 0.35, max(4.0, size / 30))
-        left = e - head * u + head * 0.5 * np.array([-u[1], u[0]])
-        right = e - head * u - head * 0.5 * np.array([-u[1], u[0]])
+        head = min(n * 0.45, max(6.0, size / 18))
+        left = e - head * u + head * 0.55 * np.array([-u[1], u[0]])
+        right = e - head * u - head * 0.55 * np.array([-u[1], u[0]])
+        # A white halo under the arrow keeps it visible over any points.
+        d.line([tuple(s), tuple(e - head * 0.5 * u)], fill=(255, 255, 255), width=lw * 2 + 3)
+        d.polygon([tuple(e), tuple(left), tuple(right)], outline=(255, 255, 255), fill=(255, 255, 255), width=3)
+        d.line([tuple(s), tuple(e - head * 0.5 * u)], fill=VECTOR_COLOR, width=lw * 2)
         d.polygon([tuple(e), tuple(left), tuple(right)], fill=VECTOR_COLOR)

@@ -25,7 +25,8 @@ from ._common import BACKGROUND, INK, ellipsize, font
 #: JSON table files larger than this are not parsed for a thumbnail.
 MAX_RENDER_BYTES = 64 << 20
 MAX_ROWS_SHOWN = 12
-HEADER_BG = (240, 243, 246)
+HEADER_BG = (45, 51, 59)
+HEADER_INK = (255, 255, 255)
 GRID = (208, 215, 222)
 MUTED = (120, 128, 136)
 _CONTAINERS = ("table", "chart", "list")
@@ -53,7 +54,7 @@ def grid(doc: dict[str, Any], store: Store, *, size: int, limits: Limits, total_
     nonfinite = doc.get("nonfinite") or {}
     im = PILImage.new("RGB", (size, size), BACKGROUND)
     d = ImageDraw.Draw(im)
-    fs = max(8, size // 22)
+    fs = max(8, size // 17)
     f = font(fs)
     pad = max(2, fs // 4)
     line_h = fs + 2 * pad
@@ -63,7 +64,21 @@ def grid(doc: dict[str, Any], store: Store, *, size: int, limits: Limits, total_
     if not names:
         d.text((pad, pad), "(empty table)", fill=MUTED, font=f)
         return im
-    col_w = size / shown_cols
+    # Columns share the width by how wide their header and first cells are (datetimes, long
+    # names), each at least a fifth of the equal share.
+    widths = []
+    for j in range(shown_cols):
+        sample = [names[j]] + [_text(r[j], 0, None)[0] for r in doc["data"][:MAX_ROWS_SHOWN] if j < len(r) and not isinstance(r[j], dict)]
+        if types[j].get("type") == "datetime":
+            sample = [compact_datetime(t) for t in sample[1:]] + [names[j]]
+        widths.append(max(d.textlength(t[:40], font=f) for t in sample) + 2 * pad + 2)
+    share = size / shown_cols
+    widths = [max(w, share / 5) for w in widths]
+    total = sum(widths)
+    col_x = [0.0]
+    for w in widths:
+        col_x.append(col_x[-1] + w * size / total)
+    col_w = share
     has_media = any(t.get("type") in ("media", "mixed") for t in types[:shown_cols])
     row_h = max(line_h, min(3 * line_h, size // 6)) if has_media else line_h
     footer_h = line_h
@@ -73,13 +88,14 @@ def grid(doc: dict[str, Any], store: Store, *, size: int, limits: Limits, total_
     d.rectangle((0, 0, size, line_h), fill=HEADER_BG)
     for j in range(shown_cols):
         label = names[j] if not (j == shown_cols - 1 and extra_cols) else f"{names[j]} (+{extra_cols})"
-        d.text((j * col_w + pad, pad), ellipsize(d, label, f, int(col_w - 2 * pad)), fill=INK, font=f)
+        d.text((col_x[j] + pad, pad), ellipsize(d, label, f, int(col_x[j + 1] - col_x[j] - 2 * pad)), fill=HEADER_INK, font=f)
     # rows
     for i in range(nrows):
         y = line_h + i * row_h
         row = doc["data"][i]
         for j in range(shown_cols):
-            x = j * col_w
+            x = col_x[j]
+            col_w = col_x[j + 1] - col_x[j]
             cell = row[j]
             name = names[j]
             is_media = types[j].get("type") == "media" or (types[j].get("type") == "mixed" and i in media_rows.get(name, ()))
@@ -87,15 +103,30 @@ def grid(doc: dict[str, Any], store: Store, *, size: int, limits: Limits, total_
                 _media_cell(im, cell, store, (int(x + pad), int(y + pad), int(col_w - 2 * pad), int(row_h - 2 * pad)), limits, d, f)
             else:
                 text, muted = _text(cell, i, nonfinite.get(name))
+                if types[j].get("type") == "datetime" and isinstance(cell, str):
+                    text = compact_datetime(text)
                 d.text((x + pad, y + (row_h - fs) // 2), ellipsize(d, text, f, int(col_w - 2 * pad)), fill=MUTED if muted else INK, font=f)
         d.line((0, y + row_h - 1, size, y + row_h - 1), fill=GRID)
     for j in range(1, shown_cols):
-        d.line((int(j * col_w), 0, int(j * col_w), line_h + nrows * row_h), fill=GRID)
+        d.line((int(col_x[j]), 0, int(col_x[j]), line_h + nrows * row_h), fill=GRID)
     more = total_rows - nrows
     foot = f"{total_rows:,} rows x {len(names)} columns" + (f" ({more:,} more)" if more > 0 else "")
     top = line_h + nrows * row_h
     d.text((pad, top + pad), ellipsize(d, foot, f, size - 2 * pad), fill=MUTED, font=f)
     return im.crop((0, 0, size, min(size, top + footer_h)))
+
+
+def compact_datetime(text: str) -> str:
+    """``2024-05-01T09:30:00.000`` -> ``2024-05-01 09:30`` (seconds kept when not zero; a
+    midnight time dropped), so datetimes fit a thumbnail's cell."""
+    date, _, time = text.replace(" ", "T", 1).partition("T")
+    time = time.rstrip("Z").split("+")[0]
+    if not time:
+        return date
+    hms = time.split(".")[0]
+    if hms in ("00:00:00", "00:00"):
+        return date
+    return f"{date} {hms[:5] if hms.endswith(':00') or len(hms) == 5 else hms}"
 
 
 def _text(cell: Any, row: int, nonfinite: Any) -> tuple[str, bool]:

@@ -205,6 +205,40 @@ class Store:
         """Every stored file's relative path, sorted."""
         return sorted(self._list())
 
+    def iter_paths(self, prefix: str = "") -> Iterator[str]:
+        """Stored files' relative paths under ``prefix`` (a folder such as ``"descriptors"``),
+        as the backend lists them: unsorted, never all held at once by the store."""
+        if prefix:
+            prefix = safe_relpath(prefix.rstrip("/"), field="prefix") + "/"
+        return (p for p in self._list() if p.startswith(prefix))
+
+    def write(self, path: str, data: bytes | bytearray | memoryview) -> str:
+        """Write ``data`` under a chosen name (a descriptor, a thumbnail), atomically,
+        replacing what was there. Names under ``media/`` are refused: that folder holds only
+        content-addressed files (use :meth:`put`)."""
+        path = safe_relpath(path)
+        if path == MEDIA_DIR or path.startswith(MEDIA_DIR + "/"):
+            msg = f"path: {path!r} is inside {MEDIA_DIR + '/'!r}, which holds only content-addressed files; use put() or another folder"
+            raise StorageError(msg)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            msg = f"data: expected bytes, got {type(data).__name__}"
+            raise MediaTypeError(msg)
+        try:
+            self._write_atomic(path, bytes(data))
+        except OSError as e:
+            if isinstance(e, StorageError):
+                raise
+            msg = f"could not write {path!r} to {self!r}: {e}"
+            raise StorageError(msg) from e
+        return path
+
+    # -- processes ---------------------------------------------------------------------------
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Stores travel to worker processes (process pools, Dask) by how to re-open them,
+        never by their open handles or transaction state."""
+        msg = f"store: {self!r} cannot be sent to another process; use a LocalStore directory or an fsspec URL store"
+        raise MediaTypeError(msg)
+
     def _stack(self) -> builtins.list[builtins.list[str]]:
         stack = getattr(self._local, "stack", None)
         if stack is None:

@@ -28,6 +28,10 @@ class LocalStore(Store):
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
 
+    def __reduce__(self) -> tuple[type[LocalStore], tuple[str]]:
+        # Re-opened from its folder in the receiving process (transactions are per process).
+        return (LocalStore, (str(self.root),))
+
     def _full(self, path: str) -> Path:
         full = self.root / path
         # Refuse symlinks (anywhere along the path) that lead out of the root.

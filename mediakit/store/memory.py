@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
+from .._errors import MediaTypeError
 from ._base import Store
 
 
@@ -20,6 +22,11 @@ class MemoryStore(Store):
 
     def __repr__(self) -> str:
         return f"MemoryStore({len(self._files)} files)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy in a worker process would take writes the caller never sees: refuse.
+        msg = "store: a MemoryStore lives in one process's memory and cannot be sent to worker processes; use a LocalStore directory or an fsspec URL (s3://bucket/prefix)"
+        raise MediaTypeError(msg)
 
     def _exists(self, path: str) -> bool:
         return path in self._files

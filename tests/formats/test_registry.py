@@ -42,7 +42,7 @@ def test_specs_are_well_formed_and_unique() -> None:
     assert not set(aliases) & set(names) and len(set(aliases)) == len(aliases)
     stored_suffixes: dict[str, str] = {}
     for s in specs:
-        assert re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", s.media_type), s
+        assert re.fullmatch(r"[a-z]+/[a-z0-9.+-]+(; charset=utf-8)?", s.media_type), s
         assert s.description, f"{s.name}: a description for the README table"
         for target in s.converts_to:
             formats.get(target)  # every conversion names a registered format

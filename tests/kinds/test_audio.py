@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import shutil
 import struct
+import warnings
 
 import numpy as np
 import pytest
@@ -109,7 +110,11 @@ GOOD_INPUTS = [
 
 @pytest.mark.parametrize(("factory", "expected"), [g[1:] for g in GOOD_INPUTS], ids=[g[0] for g in GOOD_INPUTS])
 def test_good_inputs(factory, expected, mem):
-    desc = check_descriptor(factory().encode(mem))
+    with warnings.catch_warnings():
+        # Only the reference example's 32 Hz warns (see test_rates_browsers_refuse_warn).
+        warnings.filterwarnings("ignore", message="sample_rate: browsers play audio at 3000 Hz")
+        obj = factory()
+    desc = check_descriptor(obj.encode(mem))
     for key, value in expected.items():
         assert desc[key] == value, key
     assert desc["duration"] == pytest.approx(desc["frames"] / desc["sample_rate"], abs=1e-6)
@@ -281,11 +286,38 @@ def test_kept_file_is_byte_for_byte(mem):
 
 def test_reference_example_in_a_logged_row(mem):
     numpy_array = TONE
-    row = mk.encode({"examples": [mk.Audio(numpy_array, caption="Nice", sample_rate=32)]}, mem)
+    with pytest.warns(UserWarning, match="browsers play audio at 3000 Hz"):
+        clip = mk.Audio(numpy_array, caption="Nice", sample_rate=32)
+    row = mk.encode({"examples": [clip]}, mem)
     desc = row["examples"]
     check_descriptor(desc)
     assert desc["_type"] == "list" and desc["kind"] == "audio" and desc["count"] == 1
     assert desc["captions"] == ["Nice"]
+
+
+@pytest.mark.parametrize("rate", [1, 32, 2999])
+def test_rates_browsers_refuse_warn_and_are_kept(rate, mem, tmp_path):
+    """Issue 11: the reference documents' Audio(np.random.rand(64), sample_rate=32) was accepted
+    silently and no browser plays it. It still stores what was given, unchanged, but says so."""
+    data = np.random.default_rng(0).random(64)
+    with pytest.warns(UserWarning) as caught:
+        clip = mk.Audio(data, sample_rate=rate)
+    assert [str(w.message) for w in caught] == [
+        f"sample_rate: browsers play audio at 3000 Hz and above (Chromium refuses lower rates), got {rate} Hz; "
+        "the clip is stored as given: resample it (e.g. to 8000 Hz or more) to play it in a browser"
+    ]
+    assert caught[0].filename == __file__  # attributed to the caller's line
+    desc = clip.encode(mem)
+    assert desc["sample_rate"] == rate and desc["frames"] == 64
+    path = tmp_path / "low.wav"
+    path.write_bytes(mem.read(desc["path"]))
+    with pytest.warns(UserWarning, match=f"got {rate} Hz"):
+        mk.Audio(path)  # a file at such a rate warns too
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = mk.decode(desc, mem)  # decoding a stored descriptor does not warn again
+        mk.Audio(data, sample_rate=3000)  # the lowest rate browsers play: no warning
+    assert back.sample_rate == rate
 
 
 def test_list_of_clips_and_the_100_clip_limit(mem):

@@ -13,7 +13,9 @@ from conftest import roundtrip
 import mediakit as mk
 from mediakit._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
 from mediakit.kinds import html as html_mod
-from mediakit.kinds.html import DEFAULT_STYLE
+from mediakit.kinds.html import DEFAULT_STYLE, DOCTYPE, META_CHARSET
+
+ADD = META_CHARSET + DEFAULT_STYLE
 
 DOC = (
     "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>  My\n  Page </title></head>"
@@ -66,7 +68,7 @@ def test_inject_false_leaves_bytes_identical(doc_path: Path, store: mk.Store) ->
     assert store.read(desc["path"]) == doc_path.read_bytes()
     assert desc["injected"] is False and desc["sanitized"] is False
     assert desc["chars"] == len(DOC)
-    assert desc["media_type"] == "text/html" and desc["path"].endswith(".html")
+    assert desc["media_type"] == "text/html; charset=utf-8" and desc["path"].endswith(".html")
     assert back == h and back.html == DOC
 
 
@@ -81,32 +83,75 @@ def test_inject_puts_style_inside_existing_head(doc_path: Path) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("<p>fragment</p>", f"<head>{DEFAULT_STYLE}</head><p>fragment</p>"),
-        ("<html><body>b</body></html>", f"<html><head>{DEFAULT_STYLE}</head><body>b</body></html>"),
+        ("<p>fragment</p>", f"{DOCTYPE}<head>{ADD}</head><p>fragment</p>"),
+        ("<html><body>b</body></html>", f"<html><head>{ADD}</head><body>b</body></html>"),
         (
             "<!doctype html><HTML lang=en><body>b</body></HTML>",
-            f"<!doctype html><HTML lang=en><head>{DEFAULT_STYLE}</head><body>b</body></HTML>",
+            f"<!doctype html><HTML lang=en><head>{ADD}</head><body>b</body></HTML>",
         ),
         (
             "<html><HEAD profile='x'><title>t</title></HEAD></html>",
-            f"<html><HEAD profile='x'>{DEFAULT_STYLE}<title>t</title></HEAD></html>",
+            f"<html><HEAD profile='x'>{ADD}<title>t</title></HEAD></html>",
         ),
         (
             "<html><body><header>h</header></body></html>",
-            f"<html><head>{DEFAULT_STYLE}</head><body><header>h</header></body></html>",
+            f"<html><head>{ADD}</head><body><header>h</header></body></html>",
         ),
-        ("<!-- <head> --><html><head></head></html>", f"<!-- <head> --><html><head>{DEFAULT_STYLE}</head></html>"),
-        ("<script>var s = '<head>';</script><p>x</p>", f"<head>{DEFAULT_STYLE}</head><script>var s = '<head>';</script><p>x</p>"),
-        ("", f"<head>{DEFAULT_STYLE}</head>"),
+        ("<!-- <head> --><html><head></head></html>", f"<!-- <head> --><html><head>{ADD}</head></html>"),
+        (
+            "<script>var s = '<head>';</script><p>x</p>",
+            f"{DOCTYPE}<head>{ADD}</head><script>var s = '<head>';</script><p>x</p>",
+        ),
+        ("", f"{DOCTYPE}<head>{ADD}</head>"),
+        # A doctype without <html> is a document, not a fragment: no second doctype.
+        ("<!DOCTYPE html><p>x</p>", f"<!DOCTYPE html><head>{ADD}</head><p>x</p>"),
+        ("<!-- c -->\n<!doctype html >\n<p>x</p>", f"<!-- c -->\n<!doctype html ><head>{ADD}</head>\n<p>x</p>"),
+        # A UTF-8 declaration first (either spelling) is kept and not repeated.
+        ("<html><head><META CHARSET=UTF8></head></html>", f"<html><head>{DEFAULT_STYLE}<META CHARSET=UTF8></head></html>"),
+        (
+            '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head></html>',
+            f'<html><head>{DEFAULT_STYLE}<meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head></html>',
+        ),
+        # Another charset declared first: ours goes before it and wins (the file is UTF-8).
+        (
+            "<html><head><meta charset='iso-8859-1'></head></html>",
+            f"<html><head>{ADD}<meta charset='iso-8859-1'></head></html>",
+        ),
+        # A charset inside a comment or a script is no declaration.
+        ("<!-- <meta charset=utf-8> --><p>x</p>", f"{DOCTYPE}<head>{ADD}</head><!-- <meta charset=utf-8> --><p>x</p>"),
     ],
 )
 def test_inject_positions(source: str, expected: str) -> None:
     assert mk.Html(source).html == expected
 
 
+def test_non_ascii_fragment_declares_utf8_and_standards_mode(mem: mk.Store) -> None:
+    """Issue 11: a fragment served with the descriptor's media type showed mojibake in Chromium
+    (no charset anywhere) and rendered in quirks mode (no doctype)."""
+    desc = mk.Html("<p>Grüße — 日本語</p>").encode(mem)
+    assert desc["media_type"] == "text/html; charset=utf-8"
+    blob = mem.read(desc["path"])
+    assert blob.startswith(b'<!DOCTYPE html><head><meta charset="utf-8"><style')
+    # Browsers look for the declaration in the first 1024 bytes only.
+    assert blob.index(b'<meta charset="utf-8">') < 1024
+    assert blob.endswith("</head><p>Grüße — 日本語</p>".encode())
+    assert desc["size"] == len(blob) and desc["chars"] == len(blob.decode("utf-8"))
+    # inject=False: the text untouched, the media type still says what the bytes are.
+    plain = mk.Html("<p>Grüße</p>", inject=False).encode(mem)
+    assert mem.read(plain["path"]) == "<p>Grüße</p>".encode() and plain["media_type"] == "text/html; charset=utf-8"
+
+
+def test_store_serves_html_with_its_charset(mem: mk.Store) -> None:
+    from mediakit import formats
+
+    assert formats.media_type(".html") == formats.media_type(".htm") == "text/html; charset=utf-8"
+    assert mem.put(b"<p>x</p>", suffix=".html").media_type == "text/html; charset=utf-8"
+
+
 def test_inject_is_idempotent() -> None:
-    once = mk.Html("<p>x</p>").html
-    assert mk.Html(once).html == once
+    for text in ("<p>x</p>", "<html><head><meta charset='latin1'></head></html>", DOC, ""):
+        once = mk.Html(text).html
+        assert mk.Html(once).html == once
 
 
 def test_sanitize_removes_active_content(store: mk.Store) -> None:
@@ -214,7 +259,7 @@ def test_size_limits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert mk.Html(io.BytesIO(b"<p>" + b"x" * 90 + b"</p>"), inject=False).html.startswith("<p>")
 
 
-@pytest.mark.parametrize("unit", ["<head ", "<html ", "<title ", "<!--", "<script>", "<HEAD\t"])
+@pytest.mark.parametrize("unit", ["<head ", "<html ", "<title ", "<!--", "<script>", "<HEAD\t", "<meta ", "<meta x>", "<!doctype "])
 def test_hostile_markup_is_handled_in_linear_time(unit: str) -> None:
     # Each unit opens a tag that never closes; a backtracking regex would rescan to the end from
     # every one of them (minutes for this size). Ours finishes at once.

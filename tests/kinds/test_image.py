@@ -1355,3 +1355,82 @@ def test_overlays_round_trip_property(boxes: list[dict[str, Any]], labels: dict[
     assert dumps(back.encode(store)) == dumps(desc)
     ids = {b["class_id"] for b in boxes if "class_id" in b}
     assert set(desc["boxes"]["b"].get("unlabeled_ids", [])) == ids - set(labels)
+
+
+# -- EXIF orientation (issue 11): described, checked and drawn as browsers display the picture ---------
+
+
+def _exif_file(orientation: int, fmt: str = "JPEG", size: tuple[int, int] = (40, 20)) -> tuple[bytes, np.ndarray]:
+    """A file whose stored pixels are ``size`` (w, h) with a red left quarter and a green top
+    strip, tagged with ``orientation``; and the pixels as stored."""
+    w, h = size
+    raw = np.full((h, w, 3), 40, np.uint8)
+    raw[:, : w // 4] = (255, 0, 0)
+    raw[: h // 4, w // 4 :] = (0, 255, 0)
+    im = PILImage.fromarray(raw)
+    exif = im.getexif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    im.save(buf, fmt, exif=exif.tobytes(), **({"quality": 95, "subsampling": 0} if fmt == "JPEG" else {}))
+    return buf.getvalue(), raw
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_exif_orientation_gives_the_displayed_picture(orientation: int, fmt: str, mem: mk.Store) -> None:
+    from PIL import ImageOps
+
+    blob, _raw = _exif_file(orientation, fmt)
+    shown = np.asarray(ImageOps.exif_transpose(PILImage.open(io.BytesIO(blob))).convert("RGB"))
+    img = mk.Image(blob)
+    np.testing.assert_array_equal(img.pixels, shown)  # Pillow's own reading of the tag agrees
+    desc = img.encode(mem)
+    assert (desc["height"], desc["width"]) == shown.shape[:2] == ((40, 20) if orientation >= 5 else (20, 40))
+    assert desc.get("exif_orientation") == (None if orientation == 1 else orientation)
+    assert mem.read(desc["path"]) == blob  # kept byte for byte: browsers turn it themselves
+    back = mk.decode(desc, mem)
+    assert (back.width, back.height) == (desc["width"], desc["height"])
+    np.testing.assert_array_equal(back.pixels, shown)
+    assert mk.formats.get(fmt.lower(), kind="image").probe(mk.formats.Source(blob)) == {
+        "width": desc["width"], "height": desc["height"], "mode": "RGB", "pages": 1,
+        **({"orientation": orientation} if orientation != 1 else {}),
+    }  # fmt: skip
+
+
+def test_exif_orientation_6_jpeg_is_portrait_with_overlays_and_thumbnail(mem: mk.Store) -> None:
+    """The issue's case: a 40x20 JPEG tagged 6 (turn 90 degrees clockwise) is a 20x40 picture,
+    and masks, boxes and the thumbnail follow what is displayed."""
+    blob, raw = _exif_file(6)
+    mask = np.zeros((40, 20), np.uint8)
+    mask[:10] = 1  # the top quarter as displayed: the raw red left quarter
+    box = {"position": {"minX": 0, "maxX": 19, "minY": 30, "maxY": 39}, "domain": "pixel", "class_id": 2}
+    img = mk.Image(blob, masks={"m": {"mask_data": mask, "class_labels": {1: "red"}}}, boxes={"b": {"box_data": [box], "class_labels": {2: "car"}}})
+    np.testing.assert_array_equal(img.pixels[:10, :, 0] > 200, np.ones((10, 20), bool))  # red on top
+    desc = check_descriptor(img.encode(mem))
+    assert (desc["width"], desc["height"], desc["exif_orientation"]) == (20, 40, 6)
+    assert "outside" not in desc["boxes"]["b"]  # inside the displayed 20x40 picture
+    thumb = np.asarray(PILImage.open(io.BytesIO(mk.thumbnail(desc, mem, size=64))).convert("RGB"))
+    assert thumb.shape == (40, 20, 3)
+    assert thumb[2, 10, 0] > 150 and thumb[2, 10, 1] < 100  # top: the red quarter (mask blended over it)
+    assert thumb[20, 5, 0] < 100  # middle: neither red nor masked
+    # Masks are checked against the displayed shape: the stored (raw) shape is refused.
+    err = raises(ValidationError, r"shape \(20, 40\) does not match the image's \(height, width\) \(40, 20\)",
+                 lambda: mk.Image(blob, masks={"m": {"mask_data": np.zeros((20, 40), np.uint8)}}))  # fmt: skip
+    assert "masks['m'].mask_data" in str(err)
+
+
+def test_exif_orientation_is_applied_when_the_file_is_rewritten(mem: mk.Store) -> None:
+    blob, _raw = _exif_file(8)
+    for kwargs in ({"quality": 80}, {"file_type": "png"}, {"mode": "L"}):
+        desc = mk.Image(blob, **kwargs).encode(mem)
+        stored = PILImage.open(io.BytesIO(mem.read(desc["path"])))
+        assert "exif_orientation" not in desc and stored.getexif().get(0x0112) is None
+        assert stored.size == (desc["width"], desc["height"]) == (20, 40)  # written upright
+    # Arrays and PIL images are taken as the pixels they are.
+    assert mk.Image(PILImage.open(io.BytesIO(blob))).encode(mem)["width"] == 40
+
+
+def test_a_corrupt_or_out_of_range_orientation_is_ignored(mem: mk.Store) -> None:
+    blob, raw = _exif_file(9)
+    desc = mk.Image(blob).encode(mem)
+    assert (desc["width"], desc["height"]) == (40, 20) and "exif_orientation" not in desc

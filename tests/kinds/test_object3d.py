@@ -348,7 +348,6 @@ BAD_INPUTS = [
     ),
     ("scene_unknown_key", lambda: scene(colours=[1]), {}, mk.ValidationError, "unknown key 'colours'"),
     ("scene_type", lambda: scene(type="radar"), {}, mk.ValidationError, r"data\.type: expected 'lidar/beta'"),
-    ("scene_empty", lambda: {"type": "lidar/beta"}, {}, mk.ValidationError, "scene is empty"),
     (
         "box_corners",
         lambda: scene(boxes=[{"corners": UNIT_CUBE[:7], "color": [1, 2, 3]}]),
@@ -508,3 +507,21 @@ def test_encode_converts_trimesh_objects(mem):
 
     row = encode({"mesh": trimesh.creation.box(), "cloud": trimesh.PointCloud(XYZ)}, mem)
     assert row["mesh"]["_type"] == "object3d" and row["cloud"]["geometry"] == "points"
+
+
+@pytest.mark.parametrize(
+    "empty",
+    [{"type": "lidar/beta"}, {"type": "lidar/beta", "points": np.zeros((0, 3)), "boxes": [], "vectors": []}, {"type": "lidar/beta", "points": []}],
+    ids=["type-only", "empty-parts", "empty-list"],
+)
+def test_empty_lidar_scene_is_an_empty_point_cloud(mem, empty):
+    """Issue 10: a step where nothing was detected is logged, not refused."""
+    obj = mk.Object3D(empty)
+    desc, back = roundtrip(obj, mem)
+    assert (desc["geometry"], desc["points"], desc["bounds"], desc["boxes"], desc["vectors"]) == ("points", 0, None, [], [])
+    assert back == obj
+    ply = mem.read(desc["path"])
+    assert b"element vertex 0\n" in ply and ply.endswith(b"end_header\n")
+    png = PILImage.open(io.BytesIO(mk.thumbnail(desc, mem, size=64)))
+    assert png.size == (64, 64)
+    assert len(np.unique(np.asarray(png.convert("RGB")).reshape(-1, 3), axis=0)) == 1  # a blank background

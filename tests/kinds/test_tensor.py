@@ -222,3 +222,47 @@ def test_nonfinite_kind_directly(mem: mk.Store) -> None:
 def test_non_numeric_arrays_refused(value: np.ndarray, match: str, mem: mk.Store) -> None:
     with pytest.raises(MediaTypeError, match=match):
         mk.encode({"x": value}, mem)
+
+
+# -- issue 10: the original dtype of widened inputs ------------------------------------------------
+
+
+class _TorchDtype:
+    """Like ``torch.bfloat16``: prints with the library prefix, has no ``name``."""
+
+    def __str__(self) -> str:
+        return "torch.bfloat16"
+
+
+class _TorchBf16:
+    """The parts of a torch bfloat16 tensor that mediakit touches (torch cannot hand bfloat16 to
+    numpy, so ``.float()`` comes first)."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self._data = np.asarray(data, np.float32)
+        self.dtype = _TorchDtype()
+
+    def detach(self) -> _TorchBf16:
+        return self
+
+    def cpu(self) -> _TorchBf16:
+        return self
+
+    def float(self) -> np.ndarray:
+        return self._data
+
+
+def test_bfloat16_summary_records_the_original_dtype(mem):
+    ml_dtypes = pytest.importorskip("ml_dtypes")  # in the test extra
+    data = np.round(np.random.default_rng(3).normal(size=500) * 16) / 16  # exact in bfloat16
+    for given in (data.astype(ml_dtypes.bfloat16), _TorchBf16(data)):
+        s = TensorSummary(given, keep=True)
+        assert s.dtype == "bfloat16"
+        desc, back = roundtrip(s, mem)
+        assert desc["dtype"] == "bfloat16" and back.dtype == "bfloat16"
+        assert desc["min"] == data.min() and desc["max"] == data.max()
+        np.testing.assert_array_equal(back.array, data.astype(np.float32))  # the exact float32 widening
+    assert TensorSummary(data.astype(ml_dtypes.float8_e5m2)).dtype == "float8_e5m2"
+    assert TensorSummary(data.astype(np.float32)).dtype == "float32"
+    row = mk.encode({"w": np.ones(1000, ml_dtypes.bfloat16)}, mem)
+    assert row["w"]["_type"] == "tensor" and row["w"]["dtype"] == "bfloat16"

@@ -107,6 +107,9 @@ GOOD_INPUTS = [
     ),
     ("ogg", lambda: mk.Video(frames(), format="ogg"), {"codec": "theora", "media_type": "video/ogg"}),
     ("ogv-alias", lambda: mk.Video(frames(), format="ogv"), {"format": "ogg"}),
+    ("ogg-odd-exact", lambda: mk.Video(frames(h=33, w=47), format="ogg"), {"width": 47, "height": 33}),
+    ("ogg-narrow-widened", lambda: mk.Video(frames(h=5, w=9), format="ogg"), {"width": 18, "height": 5}),
+    ("webm-1x1", lambda: mk.Video(frames(h=1, w=1), format="webm"), {"width": 1, "height": 1}),
     ("grey", lambda: mk.Video(frames(c=1)), {"frames": 8}),
     ("rgba-gif", lambda: mk.Video(frames(c=4)), {"format": "gif"}),
     ("float-unit", lambda: mk.Video(frames().astype(np.float32) / 255), {"normalize": "unit"}),
@@ -144,6 +147,7 @@ GOOD_INPUTS = [
 def test_good_inputs(factory, expected, mem):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", message="file_type='ogg': Theora")  # see test_theora_warns_*
         desc = check_descriptor(factory().encode(mem))
     for key, value in expected.items():
         assert desc[key] == value, key
@@ -591,3 +595,132 @@ def test_every_video_spec_converts_through_one_function():
         assert spec.for_kind("video").convert is not None, spec.name
         assert spec.extra == ("video" if spec.name != "gif" else None)
     assert formats.get("mov").convert is codec.convert and not formats.get("mov").stored
+
+
+# -- what real players read (issue 11) ---------------------------------------------------------------
+
+THEORA_WARNING = (
+    "file_type='ogg': Theora video plays in Firefox only; Chromium-based browsers (Chrome, Edge, Opera) "
+    "and Safari do not play it. Use file_type='webm' or 'mp4' for video every browser plays"
+)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stored"),
+    [("mp4", (48, 34)), ("webm", (47, 33)), ("ogg", (47, 33)), ("gif", (47, 33))],
+)
+@pytest.mark.parametrize("use_pyav", [True, False], ids=["pyav", "ffmpeg"])
+def test_odd_sizes_are_stored_true_with_real_pixels(fmt, stored, use_pyav, monkeypatch, mem):
+    """A 47x33 input used to come out of Theora as 47x48 with black rows (and the descriptor said
+    48); H.264 padded with black. Now: exact where the codec allows, else edges repeated, and
+    the descriptor states the stored size."""
+    monkeypatch.setattr(_pyav, "USE_PYAV", use_pyav)
+    src = frames(t=6, h=33, w=47)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="file_type='ogg': Theora")
+        desc = mk.Video(src, format=fmt).encode(mem)
+    assert (desc["width"], desc["height"]) == stored
+    blob = mem.read(desc["path"])
+    info = codec.probe(blob)
+    assert (info.width, info.height) == stored
+    out = codec.read_frames(mk.formats.Source(blob), info).astype(int)
+    assert out.shape == (6, stored[1], stored[0], 3)
+    err = np.abs(out[:, :33, :47] - np.moveaxis(src, 1, -1))
+    limit = 10 if fmt == "gif" else 6
+    assert err.mean() < limit  # the tolerances stated at the top
+    # No row or column of the picture is garbled (Theora's last rows were off by 60 on average).
+    assert err.mean(axis=(0, 2, 3)).max() < 1.5 * limit and err.mean(axis=(0, 1, 3)).max() < 1.5 * limit
+    if fmt == "mp4":  # the added row and column repeat the edge: no black line
+        assert np.abs(out[:, 33] - out[:, 32]).mean() < 3 and np.abs(out[:, :, 47] - out[:, :, 46]).mean() < 3
+
+
+def test_theora_pictures_narrower_than_ffmpeg_opens_are_widened(mem):
+    with pytest.warns(UserWarning, match="Theora"):
+        desc = mk.Video(frames(t=3, h=7, w=5), format="ogg").encode(mem)
+    assert (desc["width"], desc["height"]) == (_ffvideo.THEORA_MIN_WIDTH, 7) == (18, 7)
+    out = codec.read_frames(mk.formats.Source(mem.read(desc["path"])), codec.probe(mem.read(desc["path"])))
+    assert out.shape == (3, 7, 18, 3)
+    assert np.abs(out[:, :, 17].astype(int) - out[:, :, 4]).mean() < 8  # repeated edge, not black
+
+
+def test_theora_picture_header_rewrite_refuses_what_is_not_theora():
+    with pytest.raises(ValidationError, match="data: the Theora encoder wrote no identification header"):
+        _ffvideo._set_theora_picture(b"OggS" + bytes(40), 10, 10)
+    blob = mk.Video(frames(t=2, h=16, w=32), format="webm").encode_bytes()
+    with pytest.raises(ValidationError, match="identification header"):
+        _ffvideo._set_theora_picture(blob, 10, 10)
+
+
+def test_theora_warns_that_chromium_does_not_play_it(mem, tmp_path):
+    """Issue 11: Video(frames, format="ogg") did not play in Chromium, silently."""
+    with pytest.warns(UserWarning) as caught:
+        desc = mk.Video(frames(), format="ogg").encode(mem)
+    assert [str(w.message) for w in caught] == [THEORA_WARNING]
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fmt in ("gif", "mp4", "webm"):
+            mk.Video(frames(t=2), format=fmt)
+        assert mk.decode(desc, mem).file_type == "ogg"  # decoding a stored descriptor does not warn again
+    # An Ogg/Theora file is converted to mp4 by default (it would not play everywhere) ...
+    path = tmp_path / "clip.ogv"
+    path.write_bytes(mem.read(desc["path"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        conv = mk.Video(path).encode(mem)
+    assert (conv["format"], conv["codec"], conv["converted_from"]) == ("mp4", "h264", "ogg/theora")
+    assert conv["frames"] == desc["frames"]
+    # ... and kept byte for byte, with the warning, when Ogg is asked for.
+    with pytest.warns(UserWarning, match="Theora video plays in Firefox only"):
+        kept = mk.Video(path, file_type="ogg").encode(mem)
+    assert mem.read(kept["path"]) == path.read_bytes() and "converted_from" not in kept
+    assert codec.probe(path).facts(1)["browser_safe"] is False
+
+
+@pytest.fixture(scope="module")
+def streamed_webm(tmp_path_factory) -> Path:
+    """A WebM written as a stream (to a pipe, as a browser's MediaRecorder does): its container
+    states no duration."""
+    path = tmp_path_factory.mktemp("live") / "live.webm"
+    with open(path, "wb") as out:
+        subprocess.run(
+            [codec.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i",
+             "testsrc=size=64x48:rate=10:duration=2", "-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libvpx-vp9",
+             "-deadline", "realtime", "-cpu-used", "8", "-pix_fmt", "yuv420p", "-c:a", "libopus", "-f", "webm", "pipe:1"],
+            stdout=out, check=True, timeout=60,
+        )  # fmt: skip
+    return path
+
+
+def test_a_webm_without_duration_is_remuxed_losslessly(streamed_webm, mem):
+    """Issue 11: kept byte for byte, such a file played with duration Infinity (no seek bar)."""
+    src_info = codec.probe(streamed_webm)
+    assert not src_info.timed and codec.needs_remux(src_info)
+    desc = check_descriptor(mk.Video(streamed_webm).encode(mem))
+    assert desc["remuxed"] is True and "converted_from" not in desc
+    assert (desc["format"], desc["codec"], desc["frames"], desc["has_audio"]) == ("webm", "vp9", 20, True)
+    assert desc["duration"] == pytest.approx(2.0, abs=0.05)
+    stored = mem.read(desc["path"])
+    info = codec.probe(stored)
+    assert info.timed and info.facts(1)["container_duration"] is True  # the container states it now
+    # The streams were copied, not re-encoded: every decoded frame is identical.
+    before = codec.read_frames(mk.formats.Source(streamed_webm), src_info)
+    np.testing.assert_array_equal(codec.read_frames(mk.formats.Source(stored), info), before)
+    assert mk.Video(streamed_webm).encode_bytes() == stored  # reproducible
+    # A file that states its duration is kept as it is, and so is the remuxed one.
+    again = mk.Video(stored).encode(mem)
+    assert "remuxed" not in again and mem.read(again["path"]) == stored
+
+
+def test_a_rotated_file_is_described_as_players_show_it(tmp_path, mem):
+    """A phone video stores landscape frames with a display rotation; browsers and ffmpeg's
+    decoder show it turned, so its descriptor does too (and its frames decode at that shape)."""
+    plain, rotated = tmp_path / "plain.mp4", tmp_path / "rotated.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x32:rate=4:duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(plain))
+    ffmpeg("-display_rotation", "90", "-i", str(plain), "-c", "copy", str(rotated))
+    desc = mk.Video(rotated).encode(mem)
+    assert (desc["width"], desc["height"]) == (32, 64) and mem.read(desc["path"]) == rotated.read_bytes()
+    assert mk.decode(desc, mem).data.shape == (4, 64, 32, 3)
+    with pytest.warns(UserWarning, match="Theora"):
+        ogg = mk.Video(rotated, file_type="ogg").encode(mem)
+    assert (ogg["width"], ogg["height"]) == (32, 64)

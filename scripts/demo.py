@@ -97,11 +97,40 @@ def main() -> int:
         args.sheet.parent.mkdir(parents=True, exist_ok=True)
         args.sheet.write_bytes(sheet)
     (out / "index.html").write_text(index_page(rows))
+    failed += write_run_and_gallery(out)
     files = [p for p in (out / "media").rglob("*") if p.is_file()]
     shown = sum(1 for r in rows if r[2])
     print(f"\nwrote {shown} descriptors and thumbnails, {len(files)} media files ({sum(p.stat().st_size for p in files):,d} B)")
     print(f"open {out / 'index.html'} to see every thumbnail; contact sheet: {out / 'contact-sheet.png'}")
     return 1 if failed else 0
+
+
+def write_run_and_gallery(out: Path) -> int:
+    """Log every showcase value into a run (a few steps for the kinds that change during
+    training), then write the run's gallery. Returns the number of failures."""
+    import numpy as np
+
+    run_dir = out / "run"
+    rng = np.random.default_rng(0)
+    try:
+        run = mk.init(dir=str(run_dir), config={"lr": 3e-4, "batch_size": 32, "model": "demo"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for step in range(3):
+                row = {"loss": float(1.0 / (step + 1)), "histogram": mk.Histogram(rng.normal(step, 1.0, 2000))}
+                if step == 0:
+                    row.update({key: build() for key, build in showcase.values().items()})
+                else:  # the keys that change during training, at later steps
+                    row["image"] = showcase.values()["image"]()
+                    row["chart_line"] = showcase.values()["chart_line"]()
+                run.log(row, step=step)
+        run.finish()
+        index = mk.gallery(run_dir, out / "gallery")
+    except (mk.MediakitError, OSError, ImportError) as e:
+        print(f"run and gallery FAILED: {type(e).__name__}: {e}")
+        return 1
+    print(f"\nwrote a run of every kind into {run_dir}/ and its gallery: open {index.resolve().as_uri()}")
+    return 0
 
 
 def index_page(rows: list[tuple[str, str, str, str]]) -> str:

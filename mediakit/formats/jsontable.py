@@ -95,7 +95,9 @@ def exact_cells(cells: list[Any], column_type: str, values: np.ndarray | None = 
         if values is None or values.dtype.kind != "f":
             return cells
         with np.errstate(invalid="ignore"):
-            small = np.flatnonzero((np.abs(values) < SMALL_FLOAT) & (values != 0))
+            # In float64: the cells are Python floats, and float32 0.0001 is 9.99999974e-05 there.
+            wide = values.astype(np.float64, copy=False)
+            small = np.flatnonzero((np.abs(wide) < SMALL_FLOAT) & (wide != 0))
         if not len(small):
             return cells
         cells = list(cells)

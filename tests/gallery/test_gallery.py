@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gallery_helpers import Page, annotated
+from gallery_helpers import Page, annotated, browser, page, site  # noqa: F401 (fixtures: not a conftest, whose name the suite imports)
 from PIL import Image as PILImage
 
 import mediakit as mk

@@ -434,9 +434,9 @@ def test_waveform_thumbnail(mem):
     png = mk.thumbnail(desc, mem, size=128)
     assert png == mk.thumbnail(desc, mem, size=128)
     px = _png(png)
-    assert px.shape == (64, 128, 3)  # two lanes of 32 rows
+    assert px.shape == (80, 128, 3)  # two lanes of 32 rows, then a 16-row time axis
     accent = np.all(px == (0, 130, 200), axis=2)
-    lane0, lane1 = accent[:32].sum(), accent[32:].sum()
+    lane0, lane1 = accent[:32].sum(), accent[32:64].sum()
     assert lane0 > lane1 > 0  # the second channel is half as loud
     assert accent[:, 0].any() and accent[:, -1].any()  # the envelope spans the whole width
 

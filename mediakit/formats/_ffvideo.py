@@ -235,6 +235,7 @@ def probe(
     video: list[str] | None = None
     audio = None
     rotation = 0.0
+    alpha = False
     in_video = False  # the lines under the video stream picked (its side data)
     for lvl, text in lines:
         if lvl != "info":
@@ -255,6 +256,8 @@ def probe(
             audio = m.group(1)
         elif (m := re.match(r"Display Matrix: rotation of (-?[\d.]+) degrees", text)) and in_video:
             rotation = float(m.group(1))
+        elif re.match(r"alpha_mode\s*:\s*1", text) and in_video:
+            alpha = True  # VP8/VP9 alpha lives beside the frames (WebM BlockAdditional)
         if text.startswith("Stream #"):
             in_video = False
     if decode and head[:4] == b"OggS":
@@ -279,6 +282,8 @@ def probe(
     if round(abs(rotation)) % 180 == 90:  # players (and ffmpeg's decoder) turn it: describe it as shown
         width, height = height, width
     pix_fmt = video[1].split("(")[0] if len(video) > 1 else ""
+    if alpha and pix_fmt == "yuv420p":
+        pix_fmt = "yuva420p"  # what libvpx decodes it to: the native decoder would drop the alpha
     fps = _rate(video, "fps") or _rate(video, "tbr")
     timed = bool(duration)
     if not duration:
@@ -289,6 +294,14 @@ def probe(
         container=_container(demuxer, brand, head), codec=codec, width=width, height=height,
         frames=frames, fps=round(fps, 6), duration=round(duration, 6), pix_fmt=pix_fmt, audio_codec=audio, timed=timed,
     )  # fmt: skip
+
+
+def decoder_args(info: VideoInfo) -> list[str]:
+    """Input options choosing the decoder: libvpx for VP8/VP9 with alpha (ffmpeg's own VP8/VP9
+    decoders ignore the alpha channel WebM carries beside the frames)."""
+    if info.pix_fmt.startswith("yuva") and info.codec in ("vp8", "vp9"):
+        return ["-c:v", "libvpx-vp9" if info.codec == "vp9" else "libvpx"]
+    return []
 
 
 # -- decoding frames ---------------------------------------------------------------------------------
@@ -305,7 +318,7 @@ def iter_frames(
     w, h = size or (info.width, info.height)
     frame_bytes = w * h * c
     with src.as_path() as path:
-        args = ["-max_pixels", str(max_pixels), "-i", str(path), "-map", "0:V:0", "-fps_mode", "passthrough"]
+        args = ["-max_pixels", str(max_pixels), *decoder_args(info), "-i", str(path), "-map", "0:V:0", "-fps_mode", "passthrough"]
         if size is not None:
             args += ["-vf", f"scale={w}:{h}:flags=area"]
         if max_frames is not None:

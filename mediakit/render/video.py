@@ -24,7 +24,7 @@ from .._limits import DEFAULT_LIMITS, Limits
 from ..formats import Source, gif
 from ..formats import video as codec
 from ..store import Store
-from ._common import fit
+from ._common import BACKGROUND, fit
 
 #: Frames looked at when searching for a poster (about 5 s at 24 fps).
 POSTER_SCAN = 120
@@ -117,13 +117,17 @@ def _frames(
 ) -> Iterator[Generator[np.ndarray, None, None]]:
     """RGB frames scaled to ``size``; leaving the block stops the decoder."""
     fmt = "gif" if blob[:6] in gif.MAGIC else desc["format"]
+    # VP8/VP9 may carry alpha beside the frames: decode with libvpx (ffmpeg's own decoders drop
+    # it) and lay transparent pixels over the thumbnail background rather than black.
+    vpx = desc["codec"] in ("vp8", "vp9")
     info = codec.VideoInfo(
-        fmt, desc["codec"], desc["width"], desc["height"], desc["frames"], float(desc["fps"]), float(desc["duration"])
+        fmt, desc["codec"], desc["width"], desc["height"], desc["frames"], float(desc["fps"]), float(desc["duration"]),
+        pix_fmt="yuva420p" if vpx else "",
     )
     gen = codec.iter_frames(
         Source(blob, field="path"),
         info,
-        channels=3,
+        channels=4 if vpx else 3,
         size=size,
         max_frames=max_frames,
         field="path",
@@ -131,7 +135,14 @@ def _frames(
         max_pixels=limits.max_pixels,
     )
     with closing(gen):
-        yield gen
+        yield (_over_background(f) for f in gen) if vpx else gen
+
+
+def _over_background(frame: np.ndarray) -> np.ndarray:
+    """An RGBA frame over the thumbnail background, as RGB."""
+    a = frame[:, :, 3:4].astype(np.uint16)
+    bg = np.asarray(BACKGROUND, np.uint16)
+    return ((frame[:, :, :3].astype(np.uint16) * a + bg * (255 - a) + 127) // 255).astype(np.uint8)
 
 
 def _play_badge(im: PILImage.Image) -> PILImage.Image:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError
-from .._limits import MAX_PIXELS
+from .._limits import MAX_CANVAS_FRAMES, MAX_PIXELS
 from ._ffmpeg import Progress
 from ._ffvideo import VideoInfo
 from ._spec import FormatSpec, Source
@@ -137,11 +137,14 @@ def gif_frames(
     im = _open_gif(blob, field, max_pixels)
     with im:
         mode = {1: "L", 3: "RGB", 4: "RGBA"}[channels or (4 if "transparency" in im.info else 3)]
+        area = max(1, im.size[0] * im.size[1])
         i = 0
         while True:
             if i >= max_frames:
                 msg = f"{field}: the GIF has more than {max_frames} frames (the limit)"
                 raise LimitError(msg)
+            if (i + 1) * area > MAX_CANVAS_FRAMES:
+                _refuse_canvas(field, im.size[0], im.size[1], i + 1)
             try:
                 im.seek(i)
                 arr = np.asarray(im.convert(mode))
@@ -159,12 +162,41 @@ def gif_frames(
             i += 1
 
 
+def _refuse_canvas(field: str, w: int, h: int, frames: int) -> None:
+    msg = (
+        f"{field}: the GIF composites {frames:,} frames on a {w}x{h} screen, more than the limit of "
+        f"{MAX_CANVAS_FRAMES:,} pixels x frames; shrink the animation or give it fewer frames"
+    )
+    raise LimitError(msg)
+
+
+def check_canvas(blob: bytes, *, field: str = "data", max_frames: int | None = None) -> None:
+    """Refuse, from the blocks alone (no pixel decoded), a GIF whose logical screen x frames (the
+    first ``max_frames`` when given) exceeds :data:`~mediakit._limits.MAX_CANVAS_FRAMES`: Pillow
+    composites every frame at the full logical screen size. A GIF whose blocks do not scan is left
+    to the decoder (which also counts as it goes)."""
+    if len(blob) < 13:
+        return
+    w, h = int.from_bytes(blob[6:8], "little"), int.from_bytes(blob[8:10], "little")
+    area = max(1, w * h)
+    cap = MAX_CANVAS_FRAMES // area + 1
+    if max_frames is not None:
+        cap = min(cap, max_frames)
+    try:
+        n = scan(blob, stop_after=cap)[2]
+    except DecodeError:
+        return
+    if n * area > MAX_CANVAS_FRAMES:
+        _refuse_canvas(field, w, h, n)
+
+
 def iter_frames(
     blob: bytes, channels: int, size: tuple[int, int] | None, max_frames: int | None, field: str, max_pixels: int
 ) -> Iterator[np.ndarray]:
     """Decoded frames ``(H, W, C)``, optionally box-scaled to ``size`` (width, height)."""
     from PIL import Image as PILImage
 
+    check_canvas(blob, field=field, max_frames=max_frames)
     c = channels
     for i, (arr, _) in enumerate(gif_frames(blob, field=field, channels=c, max_pixels=max_pixels)):
         if max_frames is not None and i >= max_frames:
@@ -186,6 +218,7 @@ def probe_gif(blob: bytes, *, field: str = "data", max_frames: int = 100_000, ma
         # Pillow stops quietly at a cut between frames; a complete GIF ends with its trailer.
         msg = f"{field}: truncated GIF: the file does not end with the GIF trailer"
         raise DecodeError(msg)
+    check_canvas(blob, field=field)
     n, total, alpha = 0, 0, False
     w = h = 0
     for arr, delay in gif_frames(blob, field=field, max_frames=max_frames, max_pixels=max_pixels):

@@ -68,7 +68,15 @@ class MediaList(Kind):
     def _decode(cls, desc: dict[str, Any], store: Store) -> MediaList:
         from ..api import decode
 
-        return cls([decode(d, store) for d in desc["items"]])
+        # Counted before anything is decoded: a descriptor naming 10^5 items would otherwise cost
+        # minutes and gigabytes before the constructor's limit refuses it.
+        items = desc["items"]
+        kind = items[0].get("_type") if items and isinstance(items[0], dict) else None
+        limit = MAX_ITEMS.get(str(kind), MAX_ITEMS_DEFAULT)
+        if len(items) > limit:
+            msg = f"items: at most {limit} {kind} items can be decoded from one list, got {len(items)}"
+            raise LimitError(msg)
+        return cls([decode(d, store) for d in items])
 
     def _content(self) -> tuple[Any, ...]:
         return (self.kind, self.items)

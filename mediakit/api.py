@@ -7,7 +7,7 @@ import struct
 from typing import Any, BinaryIO, Literal
 
 from ._descriptor import validate
-from ._errors import MediakitError, MediaTypeError, ValidationError
+from ._errors import LimitError, MediakitError, MediaTypeError, ValidationError
 from ._limits import DEFAULT_LIMITS, Limits
 from ._registry import get_kind, get_renderer
 from .store import Store, coerce_store
@@ -19,7 +19,13 @@ MAX_THUMB_SIZE = 4096
 def decode(desc: dict[str, Any], store: Any) -> Any:
     """Rebuild the media object a descriptor describes (validated first; paths cannot escape)."""
     validate(desc)
-    return get_kind(desc["_type"]).decode(desc, coerce_store(store))
+    st = coerce_store(store)
+    try:
+        return get_kind(desc["_type"]).decode(desc, st)
+    except RecursionError:
+        # A stored file nested deeper than a library's recursive walk allows.
+        msg = f"{desc['_type']}: a stored file is nested too deeply to decode"
+        raise LimitError(msg) from None
 
 
 def thumbnail(
@@ -52,12 +58,15 @@ def thumbnail(
         msg = f"upscale: expected True or False, got {type(upscale).__name__} {upscale!r}"
         raise MediaTypeError(msg)
     validate(desc)
-    st = _Guarded(coerce_store(store), limits)
+    st = _Guarded(coerce_store(store), limits, _file_hashes(desc))
     try:
         im = get_renderer(desc["_type"])(desc, st, size=size, limits=limits)
     except MediakitError:
         raise
-    except (ValueError, TypeError, OverflowError, IndexError, KeyError, ZeroDivisionError, struct.error) as e:
+    except RecursionError:
+        msg = f"{desc['_type']}: a stored file or field is nested too deeply to render"
+        raise LimitError(msg) from None
+    except (ValueError, TypeError, OverflowError, SystemError, IndexError, KeyError, ZeroDivisionError, struct.error) as e:
         # A schema-valid descriptor whose values no renderer can draw (absurd coordinates, empty
         # series ...): one error class for servers to catch, never a stray builtin from a library.
         msg = f"{desc['_type']}: could not render this descriptor ({type(e).__name__}: {e})"
@@ -69,13 +78,15 @@ class _Guarded:
     """A store seen through the thumbnail limits: every read is refused beyond
     ``limits.max_file_bytes`` before a byte is read, whatever size a descriptor claims."""
 
-    def __init__(self, store: Store, limits: Limits) -> None:
+    def __init__(self, store: Store, limits: Limits, hashes: dict[str, str] | None = None) -> None:
         self._store = store
         self._limit = limits.max_file_bytes
+        self._hashes = hashes or {}
 
     def read(self, path: str, *, max_bytes: int | None = None) -> bytes:
         cap = self._limit if max_bytes is None else min(max_bytes, self._limit)
-        return self._store.read(path, max_bytes=cap)
+        # Files the descriptor names with a sha256 are verified: swapped content is never drawn.
+        return self._store.read(path, max_bytes=cap, verify=self._hashes.get(path))
 
     get = read
 
@@ -84,6 +95,23 @@ class _Guarded:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+
+def _file_hashes(desc: Any) -> dict[str, str]:
+    """``path -> sha256`` of every file reference in a (validated) descriptor, walked without
+    recursion."""
+    out: dict[str, str] = {}
+    todo = [desc]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            path, sha = node.get("path"), node.get("sha256")
+            if isinstance(path, str) and isinstance(sha, str):
+                out.setdefault(path, sha)
+            todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            todo.extend(v for v in node if isinstance(v, (dict, list)))
+    return out
 
 
 def finish(im: Any, size: int, fmt: str, *, upscale: bool = False) -> bytes:

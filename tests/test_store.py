@@ -180,6 +180,7 @@ def test_local_store_failed_write_leaves_nothing(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
+    monkeypatch.setattr(os, "link", boom)
     with pytest.raises(mk.StorageError, match="disk full"):
         st.put(b"abc", suffix=".bin")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
@@ -247,4 +248,4 @@ def test_rollback_keeps_content_another_caller_was_handed(any_store):
         t.join()
     assert any_store.exists(result["ref"].path)
     # Bookkeeping is released once both are done.
-    assert any_store._fresh == {} and any_store._shared == set()
+    assert any_store._tokens == {}

@@ -18,6 +18,11 @@ from ._spec import Source
 KEPT_FORMATS = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "OGG": "ogg", "MP3": "mp3"}
 #: WAV encodings that browsers play; anything else in a WAV (ADPCM, u-law, ...) is transcoded.
 WAV_PLAYABLE = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT"}
+#: Most samples (frames x channels) decoded from one file: 2^30 (4 GiB as float32, over three
+#: hours of 48 kHz 8-channel audio). Decoding stops there, whatever the header claims.
+MAX_SAMPLES = 1 << 30
+MAX_CHANNELS = 1024
+_BLOCK_FRAMES = 1 << 18
 
 
 def sf() -> Any:
@@ -68,11 +73,7 @@ def decode(blob: bytes, *, field: str = "data", max_frames: int | None = None) -
             msg = f"{field}: the file announces {f.frames} frames, more than the limit of {max_frames}"
             raise LimitError(msg)
         dtype = {"PCM_16": "int16", "PCM_32": "int32"}.get(subtype, "float32")
-        try:
-            samples = f.read(dtype=dtype, always_2d=True)
-        except (mod.LibsndfileError, RuntimeError) as e:
-            msg = f"{field}: {fmt.upper()} data could not be decoded ({_reason(e)})"
-            raise DecodeError(msg) from None
+        samples = _read_bounded(f, dtype, field, fmt, mod)
         announced = f.frames
         info = AudioInfo(fmt, subtype, int(f.samplerate), int(f.channels), len(samples))
     if len(samples) == 0:
@@ -84,6 +85,36 @@ def decode(blob: bytes, *, field: str = "data", max_frames: int | None = None) -
         msg = f"{field}: truncated MP3 file: {announced} frames announced, only {len(samples)} decode"
         raise DecodeError(msg)
     return info, samples
+
+
+def _read_bounded(f: Any, dtype: str, field: str, fmt: str, mod: Any) -> np.ndarray:
+    """All samples, read in blocks: memory follows the data actually decoded, never the length
+    the header claims (libsndfile would allocate the claimed frame count at once), and stops at
+    :data:`MAX_SAMPLES`."""
+    channels = int(f.channels)
+    if channels < 1 or channels > MAX_CHANNELS:
+        msg = f"{field}: the file announces {channels} channels; 1 to {MAX_CHANNELS} are supported"
+        raise DecodeError(msg)
+    chunks: list[np.ndarray] = []
+    total = 0
+    try:
+        while True:
+            block = f.read(frames=_BLOCK_FRAMES, dtype=dtype, always_2d=True)
+            if not len(block):
+                break
+            total += len(block) * channels
+            if total > MAX_SAMPLES:
+                msg = f"{field}: the {fmt.upper()} file decodes to more than {MAX_SAMPLES:,} samples (frames x channels), the limit"
+                raise LimitError(msg)
+            chunks.append(block)
+    except (mod.LibsndfileError, RuntimeError, ValueError, MemoryError) as e:
+        if isinstance(e, LimitError):
+            raise
+        msg = f"{field}: {fmt.upper()} data could not be decoded ({_reason(e)})"
+        raise DecodeError(msg) from None
+    if not chunks:
+        return np.zeros((0, channels), dtype=dtype)
+    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 
 
 def convert(src: Any, dst: Any, *, progress: Any = None) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._arrays import warn_user
 from .._errors import DecodeError
+from . import jsondoc
 from ._spec import FormatSpec, Source
 
 GLB_MAGIC = b"glTF"
@@ -47,7 +48,7 @@ def read(blob: bytes, *, field: str = "data", warn: bool = True) -> tuple[dict[s
                 msg = f"{field}: the first GLB chunk must be JSON"
                 raise DecodeError(msg)
             try:
-                doc = json.loads(body.decode("utf-8"))
+                doc = jsondoc.loads(body.decode("utf-8"), field=field, what="GLB JSON chunk")
             except (UnicodeDecodeError, json.JSONDecodeError) as e:
                 msg = f"{field}: GLB JSON chunk is not valid JSON ({e})"
                 raise DecodeError(msg) from None

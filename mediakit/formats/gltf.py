@@ -14,6 +14,7 @@ from typing import Any
 
 from .._arrays import warn_user
 from .._errors import DecodeError, LimitError, ValidationError
+from . import jsondoc
 from ._spec import FormatSpec, Source
 from .glb import check as check_glb
 from .glb import gltf_counts, summary
@@ -59,7 +60,7 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
     ``min``/``max`` that are not the data's are replaced by the data's, with a warning.
     """
     try:
-        doc = json.loads(text.decode("utf-8-sig"))
+        doc = jsondoc.loads(text.decode("utf-8-sig"), field=field, what="glTF JSON")
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         msg = f"{field}: not a glTF file: the JSON does not parse ({e})"
         raise DecodeError(msg) from None
@@ -151,7 +152,7 @@ def probe(source: Any) -> dict[str, Any]:
     """Counts from the JSON (no buffer is read)."""
     src = source if isinstance(source, Source) else Source(source, what="3-D")
     try:
-        doc = json.loads(src.read().decode("utf-8-sig"))
+        doc = jsondoc.loads(src.read().decode("utf-8-sig"), field=src.field, what="glTF JSON")
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         msg = f"{src.field}: not a glTF file: the JSON does not parse ({e})"
         raise DecodeError(msg) from None

@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import DecodeError, ValidationError
+from .._errors import DecodeError, LimitError, ValidationError
 from .._lazy import available, require
+from . import jsondoc
 from ._spec import FormatSpec, Source
 
 NAME = "json"
@@ -132,7 +133,7 @@ def is_table(doc: Any) -> bool:
 def classify(source: Source) -> str:
     """``"table"`` for a table file, ``"descriptor"`` for anything else (unreadable JSON too)."""
     try:
-        doc = json.loads(source.read())
+        doc = jsondoc.loads(source.read(), field=source.field)
     except (OSError, ValueError):
         return "descriptor"
     return "table" if is_table(doc) else "descriptor"
@@ -145,6 +146,8 @@ def parse_json_table(blob: bytes, field: str = "path") -> dict[str, Any]:
 
     try:
         doc = loads(blob)
+    except RecursionError:
+        raise jsondoc.too_deep(field, "JSON table") from None
     except SchemaError as e:
         msg = f"{field}: not a JSON table file: {e}"
         raise DecodeError(msg) from None
@@ -226,7 +229,9 @@ def probe(source: Any) -> dict[str, Any]:
     """A table file's rows and columns, or a descriptor's ``_type``."""
     src = source if isinstance(source, Source) else Source(source, what="JSON")
     try:
-        doc = json.loads(src.read())
+        doc = jsondoc.loads(src.read(), field=src.field)
+    except LimitError:
+        raise
     except ValueError as e:
         msg = f"{src.field}: not valid JSON ({e})"
         raise DecodeError(msg) from None

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from .._errors import DecodeError
+from . import jsondoc
 from ._spec import FormatSpec, Source
 
 NAME = "pts.json"
@@ -18,7 +19,7 @@ def read(source: Any, field: str = "data") -> Any:
     """The parsed JSON document (a list of rows or a scene dict), not yet validated."""
     src = source if isinstance(source, Source) else Source(source, field=field, what="3-D")
     try:
-        return json.loads(src.read().decode("utf-8-sig"))
+        return jsondoc.loads(src.read().decode("utf-8-sig"), field=field, what="pts.json document")
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         msg = f"{field}: not a pts.json file: {e}"
         raise DecodeError(msg) from None

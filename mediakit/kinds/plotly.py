@@ -14,7 +14,6 @@ missing, mediakit's own conversion of lines, scatter points and bars; figures wi
 from __future__ import annotations
 
 import base64
-import json
 import math
 import os
 import re
@@ -28,6 +27,7 @@ import numpy as np
 from .._descriptor import dumps
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
 from .._lazy import require
+from ..formats import jsondoc
 from ..store import Store
 from ._base import Kind, check_caption
 
@@ -126,7 +126,7 @@ def _figure_dict(figure: Any) -> dict[str, Any]:
     if mod == "plotly" and callable(getattr(figure, "to_plotly_json", None)):
         pio = require("plotly.io", extra="plotly", feature="Plotly figures")
         text = pio.to_json(figure, validate=False, engine="json", pretty=False)
-        return check_figure(json.loads(text, parse_constant=lambda _c: None), "figure")
+        return check_figure(jsondoc.loads(text, field="figure", what="Plotly JSON", parse_constant=lambda _c: None), "figure")
     if mod == "matplotlib" or (isinstance(figure, types.ModuleType) and figure.__name__ == "matplotlib.pyplot"):
         converted = from_matplotlib(figure)
         if not isinstance(converted, Plotly):
@@ -155,7 +155,9 @@ def _parse(blob: bytes, field: str) -> dict[str, Any]:
         msg = f"{field}: plotly JSON larger than {MAX_JSON_BYTES:,} bytes"
         raise LimitError(msg)
     try:
-        doc = json.loads(blob, parse_constant=lambda _c: None)
+        doc = jsondoc.loads(blob, field=field, what="Plotly JSON", parse_constant=lambda _c: None)
+    except LimitError:
+        raise
     except ValueError as e:
         msg = f"{field}: not plotly JSON: {e}"
         raise DecodeError(msg) from None
@@ -296,7 +298,7 @@ def _via_plotly(fig: Any) -> dict[str, Any] | None:
             text = pio.to_json(pfig, validate=False, engine="json", pretty=False)
     except Exception:
         return None
-    doc = check_figure(json.loads(text, parse_constant=lambda _c: None), "figure")
+    doc = check_figure(jsondoc.loads(text, field="figure", what="Plotly JSON", parse_constant=lambda _c: None), "figure")
     for t in doc["data"]:
         if isinstance(t.get("name"), str) and t["name"].startswith("_"):
             del t["name"]  # matplotlib's internal artist names ("_child0") are not labels

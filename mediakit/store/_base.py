@@ -10,6 +10,7 @@ import hashlib
 import io
 import posixpath
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,25 +90,40 @@ def hash_bytes(data: bytes | bytearray | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Temporary files and ownership markers older than this (seconds) were left by a killed writer;
+#: the next writer into their folder removes them.
+STALE_SECONDS = 3600.0
+
+
 class Store:
-    """Base class of stores. Subclasses implement the five primitive ``_`` methods.
+    """Base class of stores. Subclasses implement the five primitive ``_`` methods (and may
+    override the ownership primitives below to make them hold across processes).
 
     ``put`` is content-addressed (the name is the sha256 of the bytes), idempotent (putting the
-    same bytes again writes nothing) and atomic (readers never see a partial file under its final
-    name).
+    same bytes again writes nothing), atomic (readers never see a partial file under its final
+    name) and self-repairing (a wrong file already under the content name is replaced).
+
+    Ownership: a file a transaction *created* carries a marker naming that transaction. Anyone
+    else who is handed the same content removes the marker (a claim); a rollback deletes only
+    files whose marker still names it, under :meth:`_claim_lock`, so content someone else was
+    handed is never deleted.
     """
 
     #: A short name for messages and ``repr``.
     kind = "store"
+    #: How ``put`` checks a file already under its content name: ``"hash"`` (size, then sha256)
+    #: or ``"size"`` (for object stores, where reading back costs a download).
+    verify_existing = "hash"
 
     def __init__(self) -> None:
-        # Per-thread stack of open transactions' journals (paths newly written in them).
+        # Per-thread stack of open transactions' journals (paths this store created in them).
         self._local = threading.local()
-        self._merge_lock = threading.Lock()
-        # Paths newly written by still-open transactions (with how many hold them), and those
-        # of them that someone else has since been handed: a rollback must not delete those.
-        self._fresh: dict[str, int] = {}
-        self._shared: set[str] = set()
+        self._merge_lock = threading.RLock()
+        # Path -> token of the marker this instance wrote for a file it created in an open
+        # transaction; the default markers (one process, one instance) live in ``_owners``.
+        self._tokens: dict[str, str] = {}
+        self._owners: dict[str, str] = {}
+        self._deletions = 0  # rollbacks by this instance, so put knows whether to look again
 
     # -- primitives -------------------------------------------------------------------------
     def _exists(self, path: str) -> bool:
@@ -129,6 +145,41 @@ class Store:
         """Size in bytes without reading (backends override this with a cheap stat)."""
         return len(self._read(path))
 
+    def _stat(self, path: str) -> int | None:
+        """The file's size, or None if there is none (one request where that matters)."""
+        return self._size(path) if self._exists(path) else None
+
+    def _sha256(self, path: str) -> str:
+        """The sha256 of the stored file (backends override this to stream)."""
+        return hash_bytes(self._read(path))
+
+    # -- ownership primitives (defaults: this instance only) ---------------------------------
+    @contextmanager
+    def _claim_lock(self) -> Iterator[None]:
+        """Held while a file's creation, claim or rollback is decided."""
+        with self._merge_lock:
+            yield
+
+    def _create(self, path: str, data: bytes, *, seen: bool) -> bool:
+        """Write ``data`` under ``path`` unless a file is there (claim lock held); True if this
+        call created it. ``seen``: this instance saw the file and deleted nothing since."""
+        if seen or self._exists(path):
+            return False
+        self._write_atomic(path, data)
+        return True
+
+    def _marker_get(self, path: str) -> str | None:
+        return self._owners.get(path)
+
+    def _marker_set(self, path: str, token: str) -> None:
+        self._owners[path] = token
+
+    def _marker_del(self, path: str) -> None:
+        self._owners.pop(path, None)
+
+    def _sweep(self, path: str) -> None:
+        """Remove stale temporary files near ``path`` (backends with temporary files)."""
+
     # -- public API -------------------------------------------------------------------------
     def put(self, data: DataLike, *, suffix: str) -> FileRef:
         """Store ``data`` (bytes or a binary file object) and return its :class:`FileRef`."""
@@ -146,28 +197,49 @@ class Store:
             raise MediaTypeError(msg)
         sha = hash_bytes(blob)
         path = content_path(sha, suffix)
-        stack = self._stack()
-        with self._merge_lock:
-            if path in self._fresh:
-                # Another open transaction wrote this content; now we depend on it too.
-                self._shared.add(path)
-            write = not self._exists(path)
-            if write and stack:
-                self._fresh[path] = self._fresh.get(path, 0) + 1
-                stack[-1].append(path)
-        if write:
-            try:
-                self._write_atomic(path, blob)
-            except OSError as e:
-                if isinstance(e, StorageError):
-                    raise
-                msg = f"could not write {path!r} to {self!r}: {e}"
-                raise StorageError(msg) from e
+        try:
+            self._put(path, blob, sha)
+        except OSError as e:
+            if isinstance(e, StorageError):
+                raise
+            msg = f"could not write {path!r} to {self!r}: {e}"
+            raise StorageError(msg) from e
         return FileRef(path=path, sha256=sha, size=len(blob), media_type=media_type_for(suffix))
 
-    def read(self, path: str, *, max_bytes: int | None = None) -> bytes:
+    def _intact(self, path: str, size: int, want_size: int, sha: str) -> bool:
+        if size != want_size:
+            return False
+        try:
+            return self.verify_existing != "hash" or self._sha256(path) == sha
+        except FileNotFoundError:
+            return True  # gone meanwhile (a rollback): put creates it again below
+
+    def _put(self, path: str, blob: bytes, sha: str) -> None:
+        self._sweep(path)
+        deletions = self._deletions
+        size = self._stat(path)
+        if size is not None and not self._intact(path, size, len(blob), sha):
+            # A truncated or swapped file under the content name: replace it atomically. Its
+            # name was someone's before, so it is not ours to remove on rollback.
+            self._write_atomic(path, blob)
+        stack = self._stack()
+        with self._claim_lock():
+            created = self._create(path, blob, seen=size is not None and deletions == self._deletions)
+            if created and stack:
+                token = uuid.uuid4().hex
+                self._marker_set(path, token)
+                with self._merge_lock:
+                    self._tokens[path] = token
+                stack[-1].append(path)
+            elif not created:
+                marker = self._marker_get(path)
+                if marker is not None and not (marker == self._tokens.get(path) and any(path in j for j in stack)):
+                    self._marker_del(path)  # claimed: its creator's rollback keeps it now
+
+    def read(self, path: str, *, max_bytes: int | None = None, verify: str | None = None) -> bytes:
         """The bytes stored at ``path`` (store-relative); more than ``max_bytes`` is refused
-        with :class:`LimitError` before anything is read."""
+        with :class:`LimitError` before anything is read. ``verify`` (a sha256 hex digest, as
+        in a descriptor) checks the bytes: a mismatch is a :class:`StorageError`."""
         path = safe_relpath(path)
         if not self._exists(path):
             from .._errors import MediaFileNotFoundError
@@ -181,7 +253,25 @@ class Store:
 
                 msg = f"path: {path!r} has {size} bytes, more than the limit of {max_bytes}"
                 raise LimitError(msg)
-        return self._read(path)
+        try:
+            blob = self._read(path)
+        except OSError as e:
+            if isinstance(e, StorageError):
+                raise
+            msg = f"path: could not read {path!r} from {self!r}: {e}"
+            raise StorageError(msg) from e
+        if max_bytes is not None and len(blob) > max_bytes:  # grew between stat and read
+            from .._errors import LimitError
+
+            msg = f"path: {path!r} has more than the limit of {max_bytes} bytes"
+            raise LimitError(msg)
+        if verify is not None and hash_bytes(blob) != verify:
+            msg = (
+                f"path: {path!r} does not match its sha256 {verify[:16]}... (the stored file is corrupt or was "
+                f"replaced); put the original bytes again to repair it"
+            )
+            raise StorageError(msg)
+        return blob
 
     get = read
 
@@ -252,12 +342,12 @@ class Store:
 
     @contextmanager
     def transaction(self, *, into: builtins.list[str] | None = None) -> Iterator[Store]:
-        """Remove every file this block newly wrote if the block raises.
+        """Remove every file this block created if the block raises.
 
         Transactions nest: on success a block's files join the enclosing transaction of the same
         thread (or ``into``, a journal from :meth:`current_journal` of another thread), so an
-        outer failure still removes them. Content that was already in the store is never removed,
-        and files written by other threads' transactions are not touched.
+        outer failure still removes them. Content that was already in the store, or that anyone
+        else (another thread, store instance or process) has since been handed, is never removed.
         """
         stack = self._stack()
         parent = into if into is not None else (stack[-1] if stack else None)
@@ -267,30 +357,32 @@ class Store:
             yield self
         except BaseException:
             stack.pop()
-            with self._merge_lock:
-                doomed = [p for p in reversed(journal) if p not in self._shared]
-                self._release(journal)
-                journal.clear()  # late additions from stray workers are not ours to undo twice
-            for path in doomed:
-                try:
-                    self._delete(path)
-                except OSError:
-                    pass
+            paths = list(reversed(journal))
+            journal.clear()  # late additions from stray workers are not ours to undo twice
+            self._finish(paths, rollback=True)
             raise
         else:
             stack.pop()
-            with self._merge_lock:
-                if parent is not None:
+            if parent is not None:
+                with self._merge_lock:
                     parent.extend(journal)  # still held, now by the enclosing transaction
-                else:
-                    self._release(journal)
-
-    def _release(self, journal: builtins.list[str]) -> None:
-        """Forget the bookkeeping of a finished outermost transaction (lock held)."""
-        for path in journal:
-            left = self._fresh.get(path, 0) - 1
-            if left > 0:
-                self._fresh[path] = left
             else:
-                self._fresh.pop(path, None)
-                self._shared.discard(path)
+                self._finish(journal, rollback=False)
+
+    def _finish(self, paths: builtins.list[str], *, rollback: bool) -> None:
+        """Roll back (delete what still carries our marker) or commit (drop our markers)."""
+        for path in paths:
+            with self._merge_lock:
+                token = self._tokens.pop(path, None)
+            if token is None:
+                continue
+            try:
+                with self._claim_lock():
+                    if self._marker_get(path) != token:
+                        continue  # claimed by someone else: it stays
+                    self._marker_del(path)
+                    if rollback:
+                        self._deletions += 1
+                        self._delete(path)
+            except OSError:
+                pass  # best effort: a file left behind is harmless, a missing one is not

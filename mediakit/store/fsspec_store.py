@@ -41,6 +41,8 @@ class FsspecStore(Store):
         self._options = dict(storage_options)
         protocols = self.fs.protocol if isinstance(self.fs.protocol, (tuple, list)) else (self.fs.protocol,)
         self.object_store = bool(OBJECT_PROTOCOLS.intersection(protocols))
+        if self.object_store:
+            self.verify_existing = "size"  # reading back to hash would download every duplicate
         self._s3 = "s3" in protocols and hasattr(self.fs, "call_s3")
 
     def __repr__(self) -> str:
@@ -62,6 +64,20 @@ class FsspecStore(Store):
                 return False
             return True
         return bool(self.fs.isfile(self._full(path)))
+
+    def _stat(self, path: str) -> int | None:
+        if self._s3:
+            bucket, key, _ = self.fs.split_path(self._full(path))
+            try:
+                head = self.fs.call_s3("head_object", Bucket=bucket, Key=key)
+            except FileNotFoundError:
+                return None
+            return int(head["ContentLength"])
+        try:
+            info = self.fs.info(self._full(path))
+        except FileNotFoundError:
+            return None
+        return int(info["size"]) if info.get("type") == "file" else None
 
     def _read(self, path: str) -> bytes:
         return bytes(self.fs.cat_file(self._full(path)))

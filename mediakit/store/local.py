@@ -1,17 +1,36 @@
-"""A store in a local directory: temp file + ``os.replace`` for atomic writes."""
+"""A store in a local directory: temporary file + hard link (create-exclusive) or ``os.replace``.
+
+Across processes and store instances on one folder, the decisions of the ownership protocol
+(see :class:`~mediakit.store.Store`) are made under an advisory lock (``flock``) on the
+``media/`` folder, and each marker is a small file ``.own-<name>`` beside the media file.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
+import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .._errors import StorageError
-from ._base import Store, safe_relpath
+from ._base import MEDIA_DIR, STALE_SECONDS, Store, safe_relpath
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the in-process lock only (see SECURITY.md)
+    fcntl = None  # type: ignore[assignment]
+
+#: Names that are the store's own bookkeeping, never listed.
+_HIDDEN = (".tmp-", ".own-")
+_CHUNK = 1 << 20
 
 
 class LocalStore(Store):
-    """Files under ``root`` (created if missing)."""
+    """Files under ``root`` (created if missing). Files get the process umask (0644 usually)."""
 
     kind = "local"
 
@@ -21,9 +40,10 @@ class LocalStore(Store):
             self.root = Path(root).expanduser()
             self.root.mkdir(parents=True, exist_ok=True)
             self._real_root = self.root.resolve()
-        except OSError as e:
+        except (OSError, RuntimeError) as e:
             msg = f"root: cannot use {str(root)!r} as a store directory: {e}"
             raise StorageError(msg) from e
+        self._swept: set[Path] = set()
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -34,8 +54,12 @@ class LocalStore(Store):
 
     def _full(self, path: str) -> Path:
         full = self.root / path
-        # Refuse symlinks (anywhere along the path) that lead out of the root.
-        real = full.resolve()
+        # Refuse symlinks (anywhere along the path) that lead out of the root, and loops.
+        try:
+            real = full.resolve()
+        except (RuntimeError, OSError) as e:  # a symlink loop ("Symlink loop from ...")
+            msg = f"path: {path!r} cannot be resolved inside the store root {str(self.root)!r} (symlink loop?): {e}"
+            raise StorageError(msg) from e
         if real != self._real_root and self._real_root not in real.parents:
             msg = f"path: {path!r} resolves outside the store root {str(self.root)!r} (symlink out of the store)"
             raise StorageError(msg)
@@ -47,22 +71,113 @@ class LocalStore(Store):
     def _read(self, path: str) -> bytes:
         return self._full(path).read_bytes()
 
-    def _write_atomic(self, path: str, data: bytes) -> None:
-        full = self._full(path)
-        full.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile
+    def _sha256(self, path: str) -> str:
+        h = hashlib.sha256()
+        with open(self._full(path), "rb") as f:
+            while chunk := f.read(_CHUNK):
+                h.update(chunk)
+        return h.hexdigest()
 
-        fd, tmp = tempfile.mkstemp(dir=full.parent, prefix=".tmp-", suffix=full.suffix)
+    def _temp(self, full: Path, data: bytes) -> Path:
+        """Write ``data`` to a new temporary file beside ``full`` (mode 0666 minus the umask)."""
+        full.parent.mkdir(parents=True, exist_ok=True)
+        tmp = full.parent / f".tmp-{uuid.uuid4().hex}{full.suffix}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp
+
+    def _write_atomic(self, path: str, data: bytes) -> None:
+        full = self._full(path)
+        tmp = self._temp(full, data)
+        try:
             os.replace(tmp, full)
         except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            tmp.unlink(missing_ok=True)
             raise
+
+    def _stat(self, path: str) -> int | None:
+        try:
+            st = self._full(path).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+    def _create(self, path: str, data: bytes, *, seen: bool) -> bool:
+        # Other processes may have deleted it since: always look again, under the lock.
+        full = self._full(path)
+        if full.is_file():
+            return False
+        tmp = self._temp(full, data)
+        try:
+            try:
+                os.link(tmp, full)  # atomic and exclusive: fails if the name exists
+            except FileExistsError:
+                return False
+            except OSError:
+                # No hard links on this filesystem: the claim lock still orders cooperating writers.
+                if full.is_file():
+                    return False
+                os.replace(tmp, full)
+            return True
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # -- ownership ---------------------------------------------------------------------------
+    @contextmanager
+    def _claim_lock(self) -> Iterator[None]:
+        with self._merge_lock:
+            if fcntl is None:
+                yield
+                return
+            media = self.root / MEDIA_DIR
+            media.mkdir(parents=True, exist_ok=True)
+            fd = os.open(media, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the lock
+
+    def _marker(self, path: str) -> Path:
+        full = self._full(path)
+        return full.parent / f".own-{full.name}"
+
+    def _marker_get(self, path: str) -> str | None:
+        try:
+            return self._marker(path).read_text(encoding="ascii", errors="replace")
+        except FileNotFoundError:
+            return None
+
+    def _marker_set(self, path: str, token: str) -> None:
+        self._marker(path).write_text(token, encoding="ascii")
+
+    def _marker_del(self, path: str) -> None:
+        self._marker(path).unlink(missing_ok=True)
+
+    def _sweep(self, path: str) -> None:
+        """Once per folder and instance: remove temporary files and markers older than
+        :data:`STALE_SECONDS` (left by killed writers)."""
+        folder = self._full(path).parent
+        if folder in self._swept:
+            return
+        self._swept.add(folder)
+        cutoff = time.time() - STALE_SECONDS
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith(_HIDDEN):
+                try:
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
 
     def _size(self, path: str) -> int:
         return self._full(path).stat().st_size
@@ -70,9 +185,11 @@ class LocalStore(Store):
     def _delete(self, path: str) -> None:
         full = self._full(path)
         full.unlink(missing_ok=True)
-        # Tidy empty fan-out folders so a failed encode leaves no trace.
+        # Tidy empty fan-out folders so a failed encode leaves no trace (``media/`` itself stays:
+        # it carries the claim lock, which must be one inode for every writer).
+        media = self.root / MEDIA_DIR
         for parent in full.parents:
-            if parent == self.root or self.root not in parent.parents:
+            if parent in (self.root, media) or self.root not in parent.parents:
                 break
             try:
                 parent.rmdir()
@@ -82,7 +199,7 @@ class LocalStore(Store):
     def _list(self) -> Iterator[str]:
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
-                if not name.startswith(".tmp-"):
+                if not name.startswith(_HIDDEN):
                     yield Path(dirpath, name).relative_to(self.root).as_posix()
 
     def url(self, path: str) -> str:

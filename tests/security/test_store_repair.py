@@ -1,0 +1,137 @@
+"""The store under faults and races: rollback removes only what this very encode created (across
+threads, store instances and processes), wrong files under a content name are repaired, reads for
+rendering verify the sha256, stale temporary files are swept, files get the process umask."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mediakit as mk
+from mediakit.store import _base
+
+PAYLOADS = [bytes([i]) * (1000 + i) for i in range(6)]  # overlapping content between workers
+
+
+def _worker(root: str, seed: int, n: int, out: str) -> None:
+    """Encode ``n`` items through fresh store instances; every third encode fails after its put."""
+    rng = np.random.default_rng(seed)
+    descs = []
+    for k in range(n):
+        st = mk.LocalStore(root)  # a new instance each time, as obj.encode("dir") makes
+        blob = PAYLOADS[int(rng.integers(len(PAYLOADS)))]
+        try:
+            with st.transaction():
+                ref = st.put(blob, suffix=".bin")
+                if (k + seed) % 3 == 0:
+                    raise ValueError("encode fails after writing")
+                descs.append(ref.to_dict())
+        except ValueError:
+            pass
+    Path(out).write_text(json.dumps(descs))
+
+
+def test_multi_process_race_leaves_no_dangling_descriptor(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    ctx = multiprocessing.get_context("spawn")
+    outs = [tmp_path / f"out{i}.json" for i in range(4)]
+    procs = [ctx.Process(target=_worker, args=(str(root), i, 60, str(outs[i]))) for i in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    st = mk.LocalStore(root)
+    descs = [d for o in outs for d in json.loads(o.read_text())]
+    assert len(descs) == 4 * 60 - 80  # every third of each worker's encodes failed
+    for d in descs:
+        assert st.read(d["path"], verify=d["sha256"])  # present and intact: zero dangling
+    # No bookkeeping left behind (markers of committed/rolled-back transactions are gone).
+    assert [p.name for p in root.rglob(".*") if p.is_file()] == []
+
+
+def test_rollback_in_one_instance_keeps_what_another_instance_was_handed(tmp_path: Path) -> None:
+    a, b = mk.LocalStore(tmp_path), mk.LocalStore(tmp_path)
+    with pytest.raises(ValueError, match="A fails"), a.transaction():
+        a.put(b"shared", suffix=".bin")
+        with b.transaction():
+            ref = b.put(b"shared", suffix=".bin")  # b did not create it: b claims it
+        raise ValueError("A fails")
+    assert b.read(ref.path) == b"shared"
+
+
+def test_rollback_removes_what_it_created_when_nobody_else_took_it(tmp_path: Path) -> None:
+    a = mk.LocalStore(tmp_path)
+    with pytest.raises(ValueError, match="fails"), a.transaction():
+        ref = a.put(b"mine", suffix=".bin")
+        raise ValueError("fails")
+    assert not a.exists(ref.path)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("kind", ["memory", "local"])
+@pytest.mark.parametrize("damage", ["truncate", "swap"])
+def test_wrong_file_under_its_content_name_is_repaired_by_the_next_put(tmp_path: Path, kind: str, damage: str) -> None:
+    st: mk.Store = mk.MemoryStore() if kind == "memory" else mk.LocalStore(tmp_path)
+    good = b"good content " * 100
+    ref = st.put(good, suffix=".bin")
+    bad = good[:10] if damage == "truncate" else b"X" * len(good)  # same size: caught by the hash
+    st._write_atomic(ref.path, bad)
+    with pytest.raises(mk.StorageError, match="does not match its sha256"):
+        st.read(ref.path, verify=ref.sha256)
+    assert st.put(good, suffix=".bin") == ref
+    assert st.read(ref.path, verify=ref.sha256) == good
+
+
+def test_thumbnail_refuses_swapped_content(tmp_path: Path) -> None:
+    st = mk.LocalStore(tmp_path)
+    desc = mk.Image(np.zeros((8, 8, 3), np.uint8)).encode(st)
+    elsewhere = mk.MemoryStore()
+    white = mk.Image(np.full((8, 8, 3), 255, np.uint8)).encode(elsewhere)
+    st._write_atomic(desc["path"], elsewhere.read(white["path"]))  # a valid PNG, the wrong one
+    with pytest.raises(mk.StorageError, match="does not match its sha256"):
+        mk.thumbnail(desc, st, size=16)
+    mk.Image(np.zeros((8, 8, 3), np.uint8)).encode(st)  # the next put repairs it
+    assert mk.thumbnail(desc, st, size=16)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_stale_temporary_files_are_removed_by_the_next_writer(tmp_path: Path) -> None:
+    st = mk.LocalStore(tmp_path)
+    ref = st.put(b"first", suffix=".bin")
+    folder = (tmp_path / ref.path).parent
+    stale, fresh = folder / ".tmp-dead.bin", folder / ".tmp-live.bin"
+    stale.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y")
+    old = time.time() - _base.STALE_SECONDS - 10
+    os.utime(stale, (old, old))
+    mk.LocalStore(tmp_path).put(b"first", suffix=".bin")  # the next writer into that folder
+    assert not stale.exists()
+    assert fresh.exists()  # may belong to a writer still at work
+
+
+def test_files_get_the_process_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        st = mk.LocalStore(tmp_path)
+        ref = st.put(b"readable", suffix=".bin")
+        st.write("descriptors/a.json", b"{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / ref.path).stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "descriptors/a.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_symlink_loop_is_a_storage_error(tmp_path: Path) -> None:
+    st = mk.LocalStore(tmp_path)
+    (tmp_path / "media").mkdir(exist_ok=True)
+    os.symlink(tmp_path / "media" / "b", tmp_path / "media" / "a")
+    os.symlink(tmp_path / "media" / "a", tmp_path / "media" / "b")
+    for call in (lambda: st.read("media/a/x.png"), lambda: st.exists("media/a/x.png")):
+        with pytest.raises(mk.StorageError, match=r"path: 'media/a/x.png' cannot be resolved .*symlink loop"):
+            call()

@@ -97,7 +97,7 @@ def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:
     if isinstance(node, dict):
         path, sha = node.get("path"), node.get("sha256")
         if not content_path_ok(path, sha):
-            msg = f"{where}.path: expected the content path of sha256 {sha[:12]}..., got {path!r}"
+            msg = f"{where}.path: expected the content path of sha256 {str(sha)[:12]}..., got {path!r}"
             raise SchemaError(msg, field=f"{where}.path")
         for key, value in node.items():
             if key != "items" and isinstance(value, (dict, list)):

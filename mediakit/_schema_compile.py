@@ -94,7 +94,7 @@ class Compiler:
             "_orule": object_rule,
             "_free": free_rule,
         }
-        self._names: dict[tuple[int, str, bool], str] = {}
+        self._names: dict[tuple[Any, ...], str] = {}
         self._keep: list[Any] = []  # nodes named by id(): kept alive while the predicate lives
         self._sources: list[str] = []
         self._n = 0
@@ -411,14 +411,14 @@ class Compiler:
         for pname, sub in props.items():
             rules = self._rules
             self._rules = rules and pname not in self._skip_keys
-            col = self._column(sub, f) if not (sub is True or sub == {}) or self._rules else None
+            check = self._column(sub, f) if not (sub is True or sub == {}) or self._rules else None
             self._rules = rules
             getter = self._const(_itemgetter(pname))
             # Every value has the key (the usual case: one C-level pass), or some lack it.
             missing = "return False" if pname in required else f"col = [d[{pname!r}] for d in vs if {pname!r} in d]"
             lines += ["    try:", f"        col = list(map({getter}, vs))", "    except KeyError:", f"        {missing}", "    seen += len(col)"]
-            if col is not None:
-                lines.append(f"    if not {col}(col): return False")
+            if check is not None:
+                lines.append(f"    if not {check}(col): return False")
         if props:
             # Every key was one of the named properties iff the counts add up.
             if extra is False:
@@ -435,7 +435,7 @@ class Compiler:
         shape can fit another branch, the column is that branch's; else value by value."""
         if ("anyOf" in s and "oneOf" in s) or set(s) - _ANNOTATION_KEYS - {"anyOf", "oneOf"}:
             return None
-        branches = s.get("anyOf") or s.get("oneOf")
+        branches: list[Any] = s.get("anyOf") or s.get("oneOf") or []
         shapes: list[tuple[str, ...]] = []
         for b in branches:
             if not (isinstance(b, dict) and b.get("type") == "object" and b.get("additionalProperties") is False):
@@ -487,7 +487,7 @@ class Compiler:
             return True
         if any(real(sub) for sub in s.get("allOf", ())):
             return True
-        branches = s.get("anyOf") or s.get("oneOf")
+        branches: list[Any] = s.get("anyOf") or s.get("oneOf") or []
         return bool(branches) and all(real(b) for b in branches)
 
     def _extra(self, extra: Any, f: str, y: str, ind: str) -> list[str]:

@@ -6,7 +6,7 @@ The writer is built for the one-image-at-a-time path of a training loop:
   residuals over every 8th row and 4th byte) among Up, Sub and, for 8-bit images, Average;
   vectorised numpy, a few passes over the block. Per-row adaptive filtering (what Pillow and
   zlib-based writers do) buys ~3 % of size for ten times the filter time.
-- **Deflate**: ISA-L (the ``isal`` package, a core dependency) at level 1: about 5x faster than
+- **Deflate**: ISA-L (the ``isal`` package, the ``speed`` extra, imported on first use) at level 1: about 5x faster than
   zlib level 1 at the same size on photos. Without ``isal`` the stdlib zlib is used (level 2),
   so files stay valid, only slower; :data:`backend` says which one is in use.
 - **Blocks**: images larger than :data:`BLOCK_BYTES` of filtered rows are filtered and

@@ -96,23 +96,49 @@ def probe_with(reader: Callable[[bytes, str], Structure], fmt: str, source: Any,
     return {"format": fmt, **decode_with(reader, fmt, source, field).counts()}
 
 
+#: Output pieces of the streaming gunzip, and how much output is kept before switching to a
+#: counting pass (bombs are then refused holding at most this much, whatever the limit).
+_GZ_CHUNK = 8 << 20
+_GZ_KEEP = 128 << 20
+
+
 def gunzip(blob: bytes, field: str, max_bytes: int = MAX_MOLECULE_BYTES) -> bytes:
-    """``blob`` decompressed when it is gzip data (at most ``max_bytes``), else as given."""
+    """``blob`` decompressed when it is gzip data (at most ``max_bytes``), else as given.
+
+    Decompressed in bounded pieces: up to :data:`_GZ_KEEP` bytes of output are kept while
+    reading; past that the pieces are only counted, so a file expanding beyond ``max_bytes`` is
+    refused (:class:`LimitError`) without holding more than that; a large file within the limit
+    is then decompressed a second time, knowing its size."""
     if blob[:2] != b"\x1f\x8b":
         return blob
+    pieces: list[bytes] | None = []
+    total = 0
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = blob
     try:
-        out = d.decompress(blob, max_bytes + 1)
+        while True:
+            out = d.decompress(data, _GZ_CHUNK)
+            data = d.unconsumed_tail
+            total += len(out)
+            if total > max_bytes:
+                msg = f"{field}: gzipped file expands beyond {max_bytes} bytes; refused"
+                raise LimitError(msg)
+            if pieces is not None:
+                pieces.append(out)
+                if total > _GZ_KEEP:
+                    pieces = None  # keep counting only
+            if d.eof or (not out and not data):
+                break
     except zlib.error as e:
         msg = f"{field}: gzip data is corrupt ({e})"
         raise DecodeError(msg) from None
-    if len(out) > max_bytes:
-        msg = f"{field}: gzipped file expands beyond {max_bytes} bytes; refused"
-        raise LimitError(msg)
     if not d.eof:
         msg = f"{field}: gzip data is truncated"
         raise DecodeError(msg)
-    return out
+    if pieces is None:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return d.decompress(blob, total + 1)
+    return b"".join(pieces)
 
 
 def text(blob: bytes) -> str:

@@ -10,6 +10,12 @@ Visibility is resolved per pixel with one ``np.minimum.at`` over 64-bit keys (or
 bits in the high word, fragment index in the low word), so the nearest fragment always wins and
 ties are broken by fragment order: the output is identical on every run and every machine.
 
+Work is bounded by a fragment budget (:class:`Canvas` ``budget``: at most
+``Limits.max_raster_fragments`` and at most :data:`FRAGMENTS_PER_PIXEL` per canvas pixel, so the cost is a bounded
+multiple of the output size whatever the input says): splats and thick segments shrink to fit it, and triangles whose
+covered area (estimated before any pixel is visited) exceeds it are refused with :class:`~mediakit.LimitError`.
+Single-pixel splats are always drawn (their count is bounded by ``Limits.max_points``).
+
 The camera is orthographic. :func:`view_basis` gives the fixed viewpoint used for meshes and point
 clouds (see its docstring); molecules use their principal axes (:func:`principal_basis`).
 """
@@ -22,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image as PILImage
 
+from .._errors import LimitError
+
 #: Viewer direction for meshes and point clouds, in a Z-up world: 60 degrees clockwise from +x
 #: towards -y (front-right) and 25 degrees above the horizon.
 AZIMUTH_DEG = -60.0
@@ -32,6 +40,8 @@ AMBIENT = 0.32
 #: Fragments processed per chunk in the triangle rasteriser (bounds temporary memory).
 _CHUNK = 1 << 20
 _U64_MAX = np.uint64(np.iinfo(np.uint64).max)
+#: Most fragments drawn per canvas pixel (all primitives together); ~16 M fragments cost ~1 s.
+FRAGMENTS_PER_PIXEL = 16
 
 
 def view_basis(up_axis: str = "z") -> np.ndarray:
@@ -143,9 +153,15 @@ def _depth_bits(depth: np.ndarray) -> np.ndarray:
 class Canvas:
     """An RGB image with a depth buffer; every drawing call is z-tested against it."""
 
-    def __init__(self, width: int, height: int, background: tuple[int, int, int] = (255, 255, 255)) -> None:
+    def __init__(
+        self, width: int, height: int, background: tuple[int, int, int] = (255, 255, 255), *, budget: int | None = None
+    ) -> None:
         self.width, self.height = int(width), int(height)
         n = self.width * self.height
+        cap = FRAGMENTS_PER_PIXEL * n
+        #: Fragments this canvas may still draw (splats and segments shrink to fit, triangles refuse).
+        self.budget = min(cap, int(budget)) if budget is not None else cap
+        self.spent = 0
         self.rgb = np.empty((n, 3), np.uint8)
         self.rgb[:] = background
         self.depth = np.full(n, np.inf, np.float32)
@@ -176,6 +192,30 @@ class Canvas:
         self.depth[t] = d[nearer]
         self.rgb[t] = colors[win[nearer]]
 
+    # -- budget ---------------------------------------------------------------------------------
+    @property
+    def remaining(self) -> int:
+        return max(0, self.budget - self.spent)
+
+    def _refusal(self, what: str, need: float) -> str:
+        return (
+            f"path: drawing the {what} needs about {int(need):,} pixel fragments at this thumbnail size, more than "
+            f"the {self.remaining:,} left of the budget of {self.budget:,} (Limits.max_raster_fragments, at most "
+            f"{FRAGMENTS_PER_PIXEL} per canvas pixel); pass a smaller size or a simpler file"
+        )
+
+    def fit_radius(self, count: int, radius: float) -> float:
+        """The largest radius <= ``radius`` at which ``count`` discs fit the remaining budget
+        (0: single pixels, which are always allowed)."""
+        r = max(0.0, float(radius))
+        left = self.remaining
+        if count <= 0 or r == 0 or count * _disc_size(r) <= left:
+            return r
+        r = min(r, max(0.0, math.sqrt(left / (count * math.pi)) - 0.5))
+        while r >= 0.5 and count * _disc_size(r) > left:
+            r -= 0.5
+        return r if r >= 0.5 else 0.0
+
     # -- primitives -------------------------------------------------------------------------------
     def splats(self, screen: np.ndarray, colors: np.ndarray, radius: float, *, sphere: bool = False) -> None:
         """Discs of ``radius`` pixels at screen points (N, 3: x, y, depth).
@@ -185,7 +225,7 @@ class Canvas:
         """
         if len(screen) == 0:
             return
-        r = max(0.0, float(radius))
+        r = self.fit_radius(len(screen), radius)
         ri = math.ceil(r)
         oy, ox = np.mgrid[-ri : ri + 1, -ri : ri + 1]
         dist2 = (ox**2 + oy**2).astype(np.float64)
@@ -196,6 +236,7 @@ class Canvas:
         cz = screen[:, 2].astype(np.float32)
         colors = np.asarray(colors, np.uint8)
         k = len(ox)
+        self.spent += k * len(screen)
         step = max(1, _CHUNK // k)
         if sphere and r > 0:
             h = np.sqrt(np.clip(1.0 - dist2 / (r + 0.5) ** 2, 0.0, 1.0))
@@ -222,8 +263,16 @@ class Canvas:
         a = np.asarray(a, np.float64)
         b = np.asarray(b, np.float64)
         length = np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])
-        step = max(0.5, 0.6 * float(radius))
-        count = np.minimum(np.ceil(length / step).astype(np.int64), 4 * (self.width + self.height)) + 1
+        radius = max(0.0, float(radius))
+        while True:  # thinner segments take more, smaller discs: shrink until the total fits
+            step = max(0.5, 0.6 * radius)
+            count = np.minimum(np.ceil(length / step).astype(np.int64), 4 * (self.width + self.height)) + 1
+            need = float(count.sum()) * _disc_size(radius)
+            if need <= self.remaining:
+                break
+            if radius <= 0:
+                raise LimitError(self._refusal("segments", need))
+            radius = self.fit_radius(int(count.sum()), radius)  # strictly smaller: it did not fit
         seg = np.repeat(np.arange(len(a)), count)
         first = np.cumsum(count) - count
         t = (np.arange(int(count.sum())) - np.repeat(first, count)) / np.repeat(np.maximum(count - 1, 1), count)
@@ -256,6 +305,16 @@ class Canvas:
         row0 = np.maximum(np.ceil(ys.min(axis=1)), 0).astype(np.int64)
         row1 = np.minimum(np.floor(ys.max(axis=1)), self.height - 1).astype(np.int64)
         nrows = np.where(flat, 0, np.maximum(row1 - row0 + 1, 0))
+        # Work is rows + covered pixels: bound the pixels by the smaller of the triangle's area
+        # (plus its perimeter, for partly covered edge pixels) and its bounding box on the canvas,
+        # and refuse before visiting any pixel when the total is over budget.
+        bw = np.maximum(np.minimum(np.floor(xs.max(axis=1)), self.width - 1) - np.maximum(np.ceil(xs.min(axis=1)), 0) + 1, 0)
+        perim = np.hypot(e1x, e1y) + np.hypot(e2x, e2y) + np.hypot(xs[:, 2] - xs[:, 1], ys[:, 2] - ys[:, 1])
+        pixels = np.minimum(np.abs(det) / 2 + perim + 1, bw * nrows)
+        need = float(nrows.sum()) + float(np.where(flat, 0, pixels).sum()) + len(tri)
+        if not need <= self.remaining:
+            raise LimitError(self._refusal("triangles", need))
+        self.spent += int(need)
         # Process triangles in groups so the row and pixel arrays stay bounded in memory.
         cum = np.cumsum(nrows)
         start = 0
@@ -308,6 +367,15 @@ class Canvas:
 
     def image(self) -> PILImage.Image:
         return PILImage.fromarray(self.rgb.reshape(self.height, self.width, 3), "RGB")
+
+
+def _disc_size(radius: float) -> int:
+    """Pixels in a splat disc of ``radius`` (as :meth:`Canvas.splats` draws it)."""
+    if radius <= 0:
+        return 1
+    ri = math.ceil(radius)
+    o = np.arange(-ri, ri + 1)
+    return int(((o[:, None] ** 2 + o[None, :] ** 2) <= (radius + 0.5) ** 2).sum())
 
 
 def flat_shade(view_tri: np.ndarray, colors: np.ndarray) -> np.ndarray:

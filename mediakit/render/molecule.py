@@ -69,7 +69,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     if s.atoms > limits.max_points:
         msg = f"path: {s.atoms} atoms exceed the render limit of {limits.max_points}"
         raise LimitError(msg)
-    return project(s, size)
+    return project(s, size, limits=limits)
 
 
 def element_colors(elements: np.ndarray) -> np.ndarray:
@@ -119,8 +119,12 @@ def _guess_bonds(coords: np.ndarray, elements: np.ndarray) -> np.ndarray:
     return np.vstack(out) if out else np.zeros((0, 2), np.int64)
 
 
-def project(s: mf.Structure, size: int) -> PILImage.Image:
-    """A projected 3-D picture of a structure's first model."""
+def project(s: mf.Structure, size: int, *, limits: Limits | None = None) -> PILImage.Image:
+    """A projected 3-D picture of a structure's first model.
+
+    Balls, sticks and tubes shrink to fit the fragment budget (``limits.max_raster_fragments``,
+    see :class:`~mediakit.render._raster3d.Canvas`): a file stacking many atoms on one point costs
+    a bounded multiple of the thumbnail's pixels, not atoms x ball area."""
     ss = 2
     w = size * ss
     coords = s.coords
@@ -128,7 +132,7 @@ def project(s: mf.Structure, size: int) -> PILImage.Image:
     pad = 1.5  # Angstrom of room around the atom centres for balls and tubes
     room = pad * (basis[0] + basis[1])
     proj = r3.fit_projection(basis, np.vstack([coords - room, coords + room]), w, w, margin=0.04 * w)
-    canvas = r3.Canvas(w, w, BACKGROUND)
+    canvas = r3.Canvas(w, w, BACKGROUND, budget=(limits or Limits()).max_raster_fragments)
     scr = proj.to_screen(coords)
     res_names = np.char.strip(s.residue_names.astype(str)) if len(s.residue_names) else s.residue_names
     water = np.isin(np.char.upper(res_names), list(WATER)) if len(res_names) else np.zeros(s.atoms, bool)

@@ -63,7 +63,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     # let a large descriptor buy seconds of server time.
     boxes = (desc.get("boxes") or [])[:MAX_DRAWN]
     vectors = (desc.get("vectors") or [])[:MAX_DRAWN]
-    return draw(meshes, clouds, boxes, vectors, size=size, up_axis=desc.get("up_axis", "z"))
+    return draw(meshes, clouds, boxes, vectors, size=size, up_axis=desc.get("up_axis", "z"), limits=limits)
 
 
 def draw(
@@ -74,14 +74,19 @@ def draw(
     *,
     size: int,
     up_axis: str,
+    limits: Limits | None = None,
 ) -> PILImage.Image:
-    """Render parts (world coordinates) and overlays into a ``size`` x ``size`` image."""
+    """Render parts (world coordinates) and overlays into a ``size`` x ``size`` image.
+
+    Drawing is bounded by the fragment budget (``limits.max_raster_fragments``, see
+    :class:`~mediakit.render._raster3d.Canvas`): meshes whose covered area exceeds it are
+    refused with :class:`~mediakit.LimitError` before any pixel is drawn; point splats shrink."""
     ss = 2 if meshes else 1  # supersample meshes for anti-aliased edges
     w = size * ss
     basis = r3.view_basis(up_axis)
     extent = _extent(meshes, clouds, boxes, vectors)
     proj = r3.fit_projection(basis, extent, w, w, margin=max(2.0, 0.06 * w))
-    canvas = r3.Canvas(w, w, BACKGROUND)
+    canvas = r3.Canvas(w, w, BACKGROUND, budget=(limits or Limits()).max_raster_fragments)
     for m in meshes:
         assert m.faces is not None and m.colors is not None
         faces = m.faces

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._errors import MediaTypeError, SchemaError
+from ._errors import LimitError, MediaTypeError, SchemaError
+from ._limits import MAX_BOXES
 from ._registry import load_entry_point
 from ._schema import content_path_ok, has_schema, schema_names, validator_for
 
@@ -42,6 +43,9 @@ def loads(data: bytes | str) -> Any:
     except json.JSONDecodeError as e:
         msg = f"descriptor: not valid JSON: {e}"
         raise SchemaError(msg) from None
+    except RecursionError:
+        msg = "descriptor: JSON nested too deeply to read"
+        raise LimitError(msg) from None
 
 
 def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0) -> dict[str, Any]:
@@ -56,8 +60,10 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0)
         raise SchemaError(msg, field=where)
     kind = desc.get("_type")
     if not isinstance(kind, str):
-        msg = f"{where}._type: expected the name of a kind, got {kind!r}"
+        msg = f"{where}._type: expected the name of a kind, got {_short(kind)}"
         raise SchemaError(msg, field=f"{where}._type")
+    if _depth == 0:
+        _check_counts(desc, kind, where)
     if not has_schema(kind) and not (load_entry_point(kind) and has_schema(kind)):
         msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(schema_names())})"
         raise SchemaError(msg, field=f"{where}._type")
@@ -100,9 +106,51 @@ def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:
             msg = f"{where}.path: expected the content path of sha256 {str(sha)[:12]}..., got {path!r}"
             raise SchemaError(msg, field=f"{where}.path")
         for key, value in node.items():
-            if key != "items" and isinstance(value, (dict, list)):
+            # Only a descriptor's own ``items`` hold nested descriptors (validated on their own);
+            # a key named ``items`` deeper down is content like any other.
+            if (key != "items" or depth > 0) and isinstance(value, (dict, list)):
                 _check_content_paths(value, f"{where}.{key}", depth + 1)
     elif isinstance(node, list):
         for i, value in enumerate(node):
             if isinstance(value, (dict, list)):
                 _check_content_paths(value, f"{where}[{i}]", depth + 1)
+
+
+#: Most item descriptors in one grouped descriptor, all nesting levels together (the list
+#: schema allows 10,000 per level; this bounds a list of lists before any item is walked).
+MAX_NESTED_ITEMS = 10_000
+
+
+def _short(value: Any) -> str:
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = f"<{type(value).__name__} nested too deeply to show>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_counts(desc: dict[str, Any], kind: str, where: str) -> None:
+    """Counts that bound the work of validation, checked from the containers' lengths before
+    any element is looked at: boxes over all of an image's groups, and item descriptors over
+    all levels of a list of lists. (Each array's own ``maxItems`` is the schema's business.)"""
+    if kind == "image":
+        groups = desc.get("boxes")
+        if isinstance(groups, dict) and len(groups) <= 64:
+            total = sum(len(g["box_data"]) for g in groups.values() if isinstance(g, dict) and isinstance(g.get("box_data"), list))
+            if total > MAX_BOXES:
+                msg = f"{where}.boxes: at most {MAX_BOXES} boxes per image (all groups together), got {total}"
+                raise LimitError(msg)
+    elif kind == "list":
+        level: list[Any] = [desc]
+        total = 0
+        for _ in range(MAX_NESTING + 1):
+            nxt: list[Any] = []
+            for d in level:
+                items = d.get("items") if isinstance(d, dict) else None
+                if isinstance(items, list):
+                    total += len(items)
+                    if total > MAX_NESTED_ITEMS:
+                        msg = f"{where}.items: at most {MAX_NESTED_ITEMS} item descriptors in one list (all nesting levels together), got more"
+                        raise LimitError(msg)
+                    nxt.extend(items)
+            level = nxt

@@ -91,14 +91,16 @@ def _object_paths_ok(obj: dict[str, Any]) -> bool:
 
 
 def _all_paths_ok(node: Any, depth: int = 0) -> bool:
-    """The content-path rule over a whole value (``items`` left to their own validation);
-    ``False`` also when nested more than 32 deep, leaving the verdict to the full check."""
+    """The content-path rule over a whole value the schema leaves free (nested descriptors
+    never are: the compiled check skips the list's ``items`` property itself, so a key named
+    ``items`` in free content is walked like any other); ``False`` also when nested more than
+    32 deep, leaving the verdict to the full check."""
     if depth > 32:
         return False
     if isinstance(node, dict):
         if not content_path_ok(node.get("path"), node.get("sha256")):
             return False
-        return all(_all_paths_ok(v, depth + 1) for k, v in node.items() if k != "items" and isinstance(v, (dict, list)))
+        return all(_all_paths_ok(v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
     if isinstance(node, list):
         return all(_all_paths_ok(v, depth + 1) for v in node if isinstance(v, (dict, list)))
     return True

@@ -102,7 +102,10 @@ def _fmt(path: str) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # a pathologically deep value: name its shape, not its content
+        text = f"<{type(value).__name__} nested too deeply to show>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -508,3 +508,25 @@ def test_table_datetimes_are_not_cut(mem: mk.Store) -> None:
     assert compact_datetime("2024-05-01T09:30:00.000") == "2024-05-01 09:30"
     assert compact_datetime("2024-05-01T00:00:00") == "2024-05-01"
     assert compact_datetime("2024-05-01T09:30:15") == "2024-05-01 09:30:15"
+
+
+def test_plotly_extreme_markers_are_whole_and_the_title_is_larger_than_labels():
+    pytest.importorskip("plotly")
+    import plotly.graph_objects as go
+
+    st = mk.MemoryStore()
+    fig = go.Figure(go.Scatter(x=[0, 1, 2], y=[0, 10, 5], mode="markers", marker={"color": "#ff0000"}))
+    fig.update_layout(title="Loss")
+    desc = mk.Plotly(fig).encode(st)
+    px = np.asarray(PILImage.open(io.BytesIO(mk.thumbnail(desc, st, size=256))).convert("RGB")).astype(int)
+    red = (px[:, :, 0] > 200) & (px[:, :, 1] < 80) & (px[:, :, 2] < 80)
+    rows, cols = np.nonzero(red)
+    top_marker = rows.min()
+    # The highest marker is drawn whole: a full disc below the title, never cut by the frame.
+    disc = red[top_marker : top_marker + 8, cols[rows == top_marker].min() - 4 : cols[rows == top_marker].max() + 5]
+    assert top_marker > 20 and disc.sum() >= 9
+    # The title's glyphs are taller than the axis labels' (dark ink in the top band vs the bottom band).
+    ink = px.sum(axis=2) < 300
+    title_rows = np.flatnonzero(ink[:top_marker].any(axis=1))
+    label_rows = np.flatnonzero(ink[-30:].any(axis=1))
+    assert len(title_rows) > len(label_rows)

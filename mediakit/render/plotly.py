@@ -112,7 +112,7 @@ class _Axis:
             lo, hi = min(lo, -0.5), max(hi, len(self.categories) - 0.5)
         if hi == lo:
             lo, hi = lo - 0.5, hi + 0.5
-        pad = (hi - lo) * (0.03 if not self.categories else 0.0)
+        pad = (hi - lo) * (0.06 if not self.categories else 0.0)  # room for the extreme markers
         return lo - pad, hi + pad
 
     def label(self, v: float) -> str:
@@ -155,8 +155,11 @@ def sketch(doc: dict[str, Any], size: int, limits: Limits) -> PILImage.Image:
     d = ImageDraw.Draw(im)
     fs = max(8, min(w, h) // 22)
     f = font(fs)
+    tfs = round(fs * 1.4)  # the title reads as a title, not as one more label
+    tf = font(tfs)
     title = _text(layout.get("title"))
-    top = fs + 8 if title else 6
+    r = max(2, fs // 4)  # marker radius: visible at every size
+    top = (tfs + 10 if title else 6) + r
     (x0, x1), (y0, y1) = xa.span(), ya.span()
     ylabels = _ends(ya, y0, y1)
     yt = _text(_axis(layout, "yaxis").get("title"))
@@ -165,7 +168,7 @@ def sketch(doc: dict[str, Any], size: int, limits: Limits) -> PILImage.Image:
     bottom, right = fs * 2 + 6, max(8, int(d.textlength(_ends(xa, x0, x1)[1], font=f) // 2))
     box = (left, top, w - right, h - bottom)
     if title:
-        d.text((w // 2, 3), ellipsize(d, title, f, w - 8), fill=INK, font=f, anchor="ma")
+        d.text((w // 2, 4), ellipsize(d, title, tf, w - 8), fill=INK, font=tf, anchor="ma")
     d.rectangle(box, outline=GRID)
 
     def px(xv: np.ndarray, yv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +186,7 @@ def sketch(doc: dict[str, Any], size: int, limits: Limits) -> PILImage.Image:
             _bars(d, t, x, y, extra, px, color, bar_i, nbars, box)
             bar_i += 1
         else:
-            _scatter(d, t, x, y, px, color)
+            _scatter(d, t, x, y, px, color, r)
     d.rectangle(box, outline=MUTED)
     for axis, lo, hi, horizontal in ((xa, x0, x1, True), (ya, y0, y1, False)):
         (a, b), (pa, pb) = _ends(axis, lo, hi), _end_positions(axis, lo, hi)
@@ -298,7 +301,7 @@ def _thin(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[idx], y[idx]
 
 
-def _scatter(d: ImageDraw.ImageDraw, t: dict[str, Any], x: np.ndarray, y: np.ndarray, px: Any, color: str) -> None:
+def _scatter(d: ImageDraw.ImageDraw, t: dict[str, Any], x: np.ndarray, y: np.ndarray, px: Any, color: str, r: int = 2) -> None:
     mode = t.get("mode")
     if not isinstance(mode, str):
         mode = "lines+markers" if x.size < 20 else "lines"
@@ -315,7 +318,6 @@ def _scatter(d: ImageDraw.ImageDraw, t: dict[str, Any], x: np.ndarray, y: np.nda
                 d.line(seg, fill=color, width=2)
             start = stop + 1
     if "markers" in mode or "lines" not in mode:
-        r = 2
         for a, b in zip(sx[ok].tolist(), sy[ok].tolist()):
             d.ellipse((a - r, b - r, a + r, b + r), fill=color)
 

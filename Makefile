@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install clean fixtures lint consumers system-tools constraints
+.PHONY: demo test bench install clean fixtures lint consumers system-tools constraints fuzz
 
 # constraints.txt pins the versions (a fresh resolve of every extra backtracks for many minutes).
 $(STAMP): pyproject.toml constraints.txt
@@ -53,6 +53,12 @@ system-tools:
 $(CONSUMER_STAMP): $(CONSUMERS)/package.json $(CONSUMERS)/package-lock.json | system-tools
 	npm ci --prefix $(CONSUMERS) --no-audit --no-fund
 	touch $@
+
+# The mutation fuzzers with a bigger budget than `make test` gives them (FUZZ_N mutations per corpus
+# file, plus the hostile-descriptor suite). A crash found becomes a regression case in tests/fuzz/.
+FUZZ_N ?= 200
+fuzz: $(STAMP)
+	MEDIAKIT_FUZZ_N=$(FUZZ_N) $(BIN)/python -m pytest -q -n 2 tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check mediakit tests scripts benchmarks fixtures/generate.py

@@ -3,12 +3,9 @@ Small-molecule CIF (no ``_atom_site`` records) is refused."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._errors import DecodeError
 from .._lazy import require
-from ._spec import FormatSpec
-from .structure import FEATURE, Structure, convert, decode_with, from_gemmi, probe_with, text
+from .structure import FEATURE, Structure, from_gemmi, molecule_spec, text
 from .structure import first_line as _first_line
 
 NAME = "mmcif"
@@ -33,12 +30,6 @@ def read(blob: bytes, field: str) -> Structure:
     return s
 
 
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
-
-
-def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
-    return probe_with(read, NAME, source, field)
 
 
 def to_pdb(blob: bytes, *, field: str = "data") -> str:
@@ -55,16 +46,12 @@ def to_pdb(blob: bytes, *, field: str = "data") -> str:
         raise ValidationError(msg) from None
 
 
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
     suffixes=(".cif", ".mmcif", ".mcif"),
     media_type="chemical/x-mmcif",
     extra="chem",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     aliases=("cif", "mcif"),
     description="Macromolecular Crystallographic Information File (PDBx/mmCIF)",
 )

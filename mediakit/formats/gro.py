@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError
-from ._spec import FormatSpec
-from .structure import MAX_ATOMS, Structure, convert, decode_with, guess_element, probe_with, runs, text
+from .structure import MAX_ATOMS, Structure, guess_element, molecule_spec, runs, text
 
 NAME = "gro"
 
@@ -112,22 +111,12 @@ def _gro_atoms(lines: list[str], first_ln: int, field: str, *, keep: bool) -> di
     return {"names": names, "res_names": res_names, "keys": keys, "coords": coords}
 
 
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
 
 
-def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
-    return probe_with(read, NAME, source, field)
-
-
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
     suffixes=(".gro",),
     media_type="chemical/x-gro",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     description="GROMACS coordinate file",
 )

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError
-from ._spec import FormatSpec
-from .structure import MAX_ATOMS, Structure, convert, decode_with, probe_with
+from .structure import MAX_ATOMS, Structure, molecule_spec
 
 NAME = "mmtf"
 
@@ -319,22 +318,12 @@ def read(blob: bytes, field: str) -> Structure:
     )
 
 
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
 
 
-def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
-    return probe_with(read, NAME, source, field)
-
-
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
     suffixes=(".mmtf",),
     media_type="chemical/x-mmtf",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     description="Macromolecular Transmission Format (MessagePack)",
 )

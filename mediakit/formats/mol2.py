@@ -8,8 +8,7 @@ from typing import Any
 
 from .._errors import DecodeError
 from .._lazy import require
-from ._spec import FormatSpec
-from .structure import FEATURE, Structure, convert, decode_with, probe_with, rdkit_messages, rdkit_quiet, structure_of_mols, text
+from .structure import FEATURE, Structure, molecule_spec, rdkit_messages, rdkit_quiet, structure_of_mols, text
 
 NAME = "mol2"
 _SPLIT = re.compile(r"(?m)^(?=@<TRIPOS>MOLECULE)")
@@ -43,23 +42,13 @@ def read(blob: bytes, field: str) -> Structure:
     return structure_of_mols(mols, NAME, len(subst) or None)
 
 
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
 
 
-def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
-    return probe_with(read, NAME, source, field)
-
-
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
     suffixes=(".mol2",),
     media_type="chemical/x-mol2",
     extra="chem",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     description="Tripos MOL2",
 )

@@ -7,8 +7,7 @@ from typing import Any
 
 from .._errors import DecodeError, ValidationError
 from .._lazy import require
-from ._spec import FormatSpec
-from .structure import FEATURE, Structure, convert, decode_with, from_gemmi, source_bytes, text
+from .structure import FEATURE, Structure, from_gemmi, molecule_spec, source_bytes, text
 from .structure import first_line as _first_line
 
 NAME = "pdb"
@@ -28,9 +27,6 @@ def read(blob: bytes, field: str) -> Structure:
         raise DecodeError(msg)
     return s
 
-
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
 
 
 def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
@@ -101,16 +97,13 @@ def write(s: Structure) -> str:
     return "\n".join(lines) + "\n"
 
 
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
+    probe=probe,
     suffixes=(".pdb", ".ent"),
     media_type="chemical/x-pdb",
     extra="chem",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     aliases=("ent",),
     description="Protein Data Bank coordinate file",
 )

@@ -4,13 +4,11 @@ A small strict parser (gemmi does not read PQR; its whitespace columns confuse P
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import numpy as np
 
 from .._errors import DecodeError, LimitError
-from ._spec import FormatSpec
-from .structure import MAX_ATOMS, Structure, convert, decode_with, guess_element, probe_with, runs, text
+from .structure import MAX_ATOMS, Structure, guess_element, molecule_spec, runs, text
 
 NAME = "pqr"
 
@@ -76,22 +74,12 @@ def read(blob: bytes, field: str) -> Structure:
     )
 
 
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
 
 
-def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
-    return probe_with(read, NAME, source, field)
-
-
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
     suffixes=(".pqr",),
     media_type="chemical/x-pqr",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     description="PQR (PDB with charges and radii)",
 )

@@ -9,14 +9,11 @@ from typing import Any
 
 from .._errors import DecodeError, LimitError
 from .._lazy import require
-from ._spec import FormatSpec
 from .structure import (
     FEATURE,
     MAX_ATOMS,
     Structure,
-    convert,
-    decode_with,
-    probe_with,
+    molecule_spec,
     rdkit_messages,
     rdkit_quiet,
     structure_of_mols,
@@ -53,24 +50,14 @@ def read(blob: bytes, field: str) -> Structure:
     return structure_of_mols(mols, NAME, None)
 
 
-def decode(source: Any, *, field: str = "data") -> Structure:
-    return decode_with(read, NAME, source, field)
 
 
-def probe(source: Any, *, field: str = "data") -> dict[str, Any]:
-    return probe_with(read, NAME, source, field)
-
-
-SPEC = FormatSpec(
-    name=NAME,
-    kinds=("molecule",),
+SPEC = molecule_spec(
+    NAME,
+    read,
     suffixes=(".sdf", ".sd", ".mol"),
     media_type="chemical/x-mdl-sdfile",
     extra="chem",
-    probe=probe,
-    decode=decode,
-    converts_to=("pdb", "sdf"),
-    convert=convert,
     aliases=("sd", "mol"),
     description="MDL structure-data file (one or more MOL blocks)",
 )

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError
-from ._spec import Source
+from ._spec import FormatSpec, Source
 
 #: Largest atom count accepted in one model.
 MAX_ATOMS = 20_000_000
@@ -94,6 +94,24 @@ def probe_with(reader: Callable[[bytes, str], Structure], fmt: str, source: Any,
     """The counts of a molecule file (atoms, residues, chains, models, bonds; None: the format
     does not say), for a spec's ``probe``."""
     return {"format": fmt, **decode_with(reader, fmt, source, field).counts()}
+
+
+def molecule_spec(name: str, reader: Callable[[bytes, str], Structure], *, probe: Callable[..., Any] | None = None, **fields: Any) -> FormatSpec:
+    """The spec of a molecule format whose ``reader(blob, field)`` builds a :class:`Structure`:
+    ``decode`` and (unless the format probes more cheaply itself) ``probe`` go through the checks
+    every molecule format shares (:func:`decode_with`); every molecule format converts to PDB and
+    SDF through :func:`convert`. ``fields``: suffixes, media_type, extra, aliases, description."""
+
+    def decode(source: Any, *, field: str = "data") -> Structure:
+        return decode_with(reader, name, source, field)
+
+    def probe_counts(source: Any, *, field: str = "data") -> dict[str, Any]:
+        return probe_with(reader, name, source, field)
+
+    return FormatSpec(
+        name=name, kinds=("molecule",), decode=decode, probe=probe or probe_counts,
+        converts_to=("pdb", "sdf"), convert=convert, **fields,
+    )  # fmt: skip
 
 
 #: Output pieces of the streaming gunzip, and how much output is kept before switching to a

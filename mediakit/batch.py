@@ -310,17 +310,21 @@ class ThumbJob:
         return self.descriptor if isinstance(self.descriptor, str) else self.name
 
 
+#: One hidden folder beside the thumbnails keeps what each was made from (a stamp per thumbnail:
+#: read one at a time, so memory stays flat; the thumbnail folders themselves stay clean).
+STAMPS = ".mediakit-stamps"
+
+
 def stamp_name(name: str) -> str:
-    """Where the stamp of the thumbnail ``name`` lives: ``a/b.png`` -> ``a/.b.png.stamp``."""
-    head, _, tail = name.rpartition("/")
-    return f"{head}/.{tail}.stamp" if head else f".{tail}.stamp"
+    """Where the stamp of the thumbnail ``name`` lives: ``a/b.png`` -> ``.mediakit-stamps/a/b.png.stamp``."""
+    return f"{STAMPS}/{name}.stamp"
 
 
-def thumb_stamp(descriptor: bytes, size: int, fmt: str) -> bytes:
+def thumb_stamp(descriptor: bytes, size: int, fmt: str, upscale: bool = False) -> bytes:
     """What a thumbnail was made from; a re-run skips it only when this is unchanged."""
     import hashlib
 
-    return f"{hashlib.sha256(descriptor).hexdigest()} {size} {fmt}\n".encode()
+    return f"{hashlib.sha256(descriptor).hexdigest()} {size} {fmt}{' upscale' if upscale else ''}\n".encode()
 
 
 @dataclass(frozen=True)

@@ -364,7 +364,7 @@ def test_thumbnail_stream_writes_named_thumbnails_with_stamps_and_resumes(tmp_pa
         png = (tmp_path / "thumbs" / "t" / f"d{i}.png").read_bytes()
         assert png == mk.thumbnail(descs[i], st, size=16)
         assert PILImage.open(io.BytesIO(png)).size == (16, 11)
-        assert (tmp_path / "thumbs" / "t" / f".d{i}.png.stamp").is_file()
+        assert (tmp_path / "thumbs" / ".mediakit-stamps" / "t" / f"d{i}.png.stamp").is_file()
     # A re-run skips what is current; a changed descriptor is rendered again.
     (tmp_path / "d1.json").write_bytes(dumps({**descs[1], "caption": "new"}))
     again = list(thumbnail_stream(jobs[:3], st, out=out, size=16, resume=True, ordered=True))
@@ -384,8 +384,8 @@ def test_thumbnail_stream_of_dicts_returns_bytes():
 
 
 def test_stamp_name():
-    assert stamp_name("a/b/c.png") == "a/b/.c.png.stamp"
-    assert stamp_name("c.webp") == ".c.webp.stamp"
+    assert stamp_name("a/b/c.png") == ".mediakit-stamps/a/b/c.png.stamp"
+    assert stamp_name("c.webp") == ".mediakit-stamps/c.webp.stamp"
 
 
 # -- reports and walks ------------------------------------------------------------------------------

@@ -22,13 +22,10 @@ from typing import Any
 
 from .._descriptor import dumps, loads
 from .._errors import MediakitError, ValidationError
+from ..batch import stamp_name, thumb_stamp
 from ..formats import kind_of
 from ._commands import EXIT_FAILED, EXIT_OK, _inside, _names, _sink, constructor_for, err, not_media, nothing_to_do, walk
 from ._progress import Progress
-
-#: Where a thumbnail folder keeps what each thumbnail was made from: one hidden folder mirroring
-#: the thumbnails' names (a stamp per thumbnail, read one at a time, so memory stays flat).
-STAMPS = ".mediakit-stamps"
 
 
 def _is_url(text: str) -> bool:
@@ -236,11 +233,8 @@ class _JsonLines:
 
     def __init__(self, file: Any) -> None:
         self.file = file
-        self.failed: set[str] = set()
 
     def write(self, record: dict[str, Any]) -> None:
-        if record.get("status") == "failed":
-            self.failed.add(str(record.get("input")))
         self.file.write(json.dumps(record, sort_keys=True, separators=(",", ":"), default=str) + "\n")
         self.file.flush()
 
@@ -256,15 +250,8 @@ def _store_root_for(desc_path: Path) -> Path:
     return parent
 
 
-def stamp(descriptor: bytes, size: int, fmt: str, upscale: bool = False) -> bytes:
-    """What a thumbnail was made from: a re-run skips it only when all of this is unchanged."""
-    import hashlib
-
-    return f"{hashlib.sha256(descriptor).hexdigest()} {size} {fmt}{' upscale' if upscale else ''}\n".encode()
-
-
 def stamp_path(out: Path, rel: Path) -> Path:
-    return out / STAMPS / rel.parent / f"{rel.name}.stamp"
+    return out / stamp_name(rel.as_posix())
 
 
 @dataclass(frozen=True)
@@ -302,7 +289,7 @@ class ThumbnailFileJob:
         out = Path(self.out)
         target = out / rel
         write_atomic(target, image, make_parents=True)
-        write_atomic(stamp_path(out, Path(rel)), stamp(raw, self.size, self.format, self.upscale), make_parents=True)
+        write_atomic(stamp_path(out, Path(rel)), thumb_stamp(raw, self.size, self.format, self.upscale), make_parents=True)
         return str(target), caught
 
 
@@ -324,7 +311,7 @@ def cmd_thumbnail(args: argparse.Namespace) -> int:
             return False
         desc_path, rel = item
         try:
-            return (out / rel).exists() and stamp_path(out, Path(rel)).read_bytes() == stamp(Path(desc_path).read_bytes(), args.size, args.format, args.upscale)
+            return (out / rel).exists() and stamp_path(out, Path(rel)).read_bytes() == thumb_stamp(Path(desc_path).read_bytes(), args.size, args.format, args.upscale)
         except OSError:
             return False
 

@@ -1,8 +1,9 @@
 """GIF: our animated-GIF writer, frame reading and probing (Pillow, core).
 
-Each frame gets its own palette from Pillow's fast octree quantiser (``Quantize.FASTOCTREE``,
-about 25x faster than the default median cut) and is written as a full frame with its own
-delay; the container is assembled here so that no frame is merged or dropped (Pillow's
+Frames share one palette (the global colour table) made by Pillow's fast octree quantiser
+(``Quantize.FASTOCTREE``) from a sample of the first frames, and are mapped to it by Pillow's
+cached nearest-colour search; a scene the palette fits badly gets a palette of its own (see
+:func:`encode_gif`). Each frame is written whole with its own delay; the container is assembled here so that no frame is merged or dropped (Pillow's
 ``save_all`` folds identical frames together, which changes the frame count).
 
 A GIF is a video when it is animated, else an image (:func:`classify`); still GIFs as images are
@@ -12,6 +13,7 @@ decoded by :mod:`mediakit.formats.raster`.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -43,6 +45,12 @@ def _gif_delays(fps: float) -> Iterator[int]:
 
 
 _GREY_PALETTE = bytes(i // 3 for i in range(768))
+#: Frames buffered (and pixels sampled) to build the shared palette before the first is written.
+PALETTE_FRAMES = 16
+PALETTE_SAMPLE_PIXELS = 1 << 17
+#: A frame whose mean error against the palette in use (per channel, 0-255) passes this, and
+#: twice the error the palette had where it was made, gets a palette of its own (a scene change).
+REPALETTE_ERROR = 3.0
 
 
 def _pil_rgb(frame: np.ndarray) -> Any:
@@ -58,53 +66,123 @@ def _pil_rgb(frame: np.ndarray) -> Any:
     return PILImage.merge("RGB", [PILImage.frombuffer("L", (w, h), p, "raw", "L", 0, 1) for p in planes])
 
 
-def _gif_frame(frame: np.ndarray) -> tuple[Any, bytes, int | None]:
-    """One ``(H, W, C)`` frame as a palette image, its colour table, and its transparent index."""
-    from PIL import Image as PILImage
+class _Palette:
+    """One colour table (Pillow quantiser output) and the mean error it had on its sample."""
 
-    c = frame.shape[2]
-    if c == 1:
-        im = PILImage.fromarray(np.ascontiguousarray(frame[:, :, 0]), "L")
-        im.putpalette(_GREY_PALETTE)  # a grey ramp: grey frames are stored losslessly
-        return im, _GREY_PALETTE, None
-    im = _pil_rgb(frame).quantize(255 if c == 4 else 256, method=PILImage.Quantize.FASTOCTREE)
-    palette = bytes(im.getpalette() or [])
-    if c == 3:
-        return im, palette, None
-    idx = np.array(im)
-    idx[frame[:, :, 3] < 128] = 255  # GIF transparency is on/off: alpha below half is transparent
-    out = PILImage.fromarray(idx, "P")
-    palette = palette[: 255 * 3].ljust(768, b"\x00")
-    out.putpalette(palette)
-    return out, palette, 255
+    def __init__(self, frames: list[np.ndarray], colours: int) -> None:
+        from PIL import Image as PILImage
+
+        h, w = frames[0].shape[:2]
+        # A strided sample of every buffered frame: the octree sees all of them, at most
+        # PALETTE_SAMPLE_PIXELS pixels in all.
+        step = 1
+        while len(frames) * ((h + step - 1) // step) * ((w + step - 1) // step) > PALETTE_SAMPLE_PIXELS:
+            step += 1
+        sh, sw = (h + step - 1) // step, (w + step - 1) // step
+        sample = np.empty((len(frames) * sh, sw, 3), np.uint8)
+        for i, f in enumerate(frames):
+            sample[i * sh : (i + 1) * sh] = f[::step, ::step, :3]
+        self.image = PILImage.fromarray(sample, "RGB").quantize(colours, method=PILImage.Quantize.FASTOCTREE)
+        raw = bytes(self.image.getpalette() or [])[: 3 * colours]
+        self.rgb = np.frombuffer(raw.ljust(3 * colours, b"\x00"), np.uint8).reshape(-1, 3)
+        self.table = raw
+        self.error = self.sample_error(self.image, sample)
+
+    def sample_error(self, indexed: Any, frame: np.ndarray) -> float:
+        """Mean absolute error (0-255) of ``indexed`` (P image of ``frame``) on a sparse grid."""
+        idx = np.asarray(indexed)
+        s = max(1, min(idx.shape) // 32)
+        return float(np.abs(self.rgb[idx[::s, ::s]].astype(np.int16) - frame[::s, ::s, :3]).mean())
+
+    def map(self, frame: np.ndarray) -> Any:
+        from PIL import Image as PILImage
+
+        return _pil_rgb(frame).quantize(palette=self.image, dither=PILImage.Dither.NONE)
 
 
-def _gif_image_block(im: Any, palette: bytes, delay_cs: int, transparent: int | None) -> bytes:
-    """Graphic control extension, image descriptor with a local colour table, LZW data."""
-    size_bits = max(1, (max(1, len(palette) // 3) - 1).bit_length())
-    table = palette.ljust(3 << size_bits, b"\x00")[: 3 << size_bits]
-    # Disposal 2 (restore to background) for frames with transparency, so holes show through.
-    packed = (2 << 2 | 1) if transparent is not None else 0
+def _table_bits(table: bytes) -> int:
+    return max(1, (max(1, len(table) // 3) - 1).bit_length())
+
+
+def _gif_image_block(im: Any, table: bytes | None, delay_cs: int, transparent: int | None) -> bytes:
+    """Graphic control extension, image descriptor (with a local colour table unless ``table``
+    is None: the global one applies), LZW data."""
+    packed = (2 << 2 | 1) if transparent is not None else 0  # disposal 2: holes show through
     gce = b"!\xf9\x04" + bytes([packed]) + delay_cs.to_bytes(2, "little") + bytes([transparent or 0]) + b"\x00"
     w, h = im.size
-    desc = b"," + b"\x00\x00\x00\x00" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + bytes([0x80 | (size_bits - 1)])
+    flags = b"\x00"
+    local = b""
+    if table is not None:
+        bits = _table_bits(table)
+        local = table.ljust(3 << bits, b"\x00")[: 3 << bits]
+        flags = bytes([0x80 | (bits - 1)])
+    desc = b"," + b"\x00\x00\x00\x00" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + flags
     # Pillow's GIF encoder (a public encoder name for Image.tobytes) gives the LZW sub-blocks for
     # 8-bit codes; the block terminator follows.
-    return gce + desc + table + b"\x08" + im.tobytes("gif", "P") + b"\x00"
+    return gce + desc + local + b"\x08" + im.tobytes("gif", "P") + b"\x00"
+
+
+def _indexed(frame: np.ndarray, palette: _Palette) -> tuple[Any, int | None, float]:
+    """``frame`` mapped to ``palette`` (RGBA frames get index 255 where alpha is below half),
+    and the palette's sampled error on it (transparent pixels included: they keep colour)."""
+    from PIL import Image as PILImage
+
+    im = palette.map(frame)
+    err = palette.sample_error(im, frame)
+    if frame.shape[2] != 4:
+        return im, None, err
+    idx = np.array(im)
+    idx[frame[:, :, 3] < 128] = 255  # GIF transparency is on/off
+    return PILImage.frombuffer("P", (idx.shape[1], idx.shape[0]), idx, "raw", "P", 0, 1), 255, err
 
 
 def encode_gif(
     frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int | None = None, progress: Progress | None = None
 ) -> bytes:  # fmt: skip
     """An animated GIF (looping) of frames of ``(H, W, C)`` uint8, C in {1, 3, 4} (``count``,
-    if known, is only for ``progress``). Every frame is a full frame with its own palette."""
+    if known, is only for ``progress``). Every frame is written whole with its own delay.
+
+    Colour: one palette (the global colour table) is built by Pillow's fast octree from a
+    sample of the first :data:`PALETTE_FRAMES` frames and every frame is mapped to it (nearest
+    colour, no dithering); a frame the palette in use fits badly (a scene change) gets its own
+    palette as a local colour table, used by the frames after it while it fits. Grey frames use
+    a grey ramp (lossless)."""
+    from PIL import Image as PILImage
+
+    it = iter(frames)
+    head: list[np.ndarray] = []
+    for frame in it:
+        head.append(frame)
+        if len(head) >= PALETTE_FRAMES:
+            break
     out = io.BytesIO()
-    out.write(b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little") + b"\x00\x00\x00")
+    out.write(b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little"))
+    grey = bool(head) and head[0].shape[2] == 1
+    alpha = bool(head) and head[0].shape[2] == 4
+    glob: _Palette | None = None
+    if grey:
+        out.write(b"\xf7\x00\x00" + _GREY_PALETTE)  # global table of 256 greys
+    elif head:
+        glob = _Palette(head, 255 if alpha else 256)
+        bits = _table_bits(glob.table)
+        out.write(bytes([0x80 | (bits - 1) << 4 | (bits - 1), 0, 0]) + glob.table.ljust(3 << bits, b"\x00"))
+    else:
+        out.write(b"\x00\x00\x00")
     out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
+    current = glob
     written = 0
-    for frame, delay in zip(frames, _gif_delays(fps)):
-        im, palette, transparent = _gif_frame(frame)
-        out.write(_gif_image_block(im, palette, delay, transparent))
+    for frame, delay in zip(itertools.chain(head, it), _gif_delays(fps)):
+        if grey:
+            im = PILImage.frombuffer("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame[:, :, 0]), "raw", "P", 0, 1)
+            block = _gif_image_block(im, None, delay, None)
+        else:
+            assert current is not None and glob is not None
+            im, transparent, err = _indexed(frame, current)
+            if err > REPALETTE_ERROR and err > 2 * current.error + 1:
+                current = _Palette([frame], 255 if alpha else 256)
+                im, transparent, _ = _indexed(frame, current)
+            block = _gif_image_block(im, None if current is glob else current.table, delay, transparent)
+        out.write(block)
         written += 1
         if progress:
             progress(written, count)

@@ -34,21 +34,26 @@ CODEC = {"mp4": "h264", "webm": "vp9", "ogg": "theora"}
 #: Temporary output suffix of each container (the store suffix).
 SUFFIX = {"mp4": ".mp4", "webm": ".webm", "ogg": ".ogv"}
 
-# Fixed encoder settings (thread counts too: x264 and libvpx give identical bytes for a fixed
-# thread count, whatever the machine).
+# Fixed encoder settings, the same as PyAV's (formats/_pyav.py). Thread counts are not the
+# machine's: x264 and libvpx give identical bytes for a given thread count, which
+# :func:`._pyav.encoder_threads` derives from the frame size alone.
 VIDEO_ARGS: dict[str, list[str]] = {
     "mp4": [
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-        "-profile:v", "high", "-threads", "2", "-tag:v", "avc1", "-movflags", "+faststart",
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+        "-profile:v", "high", "-tag:v", "avc1", "-movflags", "+faststart",
     ],
     "webm": [
         "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "0", "-crf", "30",
-        "-pix_fmt", "yuv420p", "-row-mt", "1", "-threads", "2",
+        "-pix_fmt", "yuv420p", "-row-mt", "1",
     ],
     "ogg": [
-        "-c:v", "libtheora", "-q:v", "7", "-pix_fmt", "yuv420p", "-threads", "1",
+        "-c:v", "libtheora", "-q:v", "7", "-pix_fmt", "yuv420p",
     ],
 }  # fmt: skip
+def _video_args(fmt: str, width: int, height: int) -> list[str]:
+    return [*VIDEO_ARGS[fmt], "-threads", str(_pyav.encoder_threads(fmt, width, height))]
+
+
 _AUDIO_ARGS = {
     "mp4": ["-c:a", "aac", "-b:a", "128k"],
     "webm": ["-c:a", "libopus", "-b:a", "96k"],
@@ -359,7 +364,7 @@ def encode_frames(
                             count=count, progress=progress)  # fmt: skip
     pix_fmt, order = _ffmpeg.raw_layout(first)
     args = ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{cw}x{ch}", "-framerate", _ffmpeg.fps_arg(fps), "-i", "pipe:0"]
-    args += [*VIDEO_ARGS[fmt], "-an", *_REPRODUCIBLE, "-f", MUXER[fmt]]
+    args += [*_video_args(fmt, cw, ch), "-an", *_REPRODUCIBLE, "-f", MUXER[fmt]]
     buffers = _frame_buffers(frames, order)
     blob = _ffmpeg.to_bytes(args, SUFFIX[fmt], feed=buffers, count=count, progress=progress, what=f"{fmt} encoding")
     if fmt == "ogg" and (cw, ch) != encoded_size(fmt, width, height):
@@ -387,7 +392,7 @@ def transcode(src: Source, info: VideoInfo, fmt: str, *, progress: Progress | No
         args = ["-i", str(path), "-map", "0:V:0"]
         if info.container == "gif":
             args += ["-r", _ffmpeg.fps_arg(info.fps)]  # GIF delays vary; give the target a constant rate
-        args += [*VIDEO_ARGS[fmt], *_pad_filter(info.width, info.height, coded)]
+        args += [*_video_args(fmt, *coded), *_pad_filter(info.width, info.height, coded)]
         args += ["-map", "0:a:0?", *_AUDIO_ARGS[fmt]] if info.has_audio else ["-an"]
         args += [*_REPRODUCIBLE, "-f", MUXER[fmt]]
         blob = _ffmpeg.to_bytes(args, SUFFIX[fmt], count=info.frames, progress=progress, what=f"conversion to {fmt}", field=field)

@@ -26,12 +26,24 @@ USE_PYAV = True
 # Encoder settings. H.264: x264's default quality (crf 23, what trackers get from ffmpeg/moviepy
 # at preset "medium") at preset "veryfast": on the benchmark clip 1.04x the bytes of "medium" at
 # 0.4 dB lower PSNR, in about half the time; "superfast" and faster drop the tools that keep
-# files small (nearly 2x the bytes). Threads are fixed (2) rather than one per core: x264 and
-# libvpx are deterministic for a given thread count, so every machine writes the same bytes.
+# files small (nearly 2x the bytes). Threads follow the frame size, never the machine
+# (:func:`encoder_threads`): x264 and libvpx are deterministic for a given thread count, so
+# every machine writes the same bytes; one thread for small frames is faster and smaller.
 SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "mp4": ("libx264", {"preset": "veryfast", "crf": "23", "profile": "high"}, {"movflags": "+faststart"}),
     "webm": ("libvpx-vp9", {"deadline": "realtime", "cpu-used": "8", "b": "0", "crf": "30", "row-mt": "1"}, {}),
 }
+
+
+#: Frames of fewer pixels than this are encoded on one thread: for small frames a second
+#: thread costs more in synchronisation than it saves (and x264 writes smaller files on one).
+ONE_THREAD_PIXELS = 640 * 360
+
+
+def encoder_threads(fmt: str, width: int, height: int) -> int:
+    """Encoder threads for a frame size: 1 for small frames and Theora, else 2. A function of
+    the size only, so every machine writes the same bytes."""
+    return 1 if fmt == "ogg" or width * height < ONE_THREAD_PIXELS else 2
 
 
 def available() -> Any:
@@ -62,7 +74,7 @@ def encode(
                 stream = out.add_stream(codec_name, rate=rate)
                 stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
                 stream.codec_context.time_base = 1 / rate
-                stream.codec_context.thread_count = 2  # fixed: same bytes on every machine
+                stream.codec_context.thread_count = encoder_threads(fmt, w, h)  # same bytes on every machine
                 stream.options = {**options, "flags": "+bitexact"}
                 for i, frame in enumerate(frames):
                     if (frame.shape[1], frame.shape[0]) != (w, h):  # pad to the encodable size, black

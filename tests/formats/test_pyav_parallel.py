@@ -70,3 +70,16 @@ def test_h264_settings() -> None:
     blob = data.read(desc["path"])
     assert hashlib.sha256(blob).hexdigest() == desc["sha256"]
     assert b"crf=23.0" in blob  # x264 writes its settings into the stream
+
+
+def test_thread_count_follows_the_frame_size_only() -> None:
+    from mediakit.formats import _ffvideo, _pyav
+
+    assert _pyav.encoder_threads("mp4", 128, 128) == 1
+    assert _pyav.encoder_threads("mp4", 1280, 720) == 2
+    assert _pyav.encoder_threads("ogg", 1920, 1080) == 1
+    assert _ffvideo._video_args("mp4", 1280, 720)[-2:] == ["-threads", "2"]
+    assert "20" not in _ffvideo.VIDEO_ARGS["mp4"]  # the same quality (crf 23) as PyAV's path
+    data = mk.MemoryStore()
+    desc = mk.Video(_frames(), fps=8, format="mp4").encode(data)
+    assert b"threads=1 " in data.read(desc["path"])  # x264 states its settings in the stream

@@ -249,3 +249,35 @@ def test_rollback_keeps_content_another_caller_was_handed(any_store):
     assert any_store.exists(result["ref"].path)
     # Bookkeeping is released once both are done.
     assert any_store._tokens == {}
+
+
+def test_big_blobs_are_staged_while_hashed_and_leave_no_temporary(tmp_path: Path) -> None:
+    from mediakit.store import _base
+
+    store = mk.LocalStore(tmp_path)
+    blob = os.urandom(_base.PARALLEL_HASH_BYTES + 17)
+    ref = store.put(blob, suffix=".bin")
+    assert ref.sha256 == hashlib.sha256(blob).hexdigest()
+    assert store.read(ref.path) == blob
+    again = store.put(blob, suffix=".bin")  # already there: nothing new, the staged copy removed
+    assert again == ref
+    full = tmp_path / ref.path
+    full.write_bytes(blob[:100])  # truncated under its content name: repaired
+    store.put(blob, suffix=".bin")
+    assert full.read_bytes() == blob
+    hidden = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".tmp-")]
+    assert hidden == []
+
+
+def test_a_failed_big_put_removes_its_staged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediakit.store import _base
+
+    store = mk.LocalStore(tmp_path)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(store, "_put", broken)
+    with pytest.raises(mk.StorageError, match="disk on fire"):
+        store.put(os.urandom(_base.PARALLEL_HASH_BYTES), suffix=".bin")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -17,6 +17,7 @@ import numpy as np
 from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import LimitError, MediaTypeError, ValidationError
 from .._limits import DEFAULT_LIMITS, MAX_BOXES
+from .._threads import in_pool, pool, workers
 from ..palette import PALETTE
 
 #: Largest point count accepted (the server-side render limit).
@@ -132,48 +133,87 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
     from ..formats.ply import ply_point_records
 
     buf, rec = ply_point_records(n, rgb=k != 3, category=k == 4)
-    xyz = rec["xyz"]
-    with np.errstate(over="ignore", invalid="ignore"):
-        xyz[...] = arr[:, :3]  # values beyond float32 become inf: caught with NaN below
-    pts = Points(xyz, ply=buf)
+    pts = Points(rec["xyz"], ply=buf)
+    # Rows are cast into the PLY records and checked in slices, on both cores for big clouds
+    # (numpy's casts and reductions release the GIL); each slice reports its bounds.
+    pieces = _slices(n)
+    if len(pieces) > 1 and not in_pool():
+        parts = list(pool().map(lambda sl: _fill_slice(arr, rec, sl), pieces))
+    else:
+        parts = [_fill_slice(arr, rec, sl) for sl in pieces]
     if n:
-        lo, hi = _column_bounds(xyz)
+        lo = np.min([p[0] for p in parts], axis=0)
+        hi = np.max([p[1] for p in parts], axis=0)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             _raise_first_bad(arr, field)
         pts.box = (lo, hi)
     if k == 4:
-        c = arr[:, 3]
-        lo_c, hi_c = (c.min(), c.max()) if n else (1, 1)
-        c_lo, c_hi = CATEGORY_RANGE
-        bad = not (c_lo <= lo_c and hi_c <= c_hi)  # also true for NaN
-        if not bad and arr.dtype.kind == "f":
-            bad = bool((c != np.floor(c)).any())
-        if bad:
+        if any(p[2] for p in parts):
             _raise_first_bad(arr, field)
-        rec["category"] = c
         pts.category = rec["category"]
         colors = _category_lut()[pts.category]
         for i in range(3):
             rec["rgb"][:, i] = colors[:, i]
     elif k == 6:
-        # A contiguous float32 copy is checked (flat min/max: NaN propagates) and rounded half
-        # up (the uint8 cast truncates) faster than strided passes over the float64 source.
-        with np.errstate(over="ignore", invalid="ignore"):
-            rgb = np.ascontiguousarray(arr[:, 3:], dtype=np.float32)
-        lo_c, hi_c = (rgb.min(), rgb.max()) if n else (0.0, 0.0)
-        if not (lo_c >= 0 and hi_c <= 255):  # NaN fails both
+        if any(p[2] for p in parts):
             _raise_first_bad(arr, field)
-        if arr.dtype.kind == "f" and 0 < hi_c <= 1:
+        if arr.dtype.kind == "f" and n and 0 < max(p[3] for p in parts) <= 1:
             warn_user(
                 f"{field}: every colour value is within [0, 1]; point colours are 0-255, so these points will be almost black (multiply by 255)"
             )
-        if arr.dtype.kind == "f":
-            rgb += np.float32(0.5)
-        u8 = rgb.astype(np.uint8)
         pts.rgb = rec["rgb"]
-        for i in range(3):  # 1-D strided copies: numpy's 2-D copy into a 15-byte record is 5x slower
-            pts.rgb[:, i] = u8[:, i]
     return pts
+
+
+#: Clouds of more points than this are checked in slices on the shared worker threads.
+_SLICE_ROWS = 1 << 18
+
+
+def _slices(n: int) -> list[slice]:
+    if n < 2 * _SLICE_ROWS:
+        return [slice(0, n)]
+    parts = min(workers(), n // _SLICE_ROWS)
+    step = -(-n // parts)
+    return [slice(i, min(n, i + step)) for i in range(0, n, step)]
+
+
+def _fill_slice(arr: np.ndarray, rec: np.ndarray, sl: slice) -> tuple[np.ndarray, np.ndarray, bool, float]:
+    """Cast rows ``sl`` of ``arr`` into the PLY records: (xyz minima, xyz maxima, whether a
+    category or colour failed its rule, the largest colour value)."""
+    src = arr[sl]
+    xyz = rec["xyz"][sl]
+    with np.errstate(over="ignore", invalid="ignore"):
+        xyz[...] = src[:, :3]  # values beyond float32 become inf: caught with NaN by the caller
+    if len(xyz):
+        lo, hi = _column_bounds(xyz)
+    else:
+        lo = hi = np.zeros(3)
+    k = arr.shape[1]
+    bad, top = False, 0.0
+    if k == 4 and len(src):
+        c = src[:, 3]
+        c_lo, c_hi = CATEGORY_RANGE
+        bad = not (c_lo <= c.min() and c.max() <= c_hi)  # also true for NaN
+        if not bad and arr.dtype.kind == "f":
+            bad = bool((c != np.floor(c)).any())
+        if not bad:
+            rec["category"][sl] = c
+    elif k == 6 and len(src):
+        # A contiguous float32 copy is checked (flat min/max: NaN propagates) and rounded half
+        # up (the uint8 cast truncates) faster than strided passes over the float64 source.
+        with np.errstate(over="ignore", invalid="ignore"):
+            rgb = np.ascontiguousarray(src[:, 3:], dtype=np.float32)
+        lo_c, hi_c = rgb.min(), rgb.max()
+        bad = not (lo_c >= 0 and hi_c <= 255)  # NaN fails both
+        top = float(hi_c)
+        if not bad:
+            if arr.dtype.kind == "f":
+                rgb += np.float32(0.5)
+            u8 = rgb.astype(np.uint8)
+            out = rec["rgb"][sl]
+            for i in range(3):  # 1-D strided copies: numpy's 2-D copy into a 15-byte record is 5x slower
+                out[:, i] = u8[:, i]
+    return lo, hi, bad, top
 
 
 def _raise_first_bad(arr: np.ndarray, field: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, Union
 
 from .._errors import MediaTypeError, StorageError
+from .._threads import in_pool, pool
 
 #: Folder (relative to the store root) that holds content-addressed media files.
 MEDIA_DIR = "media"
@@ -90,6 +91,10 @@ def hash_bytes(data: bytes | bytearray | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Blobs of at least this many bytes are hashed on a worker thread while the store stages them
+#: (a local store writes them to a temporary file meanwhile): both release the GIL.
+PARALLEL_HASH_BYTES = 4 << 20
+
 #: Temporary files and ownership markers older than this (seconds) were left by a killed writer;
 #: the next writer into their folder removes them.
 STALE_SECONDS = 3600.0
@@ -160,9 +165,18 @@ class Store:
         with self._merge_lock:
             yield
 
-    def _create(self, path: str, data: bytes, *, seen: bool) -> bool:
+    def _stage(self, data: bytes) -> object | None:
+        """Put ``data`` somewhere temporary before its name is known (while it is hashed);
+        what :meth:`_create` gets back as ``staged``. Default: nothing staged."""
+        return None
+
+    def _unstage(self, staged: object) -> None:
+        """Remove what :meth:`_stage` left, if :meth:`_create` did not use it up."""
+
+    def _create(self, path: str, data: bytes, *, seen: bool, staged: object | None = None) -> bool:
         """Write ``data`` under ``path`` unless a file is there (claim lock held); True if this
-        call created it. ``seen``: this instance saw the file and deleted nothing since."""
+        call created it. ``seen``: this instance saw the file and deleted nothing since.
+        ``staged``: what :meth:`_stage` returned for ``data``, if anything."""
         if seen or self._exists(path):
             return False
         self._write_atomic(path, data)
@@ -195,15 +209,27 @@ class Store:
         else:
             msg = f"data: expected bytes or a binary file object, got {type(data).__name__}"
             raise MediaTypeError(msg)
-        sha = hash_bytes(blob)
-        path = content_path(sha, suffix)
+        staged: object | None = None
+        path = f"{MEDIA_DIR}/(unnamed){suffix}"
         try:
-            self._put(path, blob, sha)
+            if len(blob) >= PARALLEL_HASH_BYTES and not in_pool():
+                hashing = pool().submit(hash_bytes, blob)
+                try:
+                    staged = self._stage(blob)
+                finally:
+                    sha = hashing.result()
+            else:
+                sha = hash_bytes(blob)
+            path = content_path(sha, suffix)
+            self._put(path, blob, sha, staged)
         except OSError as e:
             if isinstance(e, StorageError):
                 raise
             msg = f"could not write {path!r} to {self!r}: {e}"
             raise StorageError(msg) from e
+        finally:
+            if staged is not None:
+                self._unstage(staged)
         return FileRef(path=path, sha256=sha, size=len(blob), media_type=media_type_for(suffix))
 
     def _intact(self, path: str, size: int, want_size: int, sha: str) -> bool:
@@ -214,7 +240,7 @@ class Store:
         except FileNotFoundError:
             return True  # gone meanwhile (a rollback): put creates it again below
 
-    def _put(self, path: str, blob: bytes, sha: str) -> None:
+    def _put(self, path: str, blob: bytes, sha: str, staged: object | None = None) -> None:
         self._sweep(path)
         deletions = self._deletions
         size = self._stat(path)
@@ -224,7 +250,7 @@ class Store:
             self._write_atomic(path, blob)
         stack = self._stack()
         with self._claim_lock():
-            created = self._create(path, blob, seen=size is not None and deletions == self._deletions)
+            created = self._create(path, blob, seen=size is not None and deletions == self._deletions, staged=staged)
             if created and stack:
                 token = uuid.uuid4().hex
                 self._marker_set(path, token)

@@ -107,12 +107,25 @@ class LocalStore(Store):
             return None
         return st.st_size if stat.S_ISREG(st.st_mode) else None
 
-    def _create(self, path: str, data: bytes, *, seen: bool) -> bool:
+    def _stage(self, data: bytes) -> Path:
+        # In media/ itself: the final name's folder is not known yet, and a hard link from here
+        # to it stays on one filesystem.
+        return self._temp(self._full(MEDIA_DIR) / ".staged", data)
+
+    def _unstage(self, staged: object) -> None:
+        assert isinstance(staged, Path)
+        staged.unlink(missing_ok=True)
+
+    def _create(self, path: str, data: bytes, *, seen: bool, staged: object | None = None) -> bool:
         # Other processes may have deleted it since: always look again, under the lock.
         full = self._full(path)
         if full.is_file():
             return False
-        tmp = self._temp(full, data)
+        if isinstance(staged, Path):
+            full.parent.mkdir(parents=True, exist_ok=True)
+            tmp = staged
+        else:
+            tmp = self._temp(full, data)
         try:
             try:
                 os.link(tmp, full)  # atomic and exclusive: fails if the name exists
@@ -162,10 +175,12 @@ class LocalStore(Store):
     def _sweep(self, path: str) -> None:
         """Once per folder and instance: remove temporary files and markers older than
         :data:`STALE_SECONDS` (left by killed writers)."""
-        folder = self._full(path).parent
-        if folder in self._swept:
-            return
-        self._swept.add(folder)
+        for folder in (self._full(path).parent, self.root / MEDIA_DIR):  # and media/: staged files
+            if folder not in self._swept:
+                self._swept.add(folder)
+                self._sweep_folder(folder)
+
+    def _sweep_folder(self, folder: Path) -> None:
         cutoff = time.time() - STALE_SECONDS
         try:
             entries = list(os.scandir(folder))

@@ -525,3 +525,26 @@ def test_empty_lidar_scene_is_an_empty_point_cloud(mem, empty):
     png = PILImage.open(io.BytesIO(mk.thumbnail(desc, mem, size=64)))
     assert png.size == (64, 64)
     assert len(np.unique(np.asarray(png.convert("RGB")).reshape(-1, 3), axis=0)) == 1  # a blank background
+
+
+@pytest.mark.parametrize("k", [4, 6])
+def test_big_clouds_checked_in_slices_name_the_bad_row_in_any_slice(k, mem):
+    from mediakit.kinds import _obj3d_scene
+
+    n = 3 * _obj3d_scene._SLICE_ROWS + 5  # several slices on the worker threads
+    rng = np.random.default_rng(0)
+    pts = np.c_[rng.normal(size=(n, 3)), rng.integers(1, 15, size=(n, 1)) if k == 4 else rng.integers(0, 256, size=(n, 3))]
+    desc = mk.Object3D(pts).encode(mem)
+    back = mk.decode(desc, mem).points
+    assert np.array_equal(back[:, :3], pts[:, :3].astype(np.float32))
+    assert np.array_equal(back[:, 3:], pts[:, 3:].astype(np.float32))
+    assert desc["bounds"]["max"] == pytest.approx(pts[:, :3].max(axis=0).tolist(), rel=1e-6)
+    last = n - 2  # in the last slice
+    bad = pts.copy()
+    bad[last, 1] = np.nan
+    with pytest.raises(mk.ValidationError, match=rf"data\[{last}, 1\]: expected a finite coordinate, got nan"):
+        mk.Object3D(bad)
+    bad = pts.copy()
+    bad[last, 3] = 99 if k == 4 else 300
+    with pytest.raises(mk.ValidationError, match=rf"data\[{last}, 3\]"):
+        mk.Object3D(bad)

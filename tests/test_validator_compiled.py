@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -207,24 +206,22 @@ def test_column_checks_find_a_bad_key_or_score() -> None:
         mk.validate(desc)
 
 
-def test_compiled_is_much_faster_than_the_interpreter() -> None:
-    """The point of compiling: 20,000 boxes validate many times faster than interpreted (a
-    ratio within one test, so a busy machine slows both alike)."""
+def test_many_valid_boxes_never_reach_the_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of compiling: 20,000 valid boxes are accepted by the compiled column checks
+    alone; the interpreter (microseconds per value, kept for naming errors) never runs. (How
+    fast that is lives in the benchmark suite: "Validate a descriptor with 100,000 boxes".)"""
     desc = _many_boxes(20_000)
     v = validator_for("image")
-    v.accepts(desc)  # compiled once
 
-    def best(f: Any) -> float:
-        times = []
-        for _ in range(3):
-            t0 = time.process_time()
-            f()
-            times.append(time.process_time() - t0)
-        return min(times)
+    def interpreter(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the interpreter ran on a valid descriptor")
 
-    fast = best(lambda: mk.validate(desc))
-    slow = best(lambda: (v.check(desc), _check_content_paths(desc, "$")))
-    assert fast * 8 < slow, (fast, slow)
+    monkeypatch.setattr(v, "_check", interpreter)
+    v._fast = None  # compile afresh, with the interpreter unavailable
+    assert v.accepts(desc)
+    bad = copy.deepcopy(desc)
+    bad["boxes"]["p"]["box_data"][12_345]["position"]["maxY"] = "2"
+    assert not v.accepts(bad)
 
 
 # -- the Image constructor's box fast path ------------------------------------------------------

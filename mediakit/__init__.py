@@ -11,7 +11,6 @@ imported on first use.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     DecodeError,
@@ -25,6 +24,13 @@ from ._errors import (
     UnknownKindError,
     ValidationError,
 )
+
+# Not ``from typing import TYPE_CHECKING``: typing (with re, enum, collections) is a third of
+# a bare interpreter's start-up, and ``import mediakit`` needs none of it. Type checkers treat
+# any name TYPE_CHECKING as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 

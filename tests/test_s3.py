@@ -206,3 +206,79 @@ def test_cli_encode_and_thumbnail_against_the_bucket(s3: S3Server, bucket_url: s
     keys = sorted(k.split(bucket_url[5:] + "/", 1)[1] for k in fs.find(bucket_url))
     assert keys[:2] == ["descriptors/a.png.json", "descriptors/page.html.json"] and len(keys) == 4
     assert all(k.startswith(("descriptors/", "media/")) for k in keys)
+
+
+# -- ownership across processes (two store instances stand for two processes) -----------------
+
+
+def _hidden(srv: S3Server, url: str) -> list[str]:
+    import s3fs
+
+    fs = s3fs.S3FileSystem(**options(srv))
+    root = url.split("://", 1)[1]
+    fs.invalidate_cache()
+    return sorted(p for p in fs.find(root) if "/.mediakit-" in p)
+
+
+def test_rollback_keeps_content_another_instance_was_handed(s3, bucket_url):
+    a, b = _store(s3, bucket_url), _store(s3, bucket_url)
+    with pytest.raises(RuntimeError, match="a fails"):
+        with a.transaction():
+            ref = a.put(b"shared content", suffix=".bin")  # a creates it
+            with b.transaction():
+                assert b.put(b"shared content", suffix=".bin") == ref  # b finds it: a claim
+            raise RuntimeError("a fails")
+    assert b.read(ref.path) == b"shared content"
+    assert _hidden(s3, bucket_url) == []
+
+
+def test_rollback_removes_what_nobody_claimed_and_leaves_no_marker(s3, bucket_url):
+    a = _store(s3, bucket_url)
+    with pytest.raises(RuntimeError):
+        with a.transaction():
+            ref = a.put(b"only mine", suffix=".bin")
+            raise RuntimeError
+    assert not a.exists(ref.path)
+    assert _hidden(s3, bucket_url) == []
+    with a.transaction():
+        ref = a.put(b"committed", suffix=".bin")
+    assert a.exists(ref.path) and _hidden(s3, bucket_url) == []  # the commit drops the marker
+
+
+def test_a_claim_during_the_rollback_gets_the_content_back(s3, bucket_url, monkeypatch):
+    """The narrow race: b finds the content just as a's rollback removes it. Whichever order the
+    requests land in, b's content is there afterwards and nothing hidden is left."""
+    a, b = _store(s3, bucket_url), _store(s3, bucket_url)
+    blob = b"raced content"
+    real = a.fs.call_s3
+    state = {"done": False}
+
+    def call(method: str, **kw: Any) -> Any:
+        out = real(method, **kw)
+        if method == "delete_object" and kw["Key"].startswith(bucket_url.split("/", 3)[3] + "/media/") and not state["done"]:
+            state["done"] = True
+            with b.transaction():
+                b.put(blob, suffix=".bin")  # b arrives between a's removal and a's re-check
+        return out
+
+    monkeypatch.setattr(a.fs, "call_s3", call)
+    with pytest.raises(RuntimeError):
+        with a.transaction():
+            ref = a.put(blob, suffix=".bin")
+            raise RuntimeError
+    assert state["done"]
+    assert b.read(ref.path) == blob
+    assert _hidden(s3, bucket_url) == []
+
+
+def test_two_creators_of_one_object_one_creates_the_other_claims(s3, bucket_url):
+    a, b = _store(s3, bucket_url), _store(s3, bucket_url)
+    blob = b"created once"
+    key_part = "/media/"
+    before = s3.count("PUT", prefix(bucket_url) + key_part.strip("/"))
+    with a.transaction(), b.transaction():
+        ra = a.put(blob, suffix=".bin")
+        # b did not see it before writing: its exclusive create fails and it claims instead
+        assert b._create(ra.path, blob, seen=False) is False
+    assert s3.count("PUT", prefix(bucket_url) + key_part.strip("/")) - before == 2  # a's create, b's refused create
+    assert a.read(ra.path) == blob

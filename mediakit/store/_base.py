@@ -119,6 +119,9 @@ class Store:
     #: How ``put`` checks a file already under its content name: ``"hash"`` (size, then sha256)
     #: or ``"size"`` (for object stores, where reading back costs a download).
     verify_existing = "hash"
+    #: Whether a transaction writes its ownership marker before the content (backends without
+    #: a lock shared by all writers: whoever finds the content then finds the marker too).
+    marker_first = False
 
     def __init__(self) -> None:
         # Per-thread stack of open transactions' journals (paths this store created in them).
@@ -249,11 +252,14 @@ class Store:
             # name was someone's before, so it is not ours to remove on rollback.
             self._write_atomic(path, blob)
         stack = self._stack()
+        token = uuid.uuid4().hex if stack else None
         with self._claim_lock():
+            if token is not None and self.marker_first:
+                self._marker_set(path, token)  # before the content: see marker_first
             created = self._create(path, blob, seen=size is not None and deletions == self._deletions, staged=staged)
-            if created and stack:
-                token = uuid.uuid4().hex
-                self._marker_set(path, token)
+            if created and token is not None:
+                if not self.marker_first:
+                    self._marker_set(path, token)
                 with self._merge_lock:
                     self._tokens[path] = token
                 stack[-1].append(path)
@@ -261,6 +267,21 @@ class Store:
                 marker = self._marker_get(path)
                 if marker is not None and not (marker == self._tokens.get(path) and any(path in j for j in stack)):
                     self._marker_del(path)  # claimed: its creator's rollback keeps it now
+                    self._claimed(path, blob)
+
+    def _claimed(self, path: str, blob: bytes) -> None:
+        """After a claim (backends whose rollbacks are not under a shared lock make sure the
+        content is still there, writing ``blob`` again if a rollback removed it meanwhile)."""
+
+    def _release(self, path: str, token: str, *, rollback: bool) -> None:
+        """Commit (drop our marker) or roll back (delete the file too) ``path``, if the marker
+        still names ``token`` (claim lock held)."""
+        if self._marker_get(path) != token:
+            return  # claimed by someone else: it stays
+        self._marker_del(path)
+        if rollback:
+            self._deletions += 1
+            self._delete(path)
 
     def read(self, path: str, *, max_bytes: int | None = None, verify: str | None = None) -> bytes:
         """The bytes stored at ``path`` (store-relative); more than ``max_bytes`` is refused
@@ -404,11 +425,6 @@ class Store:
                 continue
             try:
                 with self._claim_lock():
-                    if self._marker_get(path) != token:
-                        continue  # claimed by someone else: it stays
-                    self._marker_del(path)
-                    if rollback:
-                        self._deletions += 1
-                        self._delete(path)
+                    self._release(path, token, rollback=rollback)
             except OSError:
                 pass  # best effort: a file left behind is harmless, a missing one is not

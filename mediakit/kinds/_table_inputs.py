@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import MediaTypeError, ValidationError
+from .._gc import paused
 from .._lazy import require
 from . import _table_io as tio
 from ._table_columns import short, tz_name
@@ -164,7 +165,8 @@ def read_rows(rows: list[Any], columns: Any) -> tuple[list[str], list[Any]]:
         raise ValidationError(msg)
     if not rows:
         return names, [("cells", [], None, None) for _ in names]
-    cols = list(zip(*rows))  # tuples: from_cells reads them without copying
+    with paused():  # zip makes an iterator per row: the collector would wake many times for nothing
+        cols = list(zip(*rows))  # tuples: from_cells reads them without copying
     return names, [("cells", c, None, None) for c in cols]
 
 

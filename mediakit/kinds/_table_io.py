@@ -27,6 +27,7 @@ import numpy as np
 
 from .._descriptor import dumps
 from .._errors import DecodeError, MediaTypeError
+from .._gc import paused
 from .._lazy import require
 from ..formats import jsontable
 from ..formats.jsontable import check_info
@@ -243,15 +244,18 @@ def json_table(columns: list[Column], media: dict[int, dict[int, dict[str, Any]]
         if paths:
             nested_media_rec[col.name] = paths
     n = len(cols[0]) if cols else 0
-    data: list[Any] = list(zip(*cell_lists)) if cell_lists else [[] for _ in range(n)]
-    doc: dict[str, Any] = {"columns": [c.name for c in cols], "column_types": [c.info() for c in cols], "data": data}
-    if nonfinite:
-        doc["nonfinite"] = nonfinite
-    if media_rows:
-        doc["media_rows"] = media_rows
-    if nested_media_rec:
-        doc["nested_media"] = nested_media_rec
-    return jsontable.dumps_fast(doc) if enc is not None else jsontable.dumps(doc)
+    with paused():  # a tuple per row: the collector would wake many times to find no cycle
+        data: list[Any] = list(zip(*cell_lists)) if cell_lists else [[] for _ in range(n)]
+        doc: dict[str, Any] = {"columns": [c.name for c in cols], "column_types": [c.info() for c in cols], "data": data}
+        if nonfinite:
+            doc["nonfinite"] = nonfinite
+        if media_rows:
+            doc["media_rows"] = media_rows
+        if nested_media_rec:
+            doc["nested_media"] = nested_media_rec
+        out = jsontable.dumps_fast(doc) if enc is not None else jsontable.dumps(doc)
+        del data, doc  # the row tuples go before the collector is back (they would be its next walk)
+    return out
 
 
 def _rows_of(side: Any, n: int, field: str) -> list[int]:

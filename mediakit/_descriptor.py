@@ -8,6 +8,7 @@ version of that type). File-backed kinds carry ``path``/``sha256``/``size``/``me
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ._errors import LimitError, MediaTypeError, SchemaError
@@ -31,6 +32,50 @@ def dumps(desc: Any) -> bytes:
         raise MediaTypeError(msg) from None
 
 
+def dumps_encoded(desc: Any) -> bytes:
+    """The bytes of :func:`dumps` for what :func:`~mediakit.encode` returned (no non-finite
+    floats: encode writes them as number descriptors), written by orjson when it is installed
+    (the ``table`` extra), about 10x faster. orjson writes the same text as the standard library
+    for every float except some below 1e-4 (``0.00001`` for ``1e-05``, ``2.5e-7`` for
+    ``2.5e-07``): output where such text appears anywhere, and anything orjson refuses, is
+    written by :func:`dumps` instead."""
+    from .formats.jsontable import fast_encoder
+
+    orjson = fast_encoder()
+    if orjson is not None:
+        try:
+            out = bytes(orjson.dumps(desc, option=orjson.OPT_SORT_KEYS))
+        except (TypeError, ValueError):  # big integers, lone surrogates, non-string keys, ...
+            pass
+        else:
+            if _ORJSON_DIFFERS.search(out) is None and (b"null" not in out or _no_nonfinite(desc)):
+                return out
+    return dumps(desc)
+
+
+#: Text in orjson's output that the standard library would write otherwise (or a string that
+#: merely looks like it: then :func:`dumps` writes it, the same bytes either way).
+_ORJSON_DIFFERS = re.compile(rb"0\.0000|e-\d(?!\d)")
+
+
+def _no_nonfinite(v: Any) -> bool:
+    """No NaN or infinite float anywhere in ``v`` (orjson would write them as ``null``)."""
+    try:
+        return _finite_all(v)
+    except RecursionError:
+        return False
+
+
+def _finite_all(v: Any) -> bool:
+    if isinstance(v, float):
+        return v - v == 0
+    if isinstance(v, dict):
+        return all(map(_finite_all, v.values()))
+    if isinstance(v, (list, tuple)):
+        return all(map(_finite_all, v))
+    return True
+
+
 def loads(data: bytes | str) -> Any:
     """Parse JSON text (descriptor or any mediakit JSON file), refusing NaN/Infinity literals."""
 
@@ -42,6 +87,9 @@ def loads(data: bytes | str) -> Any:
         return json.loads(data, parse_constant=_no_constants)
     except json.JSONDecodeError as e:
         msg = f"descriptor: not valid JSON: {e}"
+        raise SchemaError(msg) from None
+    except UnicodeDecodeError as e:  # bytes in none of the UTF-8/16/32 encodings JSON allows
+        msg = f"descriptor: not valid JSON: not UTF-8 text ({e.reason} at byte {e.start})"
         raise SchemaError(msg) from None
     except RecursionError:
         msg = "descriptor: JSON nested too deeply to read"

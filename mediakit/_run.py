@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._descriptor import dumps
+from ._descriptor import dumps, dumps_encoded
 from ._encode import encode
 from ._errors import MediakitError, MediaTypeError, ValidationError
 from ._files import write_atomic
@@ -314,7 +314,7 @@ class Run:
     def _commit(self) -> None:
         line = {"_step": self.step, **self._pending}
         with open(self.dir / "history.jsonl", "ab") as f:
-            f.write(dumps(line) + b"\n")
+            f.write(dumps_encoded(line) + b"\n")
         self._pending = {}
         self.step += 1
 

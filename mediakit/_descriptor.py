@@ -33,12 +33,14 @@ def dumps(desc: Any) -> bytes:
 
 
 def dumps_encoded(desc: Any) -> bytes:
-    """The bytes of :func:`dumps` for what :func:`~mediakit.encode` returned (no non-finite
-    floats: encode writes them as number descriptors), written by orjson when it is installed
-    (the ``table`` extra), about 10x faster. orjson writes the same text as the standard library
-    for every float except some below 1e-4 (``0.00001`` for ``1e-05``, ``2.5e-7`` for
-    ``2.5e-07``): output where such text appears anywhere, and anything orjson refuses, is
-    written by :func:`dumps` instead."""
+    """The bytes of :func:`dumps` for what :func:`~mediakit.encode` returned, written by orjson
+    when it is installed (the ``table`` extra), about 10x faster.
+
+    encode's output holds no NaN or infinite float (it writes them as number descriptors, and
+    kinds' descriptors are validated), which orjson would write as ``null``: callers must hold
+    to that. orjson writes the same text as the standard library for every float except some
+    below 1e-4 (``0.00001`` for ``1e-05``, ``2.5e-7`` for ``2.5e-07``): output where such text
+    appears anywhere, and anything orjson refuses, is written by :func:`dumps` instead."""
     from .formats.jsontable import fast_encoder
 
     orjson = fast_encoder()
@@ -48,7 +50,7 @@ def dumps_encoded(desc: Any) -> bytes:
         except (TypeError, ValueError):  # big integers, lone surrogates, non-string keys, ...
             pass
         else:
-            if _ORJSON_DIFFERS.search(out) is None and (b"null" not in out or _no_nonfinite(desc)):
+            if _ORJSON_DIFFERS.search(out) is None:
                 return out
     return dumps(desc)
 
@@ -56,24 +58,6 @@ def dumps_encoded(desc: Any) -> bytes:
 #: Text in orjson's output that the standard library would write otherwise (or a string that
 #: merely looks like it: then :func:`dumps` writes it, the same bytes either way).
 _ORJSON_DIFFERS = re.compile(rb"0\.0000|e-\d(?!\d)")
-
-
-def _no_nonfinite(v: Any) -> bool:
-    """No NaN or infinite float anywhere in ``v`` (orjson would write them as ``null``)."""
-    try:
-        return _finite_all(v)
-    except RecursionError:
-        return False
-
-
-def _finite_all(v: Any) -> bool:
-    if isinstance(v, float):
-        return v - v == 0
-    if isinstance(v, dict):
-        return all(map(_finite_all, v.values()))
-    if isinstance(v, (list, tuple)):
-        return all(map(_finite_all, v))
-    return True
 
 
 def loads(data: bytes | str) -> Any:

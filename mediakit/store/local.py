@@ -44,6 +44,7 @@ class LocalStore(Store):
             msg = f"root: cannot use {str(root)!r} as a store directory: {e}"
             raise StorageError(msg) from e
         self._swept: set[Path] = set()
+        self._inside: set[Path] = set()  # folders already found to resolve inside the root
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -53,17 +54,43 @@ class LocalStore(Store):
         return (LocalStore, (str(self.root),))
 
     def _full(self, path: str) -> Path:
+        """``root / path`` after refusing symlinks (anywhere along the path) that lead out of the
+        root, and loops. Folders found inside the root are remembered (a media folder is checked
+        once per store instance, not on every file); the last component is looked at every time."""
         full = self.root / path
-        # Refuse symlinks (anywhere along the path) that lead out of the root, and loops.
+        self._folder_inside(full.parent, path)
         try:
-            real = full.resolve()
+            link = stat.S_ISLNK(os.lstat(full).st_mode)
+        except OSError:  # absent (or unreadable: the operation on it will say so)
+            link = False
+        if link:
+            self._check_inside(full, path)
+        return full
+
+    def _folder_inside(self, folder: Path, path: str) -> None:
+        """Check ``folder`` (under the root) component by component: a real folder inside a
+        checked one is inside; a symlink is resolved. Checked folders are remembered."""
+        if folder == self.root or folder in self._inside:
+            return
+        self._folder_inside(folder.parent, path)
+        try:
+            mode = os.lstat(folder).st_mode
+        except OSError:
+            return  # not there yet: nothing to follow (checked again once it exists)
+        if stat.S_ISLNK(mode):
+            self._check_inside(folder, path)
+        if stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+            self._inside.add(folder)
+
+    def _check_inside(self, where: Path, path: str) -> None:
+        try:
+            real = where.resolve()
         except (RuntimeError, OSError) as e:  # a symlink loop ("Symlink loop from ...")
             msg = f"path: {path!r} cannot be resolved inside the store root {str(self.root)!r} (symlink loop?): {e}"
             raise StorageError(msg) from e
         if real != self._real_root and self._real_root not in real.parents:
             msg = f"path: {path!r} resolves outside the store root {str(self.root)!r} (symlink out of the store)"
             raise StorageError(msg)
-        return full
 
     def _exists(self, path: str) -> bool:
         return self._full(path).is_file()

@@ -344,6 +344,21 @@ class Compiler:
         self._sources.append("\n".join([f"def {name}(vs):", "    if not vs: return True", *body, "    return True"]))
         return name
 
+    def _column_shaped(self, node: dict[str, Any], file: str, size: int) -> str:
+        """:meth:`_column` of a closed object branch for values already known to be dicts of
+        ``size`` keys (the branch dispatcher checked): those two passes are not repeated."""
+        key = (id(node), file, self._rules, "column", size)
+        name = self._names.get(key)
+        if name is not None:
+            return name
+        self._n += 1
+        name = self._names[key] = f"c{self._n}"
+        self._keep.append(node)
+        each = self._function(node, file)
+        body = self._column_object(node, file, each, size=size)
+        self._sources.append("\n".join([f"def {name}(vs):", "    if not vs: return True", *body, "    return True"]))
+        return name
+
     def _column_body(self, s: Any, f: str, each: str) -> list[str]:
         slow = [f"    return all(map({each}, vs))"]
         if not isinstance(s, dict) or not s or s.get("$ref") is not None or "not" in s or "allOf" in s:
@@ -385,14 +400,18 @@ class Compiler:
             return [f"    if not set(map(type, vs)) <= _STR: {fallback}", f"    if set(vs) != {{{s['const']!r}}}: return False"]
         return None
 
-    def _column_object(self, s: dict[str, Any], f: str, each: str) -> list[str]:
+    def _column_object(self, s: dict[str, Any], f: str, each: str, *, size: int | None = None) -> list[str]:
+        """``size``: the caller has checked that every value is a dict of this many keys."""
         props: dict[str, Any] = s.get("properties", {})
         required = list(s.get("required", ()))
         extra = s.get("additionalProperties", True)
         fallback = f"return all(map({each}, vs))"
         if set(required) - set(props):
             return [f"    {fallback}"]
-        lines = [f"    if set(map(type, vs)) != _DICT: {fallback}", "    n = len(vs)", "    total = sum(map(len, vs))"]
+        if size is None:
+            lines = [f"    if set(map(type, vs)) != _DICT: {fallback}", "    n = len(vs)", "    total = sum(map(len, vs))"]
+        else:
+            lines = ["    n = len(vs)", f"    total = n * {int(size)}"]
         if "maxProperties" in s:
             lines.append(f"    if max(map(len, vs)) > {int(s['maxProperties'])}: return False")
         if not props:
@@ -455,7 +474,7 @@ class Compiler:
             # branch's keys and fits it (so fits no other); False sends every value to the exact
             # per-value check below. (Checking the keys first with a tuple per value cost more
             # than the rest of a box list's validation: 100,000 new tuples wake the collector.)
-            lines += [f"    if lens == {{{len(req)}}} and {self._column(branches[i], f)}(vs): return True"]
+            lines += [f"    if lens == {{{len(req)}}} and {self._column_shaped(branches[i], f, len(req))}(vs): return True"]
         lines.append(f"    {fallback}")
         return lines
 

@@ -16,6 +16,14 @@ MAX_BINS = 512
 #: Largest logical-screen area x frames a GIF may ask to composite (each frame is composited at
 #: the full logical screen size, whatever its own size): checked from the blocks before decoding.
 MAX_CANVAS_FRAMES = 1_000_000_000
+#: Largest JSON file a thumbnail parses (table files, a Parquet table's JSON preview, a chart's
+#: table, Plotly figures) and the deepest nesting it reads in one.
+MAX_JSON_BYTES = 64 << 20
+MAX_JSON_DEPTH = 512
+#: Largest size a gzipped input may expand to (molecule files are read through gzip).
+MAX_DECOMPRESSED_BYTES = 1 << 30
+#: Most samples (frames x channels) decoded from one audio file: 2^30 (4 GiB as float32).
+MAX_AUDIO_SAMPLES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,17 @@ class Limits:
     - ``max_raster_fragments``: the most pixel fragments the software 3-D renderer draws for one
       thumbnail (triangles by their covered area, splats by their disc area); beyond it the
       thumbnail is refused (meshes) or the splats shrink (molecules, point clouds).
+    - ``max_json_bytes``: the largest JSON file a thumbnail parses (a table file or a Parquet
+      table's JSON preview, a chart's table, a Plotly figure), checked before reading. A table
+      thumbnail parses only the rows it draws; a chart's table and a Plotly figure are parsed
+      whole.
+    - ``max_json_depth``: the deepest nesting a thumbnail reads in such a JSON file (the document
+      is level 1), counted before anything is parsed.
+    - ``max_decompressed_bytes``: the most a gzipped file may expand to (molecule files); the
+      expansion is counted while decompressing, so a bomb is refused holding a bounded amount.
+    - ``max_audio_samples``: the most samples (frames x channels) an audio file may declare for
+      an audio thumbnail (checked from the header before decoding); the audio readers apply the
+      same default.
     """
 
     max_pixels: int = MAX_PIXELS
@@ -48,6 +67,10 @@ class Limits:
     render_bytes: int = 1 << 30
     max_canvas_frames: int = MAX_CANVAS_FRAMES
     max_raster_fragments: int = 50_000_000
+    max_json_bytes: int = MAX_JSON_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+    max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
+    max_audio_samples: int = MAX_AUDIO_SAMPLES
 
 
 DEFAULT_LIMITS = Limits()

@@ -17,7 +17,7 @@ from ._errors import DecodeError, MediaFileNotFoundError, MediaTypeError, Valida
 from ._lazy import require
 from .formats import cif, mol2, sdf
 from .formats import pdb as pdb_format
-from .formats.structure import parse, rdkit_messages, rdkit_quiet
+from .formats.structure import parse, parser_text, rdkit_messages, rdkit_quiet
 
 _FEATURE = "Molecule.from_rdkit / from_smiles"
 
@@ -97,7 +97,7 @@ def to_rdkit(blob: bytes, fmt: str, *, field: str = "data") -> Any:
         return sdf.read_mols(blob, field, limit=1)[0]
     if fmt == "mol2":
         return mol2.read_mols(blob.decode("latin-1"), field)[0]
-    pdb = blob.decode("latin-1") if fmt == "pdb" else to_pdb(blob, fmt, field=field)
+    pdb = parser_text(blob if fmt == "pdb" else to_pdb(blob, fmt, field=field))
     with rdkit_quiet() as cap:
         mol = Chem.MolFromPDBBlock(pdb, sanitize=False, removeHs=False)
     if mol is None:
@@ -153,7 +153,7 @@ def mol_to_file(mol: Any, *, embed: bool, max_iters: int, file_type: str, seed: 
 def to_pdb(blob: bytes, fmt: str, *, field: str = "data") -> str:
     """PDB text of a file's first model (gemmi for mmCIF; our atoms for PQR, GRO and MMTF)."""
     if fmt == "pdb":
-        return blob.decode("latin-1")
+        return parser_text(blob)
     if fmt == "mmcif":
         return cif.to_pdb(blob, field=field)
     if fmt in ("sdf", "mol2"):

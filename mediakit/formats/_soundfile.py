@@ -12,6 +12,7 @@ import numpy as np
 
 from .._errors import DecodeError, LimitError
 from .._lazy import require
+from .._limits import MAX_AUDIO_SAMPLES
 from ._spec import Source
 
 #: libsndfile major format -> our format name (others are readable but get transcoded to WAV).
@@ -19,8 +20,9 @@ KEPT_FORMATS = {"WAV": "wav", "WAVEX": "wav", "FLAC": "flac", "OGG": "ogg", "MP3
 #: WAV encodings that browsers play; anything else in a WAV (ADPCM, u-law, ...) is transcoded.
 WAV_PLAYABLE = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT"}
 #: Most samples (frames x channels) decoded from one file: 2^30 (4 GiB as float32, over three
-#: hours of 48 kHz 8-channel audio). Decoding stops there, whatever the header claims.
-MAX_SAMPLES = 1 << 30
+#: hours of 48 kHz 8-channel audio; ``Limits.max_audio_samples``). Decoding stops there, whatever
+#: the header claims.
+MAX_SAMPLES = MAX_AUDIO_SAMPLES
 MAX_CHANNELS = 1024
 _BLOCK_FRAMES = 1 << 18
 
@@ -62,9 +64,10 @@ def _reason(e: BaseException) -> str:
     return text.split(">: ", 1)[-1] if ">: " in text else text
 
 
-def decode(blob: bytes, *, field: str = "data", max_frames: int | None = None) -> tuple[AudioInfo, np.ndarray]:
-    """Decode an audio file completely. Returns the info and the samples (``(N, C)`` in the
-    file's own integer type for 16/32-bit PCM, float32 otherwise)."""
+def decode(blob: bytes, *, field: str = "data", max_frames: int | None = None, max_samples: int = MAX_SAMPLES) -> tuple[AudioInfo, np.ndarray]:
+    """Decode an audio file completely (at most ``max_samples`` samples, frames x channels).
+    Returns the info and the samples (``(N, C)`` in the file's own integer type for 16/32-bit PCM,
+    float32 otherwise)."""
     mod = sf()
     with _open(blob, field) as f:
         fmt = KEPT_FORMATS.get(f.format, f.format.lower())
@@ -73,7 +76,7 @@ def decode(blob: bytes, *, field: str = "data", max_frames: int | None = None) -
             msg = f"{field}: the file announces {f.frames} frames, more than the limit of {max_frames}"
             raise LimitError(msg)
         dtype = {"PCM_16": "int16", "PCM_32": "int32"}.get(subtype, "float32")
-        samples = _read_bounded(f, dtype, field, fmt, mod)
+        samples = _read_bounded(f, dtype, field, fmt, mod, max_samples)
         announced = f.frames
         info = AudioInfo(fmt, subtype, int(f.samplerate), int(f.channels), len(samples))
     if len(samples) == 0:
@@ -87,10 +90,10 @@ def decode(blob: bytes, *, field: str = "data", max_frames: int | None = None) -
     return info, samples
 
 
-def _read_bounded(f: Any, dtype: str, field: str, fmt: str, mod: Any) -> np.ndarray:
+def _read_bounded(f: Any, dtype: str, field: str, fmt: str, mod: Any, max_samples: int = MAX_SAMPLES) -> np.ndarray:
     """All samples, read in blocks: memory follows the data actually decoded, never the length
     the header claims (libsndfile would allocate the claimed frame count at once), and stops at
-    :data:`MAX_SAMPLES`."""
+    ``max_samples``."""
     channels = int(f.channels)
     if channels < 1 or channels > MAX_CHANNELS:
         msg = f"{field}: the file announces {channels} channels; 1 to {MAX_CHANNELS} are supported"
@@ -103,8 +106,8 @@ def _read_bounded(f: Any, dtype: str, field: str, fmt: str, mod: Any) -> np.ndar
             if not len(block):
                 break
             total += len(block) * channels
-            if total > MAX_SAMPLES:
-                msg = f"{field}: the {fmt.upper()} file decodes to more than {MAX_SAMPLES:,} samples (frames x channels), the limit"
+            if total > max_samples:
+                msg = f"{field}: the {fmt.upper()} file decodes to more than {max_samples:,} samples (frames x channels), the limit (max_audio_samples)"
                 raise LimitError(msg)
             chunks.append(block)
     except (mod.LibsndfileError, RuntimeError, ValueError, MemoryError) as e:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._errors import MediaFileNotFoundError, ValidationError
 from .._files import write_atomic
+from .._limits import MAX_AUDIO_SAMPLES
 from . import flac, mp3, ogg, wav
 from ._oggpages import check_ogg_complete
 from ._pcm import to_float as to_float
@@ -41,9 +42,10 @@ def encode(data: np.ndarray, sample_rate: int, fmt: str, subtype: str | None) ->
     return _ENCODERS[fmt](data, sample_rate, subtype)
 
 
-def probe(data: Any, *, field: str = "data", max_frames: int | None = None) -> tuple[AudioInfo, np.ndarray]:
+def probe(data: Any, *, field: str = "data", max_frames: int | None = None, max_samples: int = MAX_AUDIO_SAMPLES) -> tuple[AudioInfo, np.ndarray]:
     """Identify an audio file (a :class:`Source`, path or bytes) and decode it completely (a
-    file that does not decode to the end is a :class:`DecodeError`). Returns the info and the
+    file that does not decode to the end is a :class:`DecodeError`; one decoding to more than
+    ``max_samples`` samples, frames x channels, a :class:`LimitError`). Returns the info and the
     samples (``(N, C)`` in the file's own integer type for 16/32-bit PCM, float32 otherwise)."""
     blob = (data if isinstance(data, Source) else Source(data, field=field, what="audio")).read()
     wav.check_wav_length(blob, field=field)
@@ -51,12 +53,12 @@ def probe(data: Any, *, field: str = "data", max_frames: int | None = None) -> t
         check_ogg_complete(blob, field=field)
     elif mp3.sniff(blob):
         mp3.check_mp3_complete(blob, field=field)
-    return _decode(blob, field=field, max_frames=max_frames)
+    return _decode(blob, field=field, max_frames=max_frames, max_samples=max_samples)
 
 
-def read(data: Any, *, field: str = "data") -> np.ndarray:
+def read(data: Any, *, field: str = "data", max_samples: int = MAX_AUDIO_SAMPLES) -> np.ndarray:
     """Decode an audio file to ``(N, C)`` samples (see :func:`probe`)."""
-    return probe(data, field=field)[1]
+    return probe(data, field=field, max_samples=max_samples)[1]
 
 
 # -- conversion for the CLI -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .._errors import DecodeError
 from .._lazy import require
-from .structure import FEATURE, Structure, from_gemmi, molecule_spec, text
+from .structure import FEATURE, Structure, from_gemmi, molecule_spec, parser_text
 from .structure import first_line as _first_line
 
 NAME = "mmcif"
@@ -15,7 +15,7 @@ def read(blob: bytes, field: str) -> Structure:
     """The structure of mmCIF bytes (gemmi)."""
     gemmi = require("gemmi", extra="chem", feature=FEATURE)
     try:
-        doc = gemmi.cif.read_string(text(blob))
+        doc = gemmi.cif.read_string(parser_text(blob))
         if len(doc) == 0:
             msg = f"{field}: not an mmCIF file: no data_ block"
             raise DecodeError(msg)
@@ -38,7 +38,7 @@ def to_pdb(blob: bytes, *, field: str = "data") -> str:
 
     gemmi = require("gemmi", extra="chem", feature="mmCIF to PDB conversion")
     try:
-        st = gemmi.make_structure_from_block(gemmi.cif.read_string(text(blob))[0])
+        st = gemmi.make_structure_from_block(gemmi.cif.read_string(parser_text(blob))[0])
         st.setup_entities()
         return str(st.make_pdb_string())
     except (RuntimeError, ValueError) as e:

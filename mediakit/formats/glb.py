@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import warn_user
-from .._errors import DecodeError
+from .._errors import DecodeError, LimitError
 from . import jsondoc
 from ._spec import FormatSpec, Source
 
@@ -58,6 +58,7 @@ def read(blob: bytes, *, field: str = "data", warn: bool = True) -> tuple[dict[s
     if not isinstance(doc, dict) or not isinstance(doc.get("asset"), dict):
         msg = f"{field}: GLB JSON has no 'asset' object; not a glTF 2.0 document"
         raise DecodeError(msg)
+    check_nodes(doc, field)
     if warn:
         problems, _ = check(doc, bin_chunk)
         if problems:
@@ -78,6 +79,97 @@ def write(doc: dict[str, Any], bin_chunk: bytes) -> bytes:
         out += [struct.pack("<II", len(b), _CHUNK_BIN), b]
     body = b"".join(out)
     return GLB_MAGIC + struct.pack("<II", 2, 12 + len(body)) + body
+
+
+#: Most nodes in one glTF document (trimesh spends about a millisecond per node instance between
+#: loading, counting and drawing), and the deepest chain of parents a node may have.
+MAX_NODES = 10_000
+MAX_NODE_DEPTH = 1_000
+
+
+def check_nodes(doc: dict[str, Any], field: str = "data") -> None:
+    """Check that the node graph is what glTF 2.0 requires before trimesh walks it: a set of
+    disjoint trees (no cycle, no node its own child, one parent per node), scenes listing root
+    nodes once each, at most :data:`MAX_NODES` nodes and :data:`MAX_NODE_DEPTH` levels.
+
+    trimesh loops on a cycle until it gives up with a ``ValueError``, and a node with several
+    parents is drawn once per path to it (exponentially many for a lattice of shared children).
+    """
+    nodes = doc.get("nodes", [])
+    if not isinstance(nodes, list):
+        msg = f"{field}: nodes: expected a list of node objects, got {type(nodes).__name__}"
+        raise DecodeError(msg)
+    n = len(nodes)
+    if n > MAX_NODES:
+        msg = f"{field}: nodes: {n:,} nodes are more than the {MAX_NODES:,} a model may have; merge meshes that share a transform"
+        raise LimitError(msg)
+    parent = [-1] * n
+    children: list[list[int]] = []
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            msg = f"{field}: nodes[{i}]: expected an object, got {type(node).__name__}"
+            raise DecodeError(msg)
+        kids = node.get("children", [])
+        if not isinstance(kids, list):
+            msg = f"{field}: nodes[{i}].children: expected a list of node indices, got {type(kids).__name__}"
+            raise DecodeError(msg)
+        for c in kids:
+            if type(c) is not int or not 0 <= c < n:
+                msg = f"{field}: nodes[{i}].children: {str(c)[:20]} is not a node index (0 to {n - 1})"
+                raise DecodeError(msg)
+            if c == i:
+                msg = f"{field}: nodes[{i}].children: the node lists itself as a child; the node graph must be a set of trees"
+                raise DecodeError(msg)
+            if parent[c] != -1:
+                msg = f"{field}: nodes[{i}].children: node {c} is already a child of node {parent[c]}; a glTF node has at most one parent"
+                raise DecodeError(msg)
+            parent[c] = i
+        children.append(kids)
+    # Breadth first from the roots: a node never reached sits on (or under) a cycle.
+    depth = [-1] * n
+    level = [i for i in range(n) if parent[i] == -1]
+    d = 0
+    while level:
+        for i in level:
+            depth[i] = d
+        level = [c for i in level for c in children[i]]
+        d += 1
+        if level and d > MAX_NODE_DEPTH:
+            msg = f"{field}: nodes[{parent[level[0]]}].children: the node tree is deeper than {MAX_NODE_DEPTH:,} levels; flatten it"
+            raise LimitError(msg)
+    if -1 in depth:
+        k = depth.index(-1)
+        seen = set()
+        while k not in seen:  # climb to a node on the cycle
+            seen.add(k)
+            k = parent[k]
+        msg = f"{field}: nodes[{parent[k]}].children: node {k} is its own ancestor (a cycle in the node graph); the node graph must be a set of trees"
+        raise DecodeError(msg)
+    scenes = doc.get("scenes", [])
+    if not isinstance(scenes, list):
+        msg = f"{field}: scenes: expected a list of scene objects, got {type(scenes).__name__}"
+        raise DecodeError(msg)
+    for s, scene in enumerate(scenes):
+        roots = scene.get("nodes", []) if isinstance(scene, dict) else None
+        if not isinstance(roots, list):
+            msg = f"{field}: scenes[{s}]: expected an object with a list of root node indices 'nodes'"
+            raise DecodeError(msg)
+        listed: set[int] = set()
+        for k in roots:
+            if type(k) is not int or not 0 <= k < n:
+                msg = f"{field}: scenes[{s}].nodes: {str(k)[:20]} is not a node index (0 to {n - 1})"
+                raise DecodeError(msg)
+            if k in listed:
+                msg = f"{field}: scenes[{s}].nodes: node {k} is listed twice; list each root node once"
+                raise DecodeError(msg)
+            if parent[k] != -1:
+                msg = f"{field}: scenes[{s}].nodes: node {k} is a child of node {parent[k]}; a scene lists root nodes only"
+                raise DecodeError(msg)
+            listed.add(k)
+    default = doc.get("scene")
+    if default is not None and (type(default) is not int or not 0 <= default < len(scenes)):
+        msg = f"{field}: scene: {str(default)[:20]} is not a scene index ({len(scenes)} scenes)"
+        raise DecodeError(msg)
 
 
 def gltf_counts(doc: dict[str, Any]) -> dict[str, Any]:

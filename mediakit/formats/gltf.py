@@ -17,7 +17,7 @@ from .._errors import DecodeError, LimitError, ValidationError
 from . import jsondoc
 from ._spec import FormatSpec, Source
 from .glb import check as check_glb
-from .glb import gltf_counts, summary
+from .glb import check_nodes, gltf_counts, summary
 from .glb import write as write_glb
 
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*?(;base64)?,", re.IGNORECASE)
@@ -70,6 +70,7 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
     if not str(doc["asset"].get("version", "")).startswith("2"):
         msg = f"{field}: glTF asset.version must be 2.x, got {doc['asset'].get('version')!r}"
         raise DecodeError(msg)
+    check_nodes(doc, field)
     total = 0
 
     def fetch(uri: Any, where: str) -> tuple[bytes, str | None]:
@@ -159,6 +160,7 @@ def probe(source: Any) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("asset"), dict):
         msg = f"{src.field}: not a glTF 2.0 document (no 'asset' object)"
         raise DecodeError(msg)
+    check_nodes(doc, src.field)
     return {"format": "gltf", **gltf_counts(doc)}
 
 

@@ -30,12 +30,14 @@ Backend: the standard library; orjson when installed.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
 
 from .._errors import DecodeError, LimitError, ValidationError
 from .._lazy import available, require
+from .._limits import MAX_JSON_DEPTH
 from . import jsondoc
 from ._spec import FormatSpec, Source
 
@@ -151,6 +153,12 @@ def parse_json_table(blob: bytes, field: str = "path") -> dict[str, Any]:
     except SchemaError as e:
         msg = f"{field}: not a JSON table file: {e}"
         raise DecodeError(msg) from None
+    return check_table(doc, field)
+
+
+def check_table(doc: Any, field: str, *, nested: bool = True) -> dict[str, Any]:
+    """The structural checks of :func:`parse_json_table` on a parsed document (``nested``: check
+    ``nested_media`` too, which needs every row)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list) or not isinstance(doc.get("data"), list):
         msg = f"{field}: not a JSON table file (expected an object with 'columns' and 'data')"
         raise DecodeError(msg)
@@ -179,9 +187,152 @@ def parse_json_table(blob: bytes, field: str = "path") -> dict[str, Any]:
         if not isinstance(side, dict) or any(k not in names for k in side):
             msg = f"{field}.{key}: expected an object keyed by column names"
             raise DecodeError(msg)
-    for name, places in doc.get("nested_media", {}).items():
-        check_nested_places(places, len(doc["data"]), f"{field}.nested_media[{name!r}]")
+    if nested:
+        for name, places in doc.get("nested_media", {}).items():
+            check_nested_places(places, len(doc["data"]), f"{field}.nested_media[{name!r}]")
     return doc
+
+
+#: What :func:`read_head` reads besides the first rows (``nested_media`` is not drawn).
+HEAD_KEYS = ("columns", "column_types", "media_rows", "nonfinite")
+#: Largest of those values read for a thumbnail (after row lists are thinned, see read_head).
+MAX_HEAD_KEY_BYTES = 8 << 20
+_THIN_FROM = 64 << 10
+_WS = re.compile(rb"[ \t\n\r]*")
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_SCALAR = re.compile(rb"[^,:\[\]{}\s]+")
+_STRING_OR_ROWS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|\[[0-9,\s]*\]', re.S)
+
+
+def read_head(blob: bytes, *, rows: int, field: str = "path", max_depth: int | None = None) -> dict[str, Any]:
+    """The checked table document of a JSON table file holding only its first ``rows`` rows.
+
+    For thumbnails: the top-level object is read key by key; the first ``rows`` rows of ``data``
+    are parsed and the rest is skipped without building anything (:func:`jsondoc.closing`, a numpy
+    bracket count), as are keys the grid does not draw. ``columns``, ``column_types``,
+    ``media_rows`` and ``nonfinite`` are parsed, each at most :data:`MAX_HEAD_KEY_BYTES`
+    (beyond: :class:`LimitError` naming the key); row lists in the two side records keep only the
+    rows below ``rows`` first, so a column with millions of NaN does not count against that.
+    ``max_depth``: deepest nesting read (the document is level 1)."""
+    enc = json.detect_encoding(blob[:4])
+    pos = 0
+    if enc == "utf-8-sig":
+        pos = 3
+    elif enc != "utf-8":
+        try:
+            blob = blob.decode(enc).encode("utf-8")
+        except UnicodeError:
+            msg = f"{field}: not a JSON table file: the text is not valid {enc}"
+            raise DecodeError(msg) from None
+    pos = _ws(blob, pos)
+    if blob[pos : pos + 1] != b"{":
+        jsondoc.check_depth(blob[pos:], field, MAX_JSON_DEPTH if max_depth is None else max_depth)
+        msg = f"{field}: not a JSON table file (expected an object with 'columns' and 'data')"
+        raise DecodeError(msg)
+    depth = None if max_depth is None else max_depth - 1  # levels below the document
+    doc: dict[str, Any] = {}
+    pos = _ws(blob, pos + 1)
+    more = blob[pos : pos + 1] != b"}"
+    if not more:
+        pos = _ws(blob, pos + 1)
+    while more:
+        m = _STRING.match(blob, pos)
+        if not m:
+            raise _bad(field, pos, blob)
+        key = _value(m.group(0), field)
+        pos = _ws(blob, m.end())
+        if blob[pos : pos + 1] != b":":
+            raise _bad(field, pos, blob)
+        start = _ws(blob, pos + 1)
+        where = f"{field}.{key}" if isinstance(key, str) else field
+        if key == "data" and blob[start : start + 1] == b"[":
+            doc["data"], end = _head_rows(blob, start, rows, where, None if depth is None else depth - 1)
+        else:
+            end = _value_end(blob, start, where, depth)
+            if key in HEAD_KEYS:
+                text = blob[start:end]
+                if key in ("media_rows", "nonfinite") and len(text) > _THIN_FROM:
+                    text = _STRING_OR_ROWS.sub(lambda m: _rows_below(m.group(0), rows), text)
+                if len(text) > MAX_HEAD_KEY_BYTES:
+                    msg = f"{where}: {end - start:,} bytes of JSON, more than the {MAX_HEAD_KEY_BYTES:,} a thumbnail reads of it"
+                    raise LimitError(msg)
+                doc[key] = _value(text, where)
+        pos = _ws(blob, end)
+        sep = blob[pos : pos + 1]
+        if sep not in (b",", b"}"):
+            raise _bad(field, pos, blob)
+        more = sep == b","
+        pos = _ws(blob, pos + 1)
+    if pos != len(blob):
+        msg = f"{field}: not a JSON table file: text after the end of the JSON object (byte {pos})"
+        raise DecodeError(msg)
+    return check_table(doc, field, nested=False)
+
+
+def _ws(blob: bytes, pos: int) -> int:
+    m = _WS.match(blob, pos)
+    return m.end() if m else pos
+
+
+def _bad(field: str, pos: int, blob: bytes) -> DecodeError:
+    if pos >= len(blob):
+        return DecodeError(f"{field}: not a JSON table file: the JSON ends early (truncated file?)")
+    return DecodeError(f"{field}: not a JSON table file: the JSON is malformed at byte {pos}")
+
+
+def _value(text: bytes, field: str) -> Any:
+    from .._descriptor import loads
+    from .._errors import SchemaError
+
+    try:
+        return loads(text.decode("utf-8"))
+    except UnicodeDecodeError:
+        msg = f"{field}: not a JSON table file: the text is not UTF-8"
+        raise DecodeError(msg) from None
+    except SchemaError as e:
+        msg = f"{field}: not a JSON table file: {e}"
+        raise DecodeError(msg) from None
+
+
+def _value_end(blob: bytes, start: int, field: str, depth: int | None) -> int:
+    """The end of the JSON value at ``start`` (found, not parsed)."""
+    first = blob[start : start + 1]
+    if first in (b"[", b"{"):
+        if depth is not None and depth < 1:
+            raise jsondoc.too_deep_for_limit(field)
+        return jsondoc.closing(blob, start + 1, field=field, max_depth=depth) + 1
+    m = (_STRING if first == b'"' else _SCALAR).match(blob, start)
+    if not m:
+        raise _bad(field, start, blob)
+    return m.end()
+
+
+def _head_rows(blob: bytes, start: int, rows: int, field: str, depth: int | None) -> tuple[list[Any], int]:
+    """The first ``rows`` rows of the ``data`` array opening at ``start``, and the array's end."""
+    out: list[Any] = []
+    pos = _ws(blob, start + 1)
+    if blob[pos : pos + 1] == b"]":
+        return out, pos + 1
+    while len(out) < rows:
+        end = _value_end(blob, pos, f"{field}[{len(out)}]", depth)
+        out.append(_value(blob[pos:end], f"{field}[{len(out)}]"))
+        pos = _ws(blob, end)
+        sep = blob[pos : pos + 1]
+        if sep == b"]":
+            return out, pos + 1
+        if sep != b",":
+            raise _bad(field, pos, blob)
+        pos = _ws(blob, pos + 1)
+    return out, jsondoc.closing(blob, pos, field=field, max_depth=None if depth is None else depth + 1) + 1
+
+
+def _rows_below(token: bytes, rows: int) -> bytes:
+    """A JSON list of row numbers cut to those below ``rows`` (strings come back unchanged)."""
+    if token[:1] == b'"':
+        return token
+    body = b"," + token[1:-1].translate(None, b" \t\n\r") + b","
+    keep = [b"%d" % k for k in range(rows) if b",%d," % k in body]
+    return b"[" + b",".join(keep) + b"]"
 
 
 def check_nested_places(places: Any, nrows: int, field: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from .._errors import DecodeError
 from .._lazy import require
-from .structure import FEATURE, Structure, molecule_spec, rdkit_messages, rdkit_quiet, structure_of_mols, text
+from .structure import FEATURE, Structure, molecule_spec, parser_text, rdkit_messages, rdkit_quiet, structure_of_mols, text
 
 NAME = "mol2"
 _SPLIT = re.compile(r"(?m)^(?=@<TRIPOS>MOLECULE)")
@@ -17,7 +17,7 @@ _SPLIT = re.compile(r"(?m)^(?=@<TRIPOS>MOLECULE)")
 def read_mols(txt: str, field: str) -> list[Any]:
     """The molecules of MOL2 text as RDKit molecules (unsanitised); a bad one is an error."""
     Chem = require("rdkit.Chem", extra="chem", feature=FEATURE)
-    blocks = [b for b in _SPLIT.split(txt) if b.lstrip().startswith("@<TRIPOS>MOLECULE")]
+    blocks = [b for b in _SPLIT.split(parser_text(txt)) if b.lstrip().startswith("@<TRIPOS>MOLECULE")]
     if not blocks:
         msg = f"{field}: not a MOL2 file: no @<TRIPOS>MOLECULE section"
         raise DecodeError(msg)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._errors import DecodeError, ValidationError
 from .._lazy import require
-from .structure import FEATURE, Structure, from_gemmi, molecule_spec, source_bytes, text
+from .structure import FEATURE, Structure, from_gemmi, molecule_spec, parser_text, source_bytes, text
 from .structure import first_line as _first_line
 
 NAME = "pdb"
@@ -17,7 +17,7 @@ def read(blob: bytes, field: str) -> Structure:
     """The structure of PDB bytes (gemmi)."""
     gemmi = require("gemmi", extra="chem", feature=FEATURE)
     try:
-        st = gemmi.read_pdb_string(text(blob))
+        st = gemmi.read_pdb_string(parser_text(blob))
     except (RuntimeError, ValueError) as e:
         msg = f"{field}: not a valid PDB file ({_first_line(e)})"
         raise DecodeError(msg) from None

@@ -8,6 +8,7 @@ its renderer and ``mediakit convert``.
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 import struct
@@ -21,6 +22,7 @@ import numpy as np
 from .._arrays import warn_user
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError
 from .._lazy import require
+from . import glb, jsondoc
 from .gltf import check_relative_uri
 from .obj import MTLLIB
 
@@ -73,6 +75,15 @@ def load_scene(blob: bytes, file_type: str, *, field: str = "data", resolver: An
     """Parse mesh-file bytes with trimesh into a ``trimesh.Scene`` (errors become DecodeError)."""
     trimesh = trimesh_module()
     blob = precheck(blob, file_type, field=field)
+    if file_type == "glb":
+        glb.read(blob, field=field, warn=False)  # the container and node graph (glb.check_nodes)
+    elif file_type == "gltf":
+        try:
+            doc = jsondoc.loads(blob.decode("utf-8-sig"), field=field, what="glTF JSON")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            doc = None  # trimesh says what is wrong
+        if isinstance(doc, dict):
+            glb.check_nodes(doc, field)
     try:
         return trimesh.load_scene(io.BytesIO(blob), file_type=file_type, resolver=resolver, process=False)
     except MemoryError:

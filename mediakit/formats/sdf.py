@@ -14,6 +14,7 @@ from .structure import (
     MAX_ATOMS,
     Structure,
     molecule_spec,
+    parser_text,
     rdkit_messages,
     rdkit_quiet,
     structure_of_mols,
@@ -27,7 +28,7 @@ def read_mols(blob: bytes, field: str, *, limit: int | None = None) -> list[Any]
     Chem = require("rdkit.Chem", extra="chem", feature=FEATURE)
     mols = []
     with rdkit_quiet() as cap:
-        supplier = Chem.ForwardSDMolSupplier(io.BytesIO(blob), sanitize=False, removeHs=False, strictParsing=True)
+        supplier = Chem.ForwardSDMolSupplier(io.BytesIO(parser_text(blob).encode('ascii')), sanitize=False, removeHs=False, strictParsing=True)
         for i, m in enumerate(supplier):
             if m is None:
                 why = rdkit_messages(cap)

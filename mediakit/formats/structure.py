@@ -23,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from .._errors import DecodeError, LimitError
+from .._limits import MAX_DECOMPRESSED_BYTES
 from ._spec import FormatSpec, Source
 
 #: Largest atom count accepted in one model.
 MAX_ATOMS = 20_000_000
-#: Largest molecule file (after decompression) accepted.
-MAX_MOLECULE_BYTES = 1 << 30
+#: Largest molecule file (after decompression) accepted (``Limits.max_decompressed_bytes``).
+MAX_MOLECULE_BYTES = MAX_DECOMPRESSED_BYTES
 #: Descriptor format names, each the name of a format spec of kind ``molecule``.
 FORMATS = ("gro", "mmcif", "mmtf", "mol2", "pdb", "pqr", "sdf")
 
@@ -58,25 +59,26 @@ class Structure:
         return {"atoms": self.atoms, "residues": self.residues, "chains": self.chains, "models": self.models, "bonds": self.bonds}
 
 
-def parse(blob: bytes, fmt: str, *, field: str = "data") -> Structure:
+def parse(blob: bytes, fmt: str, *, field: str = "data", max_bytes: int = MAX_MOLECULE_BYTES) -> Structure:
     """Parse ``blob`` as ``fmt`` (pdb, pqr, mmcif, sdf, mol2, gro, mmtf): the ``decode`` of that
-    format's spec."""
+    format's spec. ``max_bytes``: the most gzipped data may expand to."""
     from . import get
 
-    s: Structure = get(fmt, kind="molecule").decode(blob, field=field)  # type: ignore[misc]
+    s: Structure = get(fmt, kind="molecule").decode(blob, field=field, max_bytes=max_bytes)  # type: ignore[misc]
     return s
 
 
-def source_bytes(source: Any, field: str = "data") -> bytes:
-    """The (decompressed) bytes of a path, bytes or file object holding a molecule file."""
+def source_bytes(source: Any, field: str = "data", max_bytes: int = MAX_MOLECULE_BYTES) -> bytes:
+    """The (decompressed, at most ``max_bytes``) bytes of a path, bytes or file object holding a
+    molecule file."""
     src = source if isinstance(source, Source) else Source(source, field=field, max_bytes=MAX_MOLECULE_BYTES, what="molecule")
-    return gunzip(src.read(), field)
+    return gunzip(src.read(), field, max_bytes)
 
 
-def decode_with(reader: Callable[[bytes, str], Structure], fmt: str, source: Any, field: str) -> Structure:
+def decode_with(reader: Callable[[bytes, str], Structure], fmt: str, source: Any, field: str, max_bytes: int = MAX_MOLECULE_BYTES) -> Structure:
     """Run a format's ``reader(blob, field)`` on a path, bytes or file object (gzip looked
-    through) and make the checks every format shares."""
-    blob = source_bytes(source, field)
+    through, expanding to at most ``max_bytes``) and make the checks every format shares."""
+    blob = source_bytes(source, field, max_bytes)
     if fmt != "mmtf" and b"\x00" in blob[:65536]:
         msg = f"{field}: not a {fmt.upper()} file: it holds binary data (NUL bytes), expected text"
         raise DecodeError(msg)
@@ -102,8 +104,8 @@ def molecule_spec(name: str, reader: Callable[[bytes, str], Structure], *, probe
     every molecule format shares (:func:`decode_with`); every molecule format converts to PDB and
     SDF through :func:`convert`. ``fields``: suffixes, media_type, extra, aliases, description."""
 
-    def decode(source: Any, *, field: str = "data") -> Structure:
-        return decode_with(reader, name, source, field)
+    def decode(source: Any, *, field: str = "data", max_bytes: int = MAX_MOLECULE_BYTES) -> Structure:
+        return decode_with(reader, name, source, field, max_bytes)
 
     def probe_counts(source: Any, *, field: str = "data") -> dict[str, Any]:
         return probe_with(reader, name, source, field)
@@ -139,7 +141,7 @@ def gunzip(blob: bytes, field: str, max_bytes: int = MAX_MOLECULE_BYTES) -> byte
             data = d.unconsumed_tail
             total += len(out)
             if total > max_bytes:
-                msg = f"{field}: gzipped file expands beyond {max_bytes} bytes; refused"
+                msg = f"{field}: gzipped file expands beyond {max_bytes} bytes, the limit (max_decompressed_bytes); refused"
                 raise LimitError(msg)
             if pieces is not None:
                 pieces.append(out)
@@ -165,8 +167,29 @@ def text(blob: bytes) -> str:
     return blob.decode("latin-1")
 
 
+#: Bytes 0x80-0xFF -> "?": see :func:`parser_text`.
+_ASCII = bytes(range(128)) + b"?" * 128
+
+
+def parser_text(data: bytes | str) -> str:
+    """Text handed to gemmi and RDKit: every character outside ASCII becomes ``?``.
+
+    PDB, mmCIF, SDF and MOL2 are ASCII formats, and those parsers cut names out of fixed columns
+    by byte: a byte that is not ASCII (or a UTF-8 character cut in two) would come back from them
+    as a ``str`` Python cannot decode (``UnicodeDecodeError`` from ``atom.name``,
+    ``MolToPDBBlock``, ...). One ``?`` per byte keeps every column in place; the stored file
+    keeps its own bytes, only the names read from it show ``?``."""
+    if isinstance(data, str):
+        return data.encode("ascii", "replace").decode("ascii") if not data.isascii() else data
+    return data.translate(_ASCII).decode("ascii")
+
+
 def first_line(e: Exception) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    try:
+        txt = str(e).strip()
+    except UnicodeDecodeError:  # a parser's message quoting bytes that are not UTF-8
+        return type(e).__name__
+    return txt.splitlines()[0] if txt else type(e).__name__
 
 
 def runs(keys: list[Any]) -> np.ndarray:

@@ -27,16 +27,17 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     if len(blob) > limits.max_file_bytes:
         msg = f"path: audio file of {len(blob)} bytes exceeds the limit of {limits.max_file_bytes}"
         raise LimitError(msg)
-    lo, hi = envelope(blob, size, max_samples=limits.max_points)
+    lo, hi = envelope(blob, size, max_samples=limits.max_points, max_declared=limits.max_audio_samples)
     return with_time_axis(draw(lo, hi, size), float(desc.get("duration") or 0.0), lo, hi)
 
 
-def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path") -> tuple[np.ndarray, np.ndarray]:
+def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path", max_declared: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-column minimum and maximum ``(channels, columns)`` of an audio file's samples.
 
     When the file holds more than ``max_samples`` samples, each column looks at an evenly placed
     window of ``max_samples / columns`` samples instead of all of them (bounded work on long or
-    hostile files)."""
+    hostile files). A header declaring more than ``max_declared`` samples (frames x channels;
+    the readers' limit) is refused before anything is decoded."""
     sf = require("soundfile", extra="audio", feature="Audio thumbnails")
     try:
         f = sf.SoundFile(io.BytesIO(blob))
@@ -46,6 +47,9 @@ def envelope(blob: bytes, columns: int, *, max_samples: int, field: str = "path"
     with f:
         channels = min(int(f.channels), MAX_LANES)
         frames = int(f.frames)
+        if max_declared is not None and frames * int(f.channels) > max_declared:
+            msg = f"{field}: the audio file declares {frames:,} frames x {int(f.channels)} channels, more than the {max_declared:,} samples of the limit (max_audio_samples)"
+            raise LimitError(msg)
         lo = np.zeros((channels, columns), np.float32)
         hi = np.zeros((channels, columns), np.float32)
         if frames <= 0:

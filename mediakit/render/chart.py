@@ -24,11 +24,11 @@ from PIL import Image as PILImage
 from .._errors import DecodeError, LimitError
 from .._lazy import available, require
 from .._limits import Limits
+from ..formats.jsondoc import check_depth
 from ..formats.jsontable import parse_json_table
 from ..kinds.chart import DATASET, MAX_SPEC_BYTES, records
 from ..store import Store
 from ._vlworker import render_png
-from .table import MAX_RENDER_BYTES
 
 VL_VERSION = "5.21"
 MAX_RENDER_POINTS = 10_000
@@ -101,11 +101,13 @@ def chart_records(desc: dict[str, Any], store: Store, limits: Limits) -> list[di
     """The rows of a chart's table as Vega-Lite records, thinned above MAX_RENDER_POINTS."""
     tdesc = desc["table"]
     ref = tdesc["preview"] if tdesc["format"] == "parquet" else tdesc
-    cap = min(limits.max_file_bytes, MAX_RENDER_BYTES)
+    cap = min(limits.max_file_bytes, limits.max_json_bytes)
     if ref["size"] > cap:
-        msg = f"table.path: table file of {ref['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads"
+        msg = f"table.path: table file of {ref['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads (max_json_bytes)"
         raise LimitError(msg)
-    doc = parse_json_table(store.read(ref["path"]), field="table.path")
+    blob = store.read(ref["path"])
+    check_depth(blob, "table.path", limits.max_json_depth)
+    doc = parse_json_table(blob, field="table.path")
     rows = doc["data"]
     series = next((desc["fields"][k] for k in _SERIES_FIELDS if k in desc["fields"]), None)
     if len(rows) > MAX_RENDER_POINTS:

@@ -57,7 +57,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         # one organic residue (a ligand written as PDB, ...); ions and polymers are drawn in 3-D
         small = desc["atoms"] <= SMALL_STRUCTURE_ATOMS and (desc.get("residues") or 0) <= 1
         if small:
-            s = mf.parse(blob, fmt, field="path")
+            s = mf.parse(blob, fmt, field="path", max_bytes=limits.max_decompressed_bytes)
             small = bool((s.elements == "C").any())
     if small and available("rdkit"):
         from ..chem import depiction
@@ -65,7 +65,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         im = depiction(blob, fmt, size)
         if im is not None:
             return im
-    s = s or mf.parse(blob, fmt, field="path")
+    s = s or mf.parse(blob, fmt, field="path", max_bytes=limits.max_decompressed_bytes)
     if s.atoms > limits.max_points:
         msg = f"path: {s.atoms} atoms exceed the render limit of {limits.max_points}"
         raise LimitError(msg)

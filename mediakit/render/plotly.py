@@ -17,12 +17,14 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from .._errors import DecodeError, LimitError
-from .._limits import Limits
+from .._limits import MAX_JSON_BYTES, Limits
+from ..formats.jsondoc import check_depth
 from ..kinds.plotly import check_figure, decode_array
 from ..store import Store
 from ._common import BACKGROUND, INK, ellipsize, fit, font
 
-MAX_RENDER_BYTES = 64 << 20
+#: The default of ``Limits.max_json_bytes``: larger figures are not read for a thumbnail.
+MAX_RENDER_BYTES = MAX_JSON_BYTES
 MAX_DRAWN = 20_000
 COLORWAY = ("#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52")
 GRID = (225, 229, 235)
@@ -31,12 +33,14 @@ _LINEAR = ("scatter", "scattergl", "bar", "histogram", "heatmap")
 
 
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
-    cap = min(limits.max_file_bytes, MAX_RENDER_BYTES)
+    cap = min(limits.max_file_bytes, limits.max_json_bytes)
     if desc["size"] > cap:
-        msg = f"path: plotly JSON of {desc['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads"
+        msg = f"path: plotly JSON of {desc['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads (max_json_bytes)"
         raise LimitError(msg)
+    blob = store.read(desc["path"])
+    check_depth(blob, "path", limits.max_json_depth)
     try:
-        doc = check_figure(json.loads(store.read(desc["path"]), parse_constant=lambda _c: None), "path")
+        doc = check_figure(json.loads(blob, parse_constant=lambda _c: None), "path")
     except ValueError as e:
         if isinstance(e, (DecodeError, LimitError)):
             raise

@@ -16,14 +16,15 @@ from PIL import ImageDraw
 
 from .._descriptor import validate
 from .._errors import LimitError, MediakitError
-from .._limits import Limits
+from .._limits import MAX_JSON_BYTES, Limits
 from .._registry import get_renderer
-from ..formats.jsontable import parse_json_table
+from ..formats.jsontable import read_head
 from ..store import Store
 from ._common import BACKGROUND, INK, ellipsize, font
 
-#: JSON table files larger than this are not parsed for a thumbnail.
-MAX_RENDER_BYTES = 64 << 20
+#: JSON table files larger than this are not read for a thumbnail (the default of
+#: ``Limits.max_json_bytes``).
+MAX_RENDER_BYTES = MAX_JSON_BYTES
 MAX_ROWS_SHOWN = 12
 HEADER_BG = (45, 51, 59)
 HEADER_INK = (255, 255, 255)
@@ -33,17 +34,19 @@ _CONTAINERS = ("table", "chart", "list")
 
 
 def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> PILImage.Image:
+    """The first rows as a grid. Only what is drawn is parsed (:func:`read_head`): the rest of the
+    rows is skipped unparsed, so the work follows the file's bytes, not its row count."""
     ref = desc["preview"] if desc["format"] == "parquet" else desc
-    cap = min(limits.max_file_bytes, MAX_RENDER_BYTES)
+    cap = min(limits.max_file_bytes, limits.max_json_bytes)
     if ref["size"] > cap:
-        msg = f"path: table file of {ref['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads"
+        msg = f"path: table file of {ref['size']:,} bytes is larger than the {cap:,} bytes a thumbnail reads (max_json_bytes)"
         raise LimitError(msg)
     blob = store.read(ref["path"])
     if len(blob) > cap:
-        msg = f"path: table file of {len(blob):,} bytes is larger than the {cap:,} bytes a thumbnail reads"
+        msg = f"path: table file of {len(blob):,} bytes is larger than the {cap:,} bytes a thumbnail reads (max_json_bytes)"
         raise LimitError(msg)
-    doc = parse_json_table(blob)
-    return grid(doc, store, size=size, limits=limits, total_rows=desc.get("nrows", len(doc["data"])))
+    doc = read_head(blob, rows=MAX_ROWS_SHOWN, field="path", max_depth=limits.max_json_depth)
+    return grid(doc, store, size=size, limits=limits, total_rows=desc["nrows"])
 
 
 def grid(doc: dict[str, Any], store: Store, *, size: int, limits: Limits, total_rows: int) -> PILImage.Image:

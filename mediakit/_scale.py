@@ -3,14 +3,19 @@ the loop that feeds them (for :mod:`mediakit.batch`).
 
 Why not ``concurrent.futures.ProcessPoolExecutor``: when one of its workers dies, every pending
 future fails with ``BrokenProcessPool``, the pool cannot be used again and nobody can say which
-item the dead worker was running. Here each worker process holds one item at a time over its own
-pipe, so a killed worker loses exactly that item (retried by :mod:`mediakit.batch`), a fresh
-worker takes its place, and every finished result has already been handed back.
+item the dead worker was running. Here each worker process runs one item at a time from its own
+pipe (with the next one already waiting there, so it never idles between items), so a killed
+worker loses exactly the item it was running (retried by :mod:`mediakit.batch`; the one waiting
+is sent again, never counted as an attempt), a fresh worker takes its place, and every finished
+result has already been handed back.
 
 Dask (extra ``cloud``): ``"local"`` starts a ``LocalCluster`` of worker *processes* on
 127.0.0.1; ``"tcp://HOST:PORT"`` connects to a scheduler started elsewhere. Both give a
 ``concurrent.futures`` executor; work functions and stores travel by pickle (a store re-opens
 itself from its URL on the worker).
+
+(Over 500 lines on purpose: the pool, the backends and :func:`drive` share one task/event
+protocol, ``requeue`` included, and are read and changed together.)
 """
 
 from __future__ import annotations
@@ -97,14 +102,17 @@ def _worker_main(conn: Connection, fn_blob: bytes) -> None:  # pragma: no cover 
 class _Worker:
     proc: Any
     conn: Connection
-    task: int | None = None
+    #: Tasks sent, in order: the first is running, the others wait in the worker's pipe.
+    tasks: deque[int] = field(default_factory=deque)
+    #: When the running task started (for ``timeout``).
     started: float = 0.0
     ready: bool = False
 
 
 @dataclass
 class Event:
-    """What happened to a task: ``kind`` is ``"ok"``, ``"error"``, ``"lost"`` or ``"timeout"``."""
+    """What happened to a task: ``kind`` is ``"ok"``, ``"error"``, ``"lost"``, ``"timeout"`` or
+    ``"requeue"`` (it was waiting, never started, in a worker that died: send it again)."""
 
     task: int
     kind: str
@@ -116,19 +124,34 @@ def default_context() -> str:
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 
 
+#: Items a worker holds at once: the one it runs and ``DEPTH - 1`` waiting in its pipe, so it
+#: starts the next item as soon as it sends a result instead of waiting for the parent to read
+#: the result and answer (on a busy machine that round trip costs whole scheduler time slices).
+DEPTH = 2
+
+#: A pickled item bigger than this waits in the parent until a worker is idle: sent to a busy
+#: worker it could fill the pipe and block the parent while that worker blocks on its result.
+QUEUE_MAX_BYTES = 32 * 1024
+
+
 @dataclass
 class ProcessPool:
-    """``workers`` processes, each running ``fn`` on one item at a time.
+    """``workers`` processes, each running ``fn`` on one item at a time (and holding up to
+    ``depth - 1`` more, waiting, so it never idles between items).
 
-    ``timeout`` (seconds per item) kills a worker that takes longer and reports its item.
+    ``timeout`` (seconds per item) kills a worker that takes longer and reports its item. A
+    worker that dies loses only the item it was running; the ones waiting behind it are sent
+    again (``"requeue"``).
     """
 
     fn: Callable[[Any], Any]
     workers: int
     context: str | None = None
     timeout: float | None = None
+    depth: int = DEPTH
     _blob: bytes = field(init=False, repr=False)
     _pool: list[_Worker] = field(init=False, repr=False, default_factory=list)
+    _held: deque[tuple[int, bytes]] = field(init=False, repr=False, default_factory=deque)
     _idle_deaths: int = field(init=False, default=0)
     #: Worker processes started over the pool's life (the first ones included).
     started: int = field(init=False, default=0)
@@ -136,6 +159,9 @@ class ProcessPool:
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
             msg = f"workers: expected a positive int, got {self.workers!r}"
+            raise ValidationError(msg)
+        if not isinstance(self.depth, int) or isinstance(self.depth, bool) or self.depth < 1:
+            msg = f"depth: expected a positive int, got {self.depth!r}"
             raise ValidationError(msg)
         self._blob = dumps_callable(self.fn)
         self._ctx: Any = mp.get_context(self.context or default_context())
@@ -154,75 +180,105 @@ class ProcessPool:
     def pids(self) -> list[int]:
         return [w.proc.pid for w in self._pool]
 
-    def idle(self) -> int:
-        return sum(1 for w in self._pool if w.task is None and w.ready)
+    def free(self) -> int:
+        """How many more items the pool takes now (slots of started workers, less held items)."""
+        return sum(self.depth - len(w.tasks) for w in self._pool if w.ready) - len(self._held)
 
     def send(self, task: int, item: Any) -> None:
-        """Hand ``item`` to an idle worker (pickling errors propagate: the item is at fault)."""
+        """Hand ``item`` to the least busy worker (pickling errors propagate: the item is at
+        fault); a big item waits for an idle worker."""
         blob = pickle.dumps((task, item), pickle.HIGHEST_PROTOCOL)
-        worker = next(w for w in self._pool if w.task is None and w.ready)
-        worker.task, worker.started = task, time.monotonic()
+        worker = min((w for w in self._pool if w.ready and len(w.tasks) < self.depth), key=lambda w: len(w.tasks), default=None)
+        if worker is None or (worker.tasks and len(blob) > QUEUE_MAX_BYTES) or self._held:
+            self._held.append((task, blob))
+            self._dispatch_held()
+        else:
+            self._post(worker, task, blob)
+
+    def _post(self, worker: _Worker, task: int, blob: bytes) -> None:
+        if not worker.tasks:
+            worker.started = time.monotonic()
+        worker.tasks.append(task)
         try:
             worker.conn.send_bytes(blob)
         except OSError:
             pass  # the worker is dead: poll() sees its sentinel and reports the task as lost
 
+    def _dispatch_held(self) -> None:
+        """Send held items, in order, while a worker may take them."""
+        while self._held:
+            task, blob = self._held[0]
+            big = len(blob) > QUEUE_MAX_BYTES
+            free = [w for w in self._pool if w.ready and len(w.tasks) < (1 if big else self.depth)]
+            if not free:
+                return
+            self._held.popleft()
+            self._post(min(free, key=lambda w: len(w.tasks)), task, blob)
+
     def poll(self, timeout: float) -> list[Event]:
         """Wait up to ``timeout`` seconds for results, deaths and overruns."""
-        waitables: list[Any] = [w.conn for w in self._pool if w.task is not None or not w.ready]
+        waitables: list[Any] = [w.conn for w in self._pool if w.tasks or not w.ready]
         waitables += [w.proc.sentinel for w in self._pool]
         if self.timeout is not None:
             now = time.monotonic()
-            left = [w.started + self.timeout - now for w in self._pool if w.task is not None]
+            left = [w.started + self.timeout - now for w in self._pool if w.tasks]
             if left:
                 timeout = max(0.0, min([timeout, *left]))
         ready = set(mp_wait(waitables, timeout))
         events: list[Event] = []
         for i, w in enumerate(self._pool):
-            ev = self._check(w, ready)
-            if ev is not None:
-                events.append(ev)
-            if not w.proc.is_alive() and (w.task is None):
+            events += self._check(w, ready)
+            if not w.proc.is_alive() and not w.tasks:
                 w.proc.join(0)
                 w.conn.close()
                 self._pool[i] = self._spawn()
+        self._dispatch_held()
         return events
 
-    def _check(self, w: _Worker, ready: set[Any]) -> Event | None:
+    def _check(self, w: _Worker, ready: set[Any]) -> list[Event]:
         if not w.ready and (w.conn in ready or w.conn.poll(0)):
             try:
                 w.ready = w.conn.recv_bytes() == b"ready"
             except (EOFError, OSError):
                 pass  # died while starting: handled as a death below
-        if w.task is not None and (w.conn in ready or w.conn.poll(0)):
+        events: list[Event] = []
+        while w.tasks and (w.conn in ready or w.conn.poll(0)):
+            ready.discard(w.conn)  # (read again only while poll says more is there)
             try:
-                task, ok, value = pickle.loads(w.conn.recv_bytes())
+                data = w.conn.recv_bytes()
             except (EOFError, OSError):
-                pass  # died mid-message: handled as a death below
+                break  # died mid-message: handled as a death below
+            head = w.tasks.popleft()
+            w.started = time.monotonic()  # the next one waiting starts now
+            self._idle_deaths = 0
+            try:
+                task, ok, value = pickle.loads(data)
             except Exception as e:  # a result that cannot be unpickled here
-                task, ok, value = w.task, False, RemoteError(f"{type(e).__name__}: {e}")
-                w.task = None
-                return Event(task, "error", value)
+                events.append(Event(head, "error", RemoteError(f"{type(e).__name__}: {e}")))
             else:
-                w.task = None
-                self._idle_deaths = 0
-                return Event(task, "ok" if ok else "error", value)
+                events.append(Event(task, "ok" if ok else "error", value))
         if not w.proc.is_alive():
             w.proc.join(1)
-            if w.task is None:
+            if not w.tasks:
                 self._idle_deaths += 1
                 if self._idle_deaths > MAX_IDLE_DEATHS * self.workers:
                     msg = f"workers: worker processes keep dying before taking work (exit code {w.proc.exitcode}); the pool cannot run"
                     raise WorkerLostError(msg)
-                return None
-            task, w.task = w.task, None
-            return Event(task, "lost", w.proc.exitcode)
-        if w.task is not None and self.timeout is not None and time.monotonic() - w.started > self.timeout:
+                return events
+            return events + self._drop(w, Event(w.tasks[0], "lost", w.proc.exitcode))
+        if w.tasks and self.timeout is not None and time.monotonic() - w.started > self.timeout:
             w.proc.kill()
             w.proc.join(5)
-            task, w.task = w.task, None
-            return Event(task, "timeout", self.timeout)
-        return None
+            return events + self._drop(w, Event(w.tasks[0], "timeout", self.timeout))
+        return events
+
+    @staticmethod
+    def _drop(w: _Worker, first: Event) -> list[Event]:
+        """A worker is gone: its running task gets ``first``, the waiting ones go back."""
+        w.tasks.popleft()
+        out = [first, *(Event(t, "requeue") for t in w.tasks)]
+        w.tasks.clear()
+        return out
 
     def close(self) -> None:
         """Stop every worker: ask politely, then kill what is left after a short wait."""
@@ -239,6 +295,7 @@ class ProcessPool:
                 w.proc.join(2)
             w.conn.close()
         self._pool = []
+        self._held.clear()
 
 
 @contextmanager
@@ -377,13 +434,14 @@ def _is_lost(e: BaseException) -> bool:
 
 
 class PoolBackend:
-    """mediakit's own process pool (:mod:`mediakit._scale`): one item per worker at a time."""
+    """mediakit's own process pool (:mod:`mediakit._scale`): one item running per worker, the
+    next one waiting in its pipe."""
 
     def __init__(self, fn: Callable[[Any], Any], workers: int, timeout: float | None) -> None:
         self.pool = ProcessPool(fn, workers, timeout=timeout)
 
     def capacity(self) -> int:
-        return self.pool.idle()
+        return self.pool.free()
 
     def submit(self, task: int, item: Any) -> None:
         self.pool.send(task, item)
@@ -455,6 +513,9 @@ def drive(
                 return
             for task, kind, value in backend.poll(1.0):
                 t = tasks[task]
+                if kind == "requeue":  # never started: its worker died running another item
+                    again.append(task)
+                    continue
                 if kind == "lost" and t.attempts <= retries:
                     t.attempts += 1
                     again.append(task)
@@ -484,5 +545,3 @@ def _as_error(kind: str, value: Any, t: _Task) -> BaseException:
         msg = f"item {_jsonable_key(t.key)!r}: took longer than timeout={value} s; its worker was stopped"
         return TimeoutError(msg)
     return value if isinstance(value, BaseException) else RuntimeError(str(value))
-
-

@@ -18,6 +18,7 @@ from PIL import Image as PILImage
 
 import mediakit as mk
 from mediakit._descriptor import dumps, loads
+from mediakit._scale import DEPTH, QUEUE_MAX_BYTES, ProcessPool
 from mediakit.batch import (
     FileJob,
     JsonLinesReport,
@@ -47,13 +48,20 @@ def slow_square(x: int) -> int:
     return x * x
 
 
+def _mark(marker_dir: str, name: str) -> None:
+    """Record this worker's pid in ``marker_dir/name``, whole or not at all (a watcher reads it)."""
+    tmp = Path(marker_dir).parent / f".{Path(marker_dir).name}-{name}.partial"
+    tmp.write_text(str(os.getpid()))
+    os.replace(tmp, Path(marker_dir, name))
+
+
 def hang_on(marker_dir: str, x: int, *, every_time: bool) -> int:
     """Item 5 records its worker's pid and hangs (until the test kills that worker): on every
     attempt, or on the first one only."""
     if x == 5:
         first = not any(Path(marker_dir).iterdir())
         if first or every_time:
-            Path(marker_dir, f"{os.getpid()}-{time.monotonic_ns()}").write_text(str(os.getpid()))
+            _mark(marker_dir, f"{os.getpid()}-{time.monotonic_ns()}")
             time.sleep(60)
     time.sleep(0.02)
     return x * 10
@@ -75,6 +83,26 @@ def sleep_forever(x: int) -> int:
 
 def pid_of_worker(_x: int) -> int:
     return os.getpid()
+
+
+def echo(x: object) -> object:
+    return x
+
+
+def hang_first(marker_dir: str, x: int) -> int:
+    """Item 1 records its worker's pid and hangs on its first attempt (the test kills it)."""
+    if x == 1 and not any(Path(marker_dir).iterdir()):
+        _mark(marker_dir, "pid")
+        time.sleep(60)
+    return x * 10
+
+
+class HangFirst:
+    def __init__(self, marker_dir: str) -> None:
+        self.marker_dir = marker_dir
+
+    def __call__(self, x: int) -> int:
+        return hang_first(self.marker_dir, x)
 
 
 # -- the engine -----------------------------------------------------------------------------------
@@ -262,6 +290,62 @@ def test_a_broken_process_pool_executor_reports_lost_items():
     assert "BrokenProcessPool" in str(outs[0].error) or isinstance(outs[0].error, BrokenProcessPool)
 
 
+def _until(pool: ProcessPool, pred, what: str) -> list:
+    events: list = []
+    deadline = time.monotonic() + 30
+    while not pred(events):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}; events so far: {events}"
+        events += pool.poll(0.2)
+    return events
+
+
+def test_a_worker_holds_the_next_item_and_a_dead_worker_gives_it_back_unstarted(tmp_path):
+    pool = ProcessPool(HangFirst(str(tmp_path)), 1)
+    try:
+        _until(pool, lambda _ev: pool.free() == DEPTH == 2, "the worker to start")
+        pool.send(0, 1)  # item 1 hangs ...
+        pool.send(1, 2)  # ... while item 2 waits in the same worker's pipe
+        assert pool.free() == 0
+        _until(pool, lambda _ev: (tmp_path / "pid").exists(), "item 1 to start")
+        os.kill(int((tmp_path / "pid").read_text()), signal.SIGKILL)
+        events = _until(pool, lambda ev: len(ev) >= 2, "the death to be seen")
+        # The running item is lost (retried by stream, counted as an attempt); the waiting one
+        # never started, so it just goes back.
+        assert [(e.task, e.kind) for e in events] == [(0, "lost"), (1, "requeue")]
+        assert events[0].value == -signal.SIGKILL
+        _until(pool, lambda _ev: pool.free() == 2, "a fresh worker")
+        pool.send(2, 2)
+        pool.send(3, 1)
+        events = _until(pool, lambda ev: len(ev) >= 2, "two results")
+        assert [(e.task, e.kind, e.value) for e in events] == [(2, "ok", 20), (3, "ok", 10)]
+        assert pool.started == 2
+    finally:
+        pool.close()
+
+
+def test_stream_retries_the_running_item_and_resends_the_waiting_one(tmp_path):
+    kills: list[int] = []
+    watcher = threading.Thread(target=_kill_when_marked, args=(tmp_path, kills, 1))
+    watcher.start()
+    try:
+        outs = list(stream(HangFirst(str(tmp_path)), range(6), executor="processes", workers=1, ordered=True))
+    finally:
+        watcher.join()
+    assert len(kills) == 1
+    assert [(o.key, o.value, o.attempts) for o in outs] == [(0, 0, 1), (1, 10, 2), (2, 20, 1), (3, 30, 1), (4, 40, 1), (5, 50, 1)]
+
+
+@pytest.mark.timeout(60)
+def test_big_items_and_big_results_never_block_the_pipes():
+    # Items and results bigger than a pipe's buffer: an item queued behind a busy worker would
+    # block the parent while that worker blocks sending its result. Big items wait for an idle
+    # worker instead.
+    assert 300_000 > QUEUE_MAX_BYTES
+    items = [bytes([i]) * 300_000 for i in range(6)]
+    outs = list(stream(echo, items, executor="processes", workers=1, ordered=True))
+    assert [o.value for o in outs] == items
+
+
 def test_run_isolated_keeps_its_list_form_and_calls_on_done():
     calls = []
     res = run_isolated(square, range(5), workers=2, on_done=lambda i, r, e: calls.append(i))
@@ -381,6 +465,121 @@ def test_thumbnail_stream_of_dicts_returns_bytes():
     [bad] = list(thumbnail_stream([42], st))
     assert type(bad.error) is mk.MediaTypeError
     assert str(bad.error) == "item: expected a descriptor dict, a descriptor file path or a ThumbJob, got int"
+
+
+def _photo(side: int) -> np.ndarray:
+    with PILImage.open(Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "images" / "astronaut.png") as im:
+        return np.asarray(im.convert("RGB").resize((side, side), PILImage.Resampling.LANCZOS))
+
+
+def test_a_big_jpeg_is_decoded_at_reduced_scale_and_looks_like_a_full_decode(tmp_path, monkeypatch):
+    from PIL import JpegImagePlugin
+
+    buf = io.BytesIO()
+    PILImage.fromarray(_photo(1024)).save(buf, "JPEG", quality=90)
+    st = mk.LocalStore(tmp_path)
+    desc = mk.Image(buf.getvalue()).encode(st)
+    drafted = []
+    draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        res = draft(self, mode, size)
+        drafted.append((size, self.size))
+        return res
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    thumb = mk.thumbnail(desc, st, size=256)
+    # The decoder scales by 1/2 (never straight to 256: that would alias), LANCZOS does the rest.
+    assert drafted == [((512, 512), (512, 512))]
+    got = np.asarray(PILImage.open(io.BytesIO(thumb)).convert("RGB"), np.int16)
+    with PILImage.open(io.BytesIO(buf.getvalue())) as full:
+        ref = np.asarray(full.convert("RGB").resize((256, 256), PILImage.Resampling.LANCZOS), np.int16)
+    diff = np.abs(got - ref)
+    assert got.shape == ref.shape == (256, 256, 3)
+    assert diff.mean() < 0.75 and diff.max() <= 16, (diff.mean(), diff.max())
+
+
+def test_a_jpeg_close_to_the_target_size_is_decoded_whole(tmp_path, monkeypatch):
+    from PIL import JpegImagePlugin
+
+    buf = io.BytesIO()
+    PILImage.fromarray(_photo(300)).save(buf, "JPEG", quality=90)
+    st = mk.LocalStore(tmp_path)
+    desc = mk.Image(buf.getvalue()).encode(st)
+    calls = []
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", lambda self, mode, size: calls.append(size))
+    assert PILImage.open(io.BytesIO(mk.thumbnail(desc, st, size=256))).size == (256, 256)
+    assert calls == []  # 300 px is less than twice 256: no reduced decoding
+
+
+def _count_decoders(monkeypatch) -> list[str]:
+    made: list[str] = []
+    real = PILImage._getdecoder
+
+    def spy(mode, decoder_name, *args, **kwargs):
+        made.append(decoder_name)
+        return real(mode, decoder_name, *args, **kwargs)
+
+    monkeypatch.setattr(PILImage, "_getdecoder", spy)
+    return made
+
+
+def _exif_after_pixels(png: bytes) -> bytes:
+    """Move a PNG's eXIf chunk behind its pixel data (where some writers put it)."""
+    import struct
+
+    pos, chunks = 8, []
+    while pos < len(png):
+        (n,) = struct.unpack(">I", png[pos : pos + 4])
+        chunks.append(png[pos : pos + 12 + n])
+        pos += 12 + n
+    exif = [c for c in chunks if c[4:8] == b"eXIf"]
+    rest = [c for c in chunks if c[4:8] != b"eXIf"]
+    assert len(exif) == 1 and rest[-1][4:8] == b"IEND"
+    return png[:8] + b"".join(rest[:-1] + exif + rest[-1:])
+
+
+def test_a_png_is_decoded_once_and_its_orientation_after_the_pixels_is_applied(tmp_path, monkeypatch):
+    pixels = np.zeros((20, 40, 3), np.uint8)
+    pixels[:, :20] = (255, 0, 0)  # left half red, right half blue (as stored)
+    pixels[:, 20:] = (0, 0, 255)
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # displayed turned a quarter clockwise
+    buf = io.BytesIO()
+    PILImage.fromarray(pixels).save(buf, "PNG", exif=exif.tobytes())
+    data = _exif_after_pixels(buf.getvalue())
+    with PILImage.open(io.BytesIO(data)) as im:
+        assert "exif" not in im.info  # only known after decoding the pixels
+    st = mk.LocalStore(tmp_path)
+    desc = mk.Image(data).encode(st)
+    assert st.read(desc["path"]) == data  # stored as it is
+    made = _count_decoders(monkeypatch)
+    png = mk.thumbnail(desc, st, size=64)
+    assert made == ["zip"]  # the stored PNG was decoded once
+    thumb = PILImage.open(io.BytesIO(png)).convert("RGB")
+    assert thumb.size == (20, 40)
+    assert thumb.getpixel((10, 5)) == (255, 0, 0) and thumb.getpixel((10, 35)) == (0, 0, 255)
+
+
+def test_a_thumbnail_job_reads_each_stored_file_once(tmp_path, monkeypatch):
+    st = mk.LocalStore(tmp_path / "s")
+    desc = mk.Image(_photo(64)).encode(st)
+    (tmp_path / "d.json").write_bytes(dumps(desc))
+    reads: list[str] = []
+    real = mk.LocalStore._read
+
+    def spy(self, path):
+        reads.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(mk.LocalStore, "_read", spy)
+    [out] = list(thumbnail_stream([ThumbJob(str(tmp_path / "d.json"))], st, size=32))
+    assert out.ok and out.value == mk.thumbnail(desc, st, size=32)
+    assert reads == [desc["path"], desc["path"]]  # once for the job, once for the reference here
+    # ... and the one read is the one checked against the descriptor's sha256.
+    (tmp_path / "s" / desc["path"]).write_bytes(b"\x89PNG swapped")
+    [bad] = list(thumbnail_stream([ThumbJob(str(tmp_path / "d.json"))], st, size=32))
+    assert type(bad.error) is mk.StorageError and "does not match its sha256" in str(bad.error)
 
 
 def test_stamp_name():

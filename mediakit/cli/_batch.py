@@ -16,7 +16,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,27 @@ def _with_item(sink: Any, job: Any) -> Any:
     return run
 
 
+class _StoreCache:
+    """The stores a job has opened, by location: opened once per job and process, not once per
+    item. Never pickled (a worker opens its own)."""
+
+    def __init__(self) -> None:
+        self.stores: dict[str, Any] = {}
+
+    def get(self, url: str) -> Any:
+        store = self.stores.get(url)
+        if store is None:
+            from ..store import open_store
+
+            if len(self.stores) >= 64:  # descriptors from many store folders: memory stays bounded
+                self.stores.clear()
+            store = self.stores.setdefault(url, open_store(url))
+        return store
+
+    def __reduce__(self) -> tuple[type[_StoreCache], tuple[()]]:
+        return (_StoreCache, ())
+
+
 # -- encode ------------------------------------------------------------------------------------------
 
 
@@ -77,12 +98,11 @@ class EncodeFileJob:
     store_url: str
     max_rows: int | None
     capture: bool
+    _stores: _StoreCache = field(default_factory=_StoreCache, init=False, compare=False, repr=False)
 
     def __call__(self, item: tuple[str, str, str]) -> tuple[dict[str, Any], list[str]]:
-        from ..store import open_store
-
         path, name, kind = item
-        store = open_store(self.store_url)
+        store = self._stores.get(self.store_url)
         caught: list[str] = []
         if self.capture:
             with warnings.catch_warnings(record=True) as rec:
@@ -264,11 +284,11 @@ class ThumbnailFileJob:
     upscale: bool
     store: str | None
     capture: bool
+    _stores: _StoreCache = field(default_factory=_StoreCache, init=False, compare=False, repr=False)
 
     def __call__(self, item: tuple[str, str]) -> tuple[str, list[str]]:
         from .._files import write_atomic
         from ..api import thumbnail
-        from ..store import open_store
 
         desc_path, rel = item
         raw = Path(desc_path).read_bytes()
@@ -277,7 +297,7 @@ class ThumbnailFileJob:
         except (ValueError, RecursionError):
             msg = f"{desc_path}: not a JSON descriptor"
             raise ValidationError(msg) from None
-        store = open_store(self.store or str(_store_root_for(Path(desc_path))))
+        store = self._stores.get(self.store or str(_store_root_for(Path(desc_path))))
         caught: list[str] = []
         if self.capture:
             with warnings.catch_warnings(record=True) as rec:

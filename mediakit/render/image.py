@@ -3,6 +3,7 @@ drawn with their labels."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,16 @@ from ._common import fit, font
 
 MASK_ALPHA = 0.45
 
+#: JPEGs much larger than the thumbnail are decoded at 1/2, 1/4 or 1/8 scale, but never below
+#: this many times the target: LANCZOS makes the last step (as sharp as a full decode, within
+#: about 1/255 on average; decoding straight at the target size would alias).
+DRAFT_GAP = 2
+
+#: Big reductions first shrink by a whole factor with a box filter (``Image.reduce``), leaving
+#: LANCZOS at least this factor (Pillow's ``thumbnail`` default; within 1/255 on average of a
+#: single LANCZOS pass over the whole picture, at less than half the cost).
+REDUCING_GAP = 2.0
+
 
 #: Box labels longer than this are cut before measuring and drawing.
 MAX_LABEL_CHARS = 64
@@ -34,21 +45,34 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
         raise LimitError(msg)
     data = store.read(desc["path"])
     im = raster.probe(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side)
-    turn = raster.orientation(im)  # drawn as displayed: masks and boxes are in displayed pixels
-    w, h = raster.oriented_size(*im.size, turn)
-    tw, th = fit(w, h, size)
-    if (tw, th) != (w, h) and im.format == "JPEG":
-        im.draft("RGB", raster.oriented_size(tw, th, turn))  # decode JPEGs at reduced scale directly
-    im = raster.load(data, field="path", max_pixels=limits.max_pixels, max_side=limits.max_side) if im.format != "JPEG" else _load(im)
+    # Decoded once. A JPEG's EXIF is in its header, so its orientation is known before decoding
+    # and the decoder can scale by 1/2, 1/4 or 1/8 on the way (draft); it is asked for at least
+    # twice the target, so LANCZOS still makes the last step (the DCT scaling alone aliases).
+    # Other formats may keep EXIF after the pixels (PNG's eXIf chunk), so they are decoded first
+    # (reading their orientation before would decode the whole file a second time).
+    if im.format == "JPEG":
+        turn = raster.orientation(im)
+        w, h = raster.oriented_size(*im.size, turn)
+        tw, th = fit(w, h, size)
+        if max(tw, th) * DRAFT_GAP <= max(w, h):
+            im.draft("RGB", raster.oriented_size(tw * DRAFT_GAP, th * DRAFT_GAP, turn))
+        im = _load(im)
+    else:
+        im = _load(im)
+        turn = raster.orientation(im)  # drawn as displayed: masks and boxes are in displayed pixels
+        w, h = raster.oriented_size(*im.size, turn)
+        tw, th = fit(w, h, size)
     im = raster.oriented(im, turn)
     if im.mode in ("I;16", "I", "F"):
         arr = np.asarray(im, dtype=np.float64)
         lo, hi = float(arr.min()), float(arr.max())
         arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
         im = PILImage.fromarray(arr.astype(np.uint8))
-    im = im.convert("RGBA") if ("A" in im.getbands() or "transparency" in im.info) else im.convert("RGB")
+    mode = "RGBA" if ("A" in im.getbands() or "transparency" in im.info) else "RGB"
+    if im.mode != mode:  # (converting to its own mode would copy the whole picture)
+        im = im.convert(mode)
     if im.size != (tw, th):
-        im = im.resize((tw, th), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
+        im = im.resize((tw, th), PILImage.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     for name in sorted(desc.get("masks", {})):
         im = _blend_mask(im, store.read(desc["masks"][name]["path"]), limits)
     if desc.get("boxes"):
@@ -60,7 +84,9 @@ def _load(im: PILImage.Image) -> PILImage.Image:
     from .._errors import DecodeError
 
     try:
-        im.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)  # checked by raster.probe
+            im.load()
     except Exception as e:  # Pillow raises many kinds of errors for undecodable data
         msg = f"path: image data could not be decoded ({type(e).__name__}: {e})"
         raise DecodeError(msg) from None

@@ -1,4 +1,4 @@
-// Builds mediakit/gallery/assets/ from src/ and the npm packages (run: npm ci && npm run build):
+// Builds mediakit/_gallery/assets/ from src/ and the npm packages (run: npm ci && npm run build):
 // gallery.js (the page, no dependencies), vega.js (vega + vega-lite + vega-embed), viewer3d.js
 // (three.js), plotly.min.js (copied from plotly.js-dist-min) and LICENSES.txt, the licence of
 // every package whose code is in a built file (found from esbuild's metafile).
@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, writeFileSync, existsSync, readdirSync } fr
 import { dirname, join, resolve } from 'node:path';
 
 const here = dirname(new URL(import.meta.url).pathname);
-const out = resolve(here, '../mediakit/gallery/assets');
+const out = resolve(here, '../mediakit/_gallery/assets');
 const common = { bundle: true, minify: true, format: 'iife', target: ['chrome100', 'firefox100', 'safari15'], metafile: true, legalComments: 'none', logLevel: 'warning' };
 
 const packages = new Map();
@@ -29,7 +29,7 @@ copyFileSync(join(here, 'node_modules/plotly.js-dist-min/plotly.min.js'), join(o
 copyFileSync(join(here, 'src/gallery.css'), join(out, 'gallery.css'));
 packages.set('plotly.js-dist-min', join(here, 'node_modules/plotly.js-dist-min'));
 
-let text = 'Third-party software in the mediakit gallery scripts (mediakit/gallery/assets/).\n' +
+let text = 'Third-party software in the mediakit gallery scripts (mediakit/_gallery/assets/).\n' +
   'gallery.js and gallery.css are mediakit\'s own (MIT). The other scripts bundle these npm packages:\n';
 for (const name of [...packages.keys()].sort()) {
   const dir = packages.get(name);

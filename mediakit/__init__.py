@@ -59,7 +59,7 @@ _LAZY = {
     "encode": "mediakit._encode:encode",
     "features": "mediakit._lazy:features",
     "finish": "mediakit._run:finish",
-    "gallery": "mediakit.gallery:build",
+    "gallery": "mediakit._gallery:build",
     "get_kind": "mediakit._registry:get_kind",
     "init": "mediakit._run:init",
     "log": "mediakit._run:log",

@@ -130,9 +130,14 @@ def finish(im: Any, size: int, fmt: str, *, upscale: bool = False) -> bytes:
         im = im.resize(new, resample)
     if im.mode not in ("RGB", "RGBA", "L", "LA"):
         im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-    buf = io.BytesIO()
     if fmt == "png":
-        im.save(buf, format="PNG", compress_level=6)
-    else:
-        im.save(buf, format="WEBP", quality=85, method=4, exact=False)
+        # mediakit's own PNG writer (one filter per row block, ISA-L deflate when installed):
+        # several times faster than Pillow's zlib level 6 for a few per cent more bytes.
+        import numpy as np
+
+        from .formats.png import encode_png
+
+        return encode_png(np.asarray(im))
+    buf = io.BytesIO()
+    im.save(buf, format="WEBP", quality=85, method=4, exact=False)
     return buf.getvalue()

@@ -97,3 +97,25 @@ def test_get_kind_and_register_kind():
     assert "custom_test_kind" not in mk.registry
     with pytest.raises(TypeError):
         mk.registry["x"] = "y"  # type: ignore[index]
+
+
+def test_no_submodule_shadows_a_public_function() -> None:
+    """Importing ``mediakit.X`` binds ``X`` on the package: a submodule named like a public
+    function (``mediakit.gallery`` and ``mk.gallery``) would replace the function with the module
+    for everyone once anything imported it. Every lazily resolved public name that is not itself a
+    module must have no public submodule of that name."""
+    import pkgutil
+
+    from mediakit import _LAZY
+
+    modules = {m.name for m in pkgutil.iter_modules(mk.__path__)}
+    clashes = sorted(name for name, target in _LAZY.items() if not target.endswith(":") and name in modules)
+    assert clashes == []
+
+
+def test_gallery_stays_callable_after_its_package_is_imported() -> None:
+    import importlib
+
+    importlib.import_module("mediakit._gallery")
+    importlib.import_module("mediakit.cli")
+    assert callable(mk.gallery)

@@ -6,7 +6,8 @@ peak memory of a 100,000-descriptor thumbnail batch against a 10,000 one.
   through the size guard, decode, resample to 256 px, encode PNG; results consumed as they
   stream (nothing kept).
 - ``baseline: Pillow loop``: one core, for each stored file: ``PIL.Image.open``, ``thumbnail``
-  (same resampling), PNG into memory. Per-worker throughput of mediakit should be >= 0.9x this.
+  (same resampling; before any ``convert``, so JPEGs decode at a reduced scale), PNG into memory
+  (Pillow's default level 6; mediakit writes thumbnails with its own PNG writer). Per-worker throughput of mediakit should be >= 0.9x this.
 - The memory workload runs each size in a fresh interpreter (``ru_maxrss`` of the parent process:
   the one that would otherwise accumulate results) over a generator of descriptors, never a list.
 """
@@ -86,8 +87,9 @@ def pillow_loop(data: dict[str, Any]) -> int:
     total = 0
     for f in data["files"]:
         with PILImage.open(f) as im:
-            im = im.convert("RGB")
+            # thumbnail() before convert(): a JPEG is then decoded at a reduced scale (draft)
             im.thumbnail((THUMB, THUMB), PILImage.Resampling.LANCZOS)
+            im = im.convert("RGB")
             buf = io.BytesIO()
             im.save(buf, "PNG")
         total += buf.tell()

@@ -403,7 +403,7 @@ def _rel_of(desc_path: str, args: argparse.Namespace) -> str:
 
 
 def cmd_gallery(args: argparse.Namespace) -> int:
-    from ..gallery import build
+    from .._gallery import build
 
     try:
         index = build(args.source[0] if len(args.source) == 1 else args.source, args.output, title=args.title)

@@ -15,7 +15,9 @@ saying how to turn them for display, which every browser applies. :func:`decode_
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -78,6 +80,16 @@ def load(data: bytes, *, field: str = "data", max_pixels: int = MAX_PIXELS, max_
     im = probe(data, field=field, max_pixels=max_pixels, max_side=max_side)
     _load(im, field)
     return im
+
+
+def frame_count(im: PILImage.Image, field: str) -> int:
+    """How many frames (pages) ``im`` holds. Pillow counts a GIF's frames by reading through all
+    of them, so a broken frame past the first raises here (IndexError, struct.error, ...)."""
+    try:
+        return int(getattr(im, "n_frames", 1) or 1)
+    except Exception as e:
+        msg = f"{field}: the frames could not be counted, the file is broken past its first frame ({type(e).__name__}: {e})"
+        raise DecodeError(msg) from None
 
 
 def _load(im: PILImage.Image, field: str) -> None:
@@ -189,7 +201,7 @@ def probe_source(source: Source, *, max_pixels: int = MAX_PIXELS, max_side: int 
         im = probe(source.read(), field=source.where, max_pixels=max_pixels, max_side=max_side)
         turn = orientation(im)
     w, h = oriented_size(im.size[0], im.size[1], turn)
-    facts: dict[str, Any] = {"width": w, "height": h, "mode": im.mode, "pages": int(getattr(im, "n_frames", 1) or 1)}
+    facts: dict[str, Any] = {"width": w, "height": h, "mode": im.mode, "pages": frame_count(im, source.where)}
     if turn != 1:
         facts["orientation"] = turn
     return facts
@@ -212,7 +224,7 @@ def decode_source(
         if fast is not None:
             return fast, 1
     im = probe(data, field=field, max_pixels=max_pixels, max_side=max_side)
-    pages = int(getattr(im, "n_frames", 1) or 1)
+    pages = frame_count(im, field)
     if page:
         check_page(page, pages, field=field)
         try:
@@ -283,3 +295,147 @@ def pil_encode(arr: np.ndarray, pil_format: str, **kwargs: Any) -> bytes:
     buf = io.BytesIO()
     PILImage.fromarray(arr).save(buf, format=pil_format, **kwargs)
     return buf.getvalue()
+
+
+# -- big files kept as they are: checked in bounded memory, pixels decoded only when asked -------
+
+#: Files of more pixels than this that are kept byte-for-byte (PNG, JPEG) are proven whole without
+#: holding their pixels: a PNG's image data is inflated in slices and counted, a JPEG is decoded at
+#: an eighth of its size (every coefficient is still read). The pixels are decoded on first use.
+EAGER_PIXELS = 1 << 24
+_SLICE = 1 << 22
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    """What an Image needs of a big kept file, without its pixels."""
+
+    width: int  # as displayed
+    height: int
+    mode: str
+    bit_depth: int
+    orientation: int
+
+
+def check_big_file(data: bytes, fmt: str, *, field: str, eager_pixels: int | None = None) -> KeptFile | None:
+    """For a single-page PNG or JPEG of more than ``eager_pixels`` pixels (and within the
+    limits) whose decoded mode is plain L/LA/RGB/RGBA or 16-bit grey: prove it decodes, in
+    bounded memory, and return its facts. None for anything else (the caller decodes it)."""
+    eager_pixels = EAGER_PIXELS if eager_pixels is None else eager_pixels
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            im = PILImage.open(io.BytesIO(data))
+        except Exception:
+            return None  # the full decoder reports it
+        w, h = im.size
+        if w * h <= eager_pixels or w * h > MAX_PIXELS or max(w, h) > MAX_SIDE or getattr(im, "n_frames", 1) != 1:
+            return None
+        if "transparency" in im.info:
+            return None
+        if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+            mode, depth = "I;16", 16
+        elif im.mode in ("L", "LA", "RGB", "RGBA"):
+            mode, depth = im.mode, 8
+        else:
+            return None
+        if fmt == "png":
+            header = _png_check(data, field)
+            if header is None:
+                return None
+            depth = 16 if header[2] == 16 else 8
+            turn = _png_orientation(data)
+        elif fmt == "jpeg" and im.format == "JPEG":
+            turn = orientation(im)
+            try:
+                im.draft(im.mode, (max(1, w // 8), max(1, h // 8)))
+                im.load()
+            except Exception as e:
+                msg = f"{field}: the JPEG data is broken or truncated ({type(e).__name__}: {e})"
+                raise DecodeError(msg) from None
+        else:
+            return None
+    dw, dh = oriented_size(w, h, turn)
+    return KeptFile(dw, dh, mode, depth, turn)
+
+
+def _png_check(data: bytes, field: str) -> tuple[int, ...] | None:
+    """Walk a PNG's chunks (CRCs checked) and inflate its image data in slices, checking every
+    row's filter byte and the total length; the IHDR fields, or None for interlaced files."""
+    import zlib
+
+    view = memoryview(data)
+    pos, header, d, total, stride, expected = 8, None, zlib.decompressobj(), 0, 0, 0
+    ended = False
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", view[pos : pos + 4])
+        tag = bytes(view[pos + 4 : pos + 8])
+        end = pos + 12 + length
+        if end > len(data):
+            msg = f"{field}: PNG: file is truncated (chunk {tag!r} runs past the end)"
+            raise DecodeError(msg)
+        (crc,) = struct.unpack(">I", view[end - 4 : end])
+        if zlib.crc32(view[pos + 4 : end - 4]) != crc:
+            msg = f"{field}: PNG: chunk {tag!r} fails its CRC check (corrupt file)"
+            raise DecodeError(msg)
+        body = view[pos + 8 : end - 4]
+        if tag == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+            w, h, depth, ctype, _c, _f, interlace = header
+            if interlace or ctype not in _PNG_CHANNELS:
+                return None
+            stride = 1 + (w * _PNG_CHANNELS[ctype] * depth + 7) // 8
+            expected = h * stride
+        elif tag == b"IDAT" and header is not None:
+            chunk = bytes(body)
+            while chunk:
+                try:
+                    out = d.decompress(chunk, _SLICE)
+                except zlib.error as e:
+                    msg = f"{field}: PNG: corrupt image data ({e})"
+                    raise DecodeError(msg) from None
+                if out:
+                    first = (-total) % stride
+                    bad = np.frombuffer(out, np.uint8)[first::stride] > 4
+                    if bad.any():
+                        msg = f"{field}: PNG: corrupt image data (row {(total + first) // stride + int(np.argmax(bad))} has an unknown filter)"
+                        raise DecodeError(msg)
+                    total += len(out)
+                    if total > expected:
+                        msg = f"{field}: PNG: image data is longer than {expected} bytes (corrupt)"
+                        raise DecodeError(msg)
+                chunk = d.unconsumed_tail
+        elif tag == b"IEND":
+            ended = True
+            break
+        pos = end
+    if header is None:
+        return None
+    if not ended or total != expected or not d.eof:
+        msg = f"{field}: PNG: image data has {total} bytes, expected {expected} (truncated or corrupt)"
+        raise DecodeError(msg)
+    return header
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}
+
+
+def _png_orientation(data: bytes) -> int:
+    """The orientation in a PNG's ``eXIf`` chunk, found by walking the chunks (Pillow would
+    decode the whole image to reach a chunk after the image data)."""
+    pos = 8
+    while pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        tag = data[pos + 4 : pos + 8]
+        if tag == b"eXIf":
+            exif = PILImage.Exif()
+            try:
+                exif.load(b"Exif\x00\x00" + data[pos + 8 : pos + 8 + length])
+            except Exception:
+                return 1
+            value = exif.get(_EXIF_ORIENTATION, 1)
+            return value if isinstance(value, int) and value in _TRANSPOSE else 1
+        if tag == b"IEND":
+            break
+        pos += 12 + length
+    return 1

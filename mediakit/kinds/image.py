@@ -130,6 +130,7 @@ class Image(FileKind):
 
         self._pixels: np.ndarray | None = None
         self._mode_wanted: str | None = None  # set by decode: the mode the descriptor names
+        self._bit_depth: int | None = None  # known without the pixels (big kept files)
         self._file: bytes | None = None
         self._file_format: str | None = None
         self._orientation = 1  # the kept file's EXIF orientation (pixels and sizes are as displayed)
@@ -212,6 +213,17 @@ class Image(FileKind):
         field = source.where
         spec = formats.sniff(source.head(64), kind="image")
         spec = spec.for_kind("image") if spec is not None else None
+        if spec is not None and spec.stored and spec.name in ("png", "jpeg") and not page:
+            big = raster.check_big_file(source.read(), spec.name, field=field)
+            if big is not None:
+                # Proven whole in bounded memory; its pixels are decoded only if asked for.
+                self._file = source.read()
+                self._file_format = spec.name
+                self._orientation = big.orientation
+                self._mode_wanted = big.mode
+                self._bit_depth = big.bit_depth
+                self.width, self.height, self.mode = big.width, big.height, big.mode
+                return
         if spec is not None and spec.decode is not None:
             px, pages = spec.decode(source, page=page)
         else:  # no signature of ours: whatever else Pillow reads (PPM, TGA, ICO, ...), or its error
@@ -290,7 +302,7 @@ class Image(FileKind):
             "width": self.width,
             "height": self.height,
             "mode": self.mode,
-            "bit_depth": 16 if self.pixels.dtype == np.uint16 else 8,
+            "bit_depth": self._bit_depth if self._pixels is None and self._bit_depth else 16 if self.pixels.dtype == np.uint16 else 8,
             "caption": self.caption,
         }
         if self.grouping is not None:
@@ -326,6 +338,7 @@ class Image(FileKind):
         obj._orientation = desc.get("exif_orientation", 1)
         obj._pixels = None
         obj._mode_wanted = desc["mode"]
+        obj._bit_depth = desc.get("bit_depth")
         obj.normalize_applied = desc.get("normalize")
         obj.width, obj.height, obj.mode = desc["width"], desc["height"], desc["mode"]
         obj.caption, obj.grouping, obj.quality = desc.get("caption"), desc.get("grouping"), None
@@ -441,6 +454,7 @@ def _from_image(self: Image, data: Image, *, inherited: dict[str, Any], **_: Any
     self._file_format = data._file_format
     self._orientation = data._orientation
     self._mode_wanted = data._mode_wanted
+    self._bit_depth = data._bit_depth
     self.normalize_applied = data.normalize_applied
     self.width, self.height, self.mode = data.width, data.height, data.mode
     inherited.update(caption=data.caption, grouping=data.grouping, classes=data.classes, masks=data.masks, boxes=data.boxes)

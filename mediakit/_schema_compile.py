@@ -324,29 +324,16 @@ class Compiler:
         return [f"{ind}if isinstance({x}, dict):", *lines]
 
     # -- columns: one check over many values -----------------------------------------------------
-    def _column(self, node: Any, file: str) -> str:
+    def _column(self, node: Any, file: str, *, size: int | None = None) -> str:
         """A function ``c(values) -> bool``: every value satisfies ``node``. Built from whole-column
         operations that run in C (``set(map(type, values))``, ``min``, ``sum``, ``itemgetter``)
         where the schema allows, falling back to the per-value predicate otherwise; it is never
-        more lenient than that predicate."""
-        ref = self._pure_ref(node, file)
+        more lenient than that predicate. ``size``: ``node`` is a closed object branch and its
+        dispatcher has checked that every value is a dict of this many keys (those two passes
+        are not repeated)."""
+        ref = self._pure_ref(node, file) if size is None else None
         if ref is not None:
             return self._column(*ref)
-        key = (id(node), file, self._rules, "column")
-        name = self._names.get(key)
-        if name is not None:
-            return name
-        self._n += 1
-        name = self._names[key] = f"c{self._n}"
-        self._keep.append(node)
-        each = self._function(node, file)
-        body = self._column_body(node, file, each)
-        self._sources.append("\n".join([f"def {name}(vs):", "    if not vs: return True", *body, "    return True"]))
-        return name
-
-    def _column_shaped(self, node: dict[str, Any], file: str, size: int) -> str:
-        """:meth:`_column` of a closed object branch for values already known to be dicts of
-        ``size`` keys (the branch dispatcher checked): those two passes are not repeated."""
         key = (id(node), file, self._rules, "column", size)
         name = self._names.get(key)
         if name is not None:
@@ -355,7 +342,7 @@ class Compiler:
         name = self._names[key] = f"c{self._n}"
         self._keep.append(node)
         each = self._function(node, file)
-        body = self._column_object(node, file, each, size=size)
+        body = self._column_body(node, file, each) if size is None else self._column_object(node, file, each, size=size)
         self._sources.append("\n".join([f"def {name}(vs):", "    if not vs: return True", *body, "    return True"]))
         return name
 
@@ -474,7 +461,7 @@ class Compiler:
             # branch's keys and fits it (so fits no other); False sends every value to the exact
             # per-value check below. (Checking the keys first with a tuple per value cost more
             # than the rest of a box list's validation: 100,000 new tuples wake the collector.)
-            lines += [f"    if lens == {{{len(req)}}} and {self._column_shaped(branches[i], f, len(req))}(vs): return True"]
+            lines += [f"    if lens == {{{len(req)}}} and {self._column(branches[i], f, size=len(req))}(vs): return True"]
         lines.append(f"    {fallback}")
         return lines
 

@@ -9,10 +9,7 @@ import io
 import json
 import math
 import random
-import time
-import tracemalloc
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,23 +23,9 @@ from mediakit.formats import audio, glb, jsondoc, jsontable, structure
 from mediakit.render import table as table_render
 from mediakit.store import MemoryStore
 
+from .test_bounded_work import bounded
+
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
-SECONDS = 2.0
-BYTES = 300 << 20
-
-
-def bounded(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` and assert it took under 2 s and under 300 MB of traced memory."""
-    tracemalloc.start()
-    t = time.perf_counter()
-    try:
-        return fn()
-    finally:
-        elapsed = time.perf_counter() - t
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        assert elapsed < SECONDS, f"took {elapsed:.2f} s"
-        assert peak < BYTES, f"traced {peak / 2**20:.0f} MB"
 
 
 def put(store: MemoryStore, desc: dict[str, Any], blob: bytes, suffix: str, key: str | None = None) -> dict[str, Any]:

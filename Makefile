@@ -77,7 +77,7 @@ fuzz-cov: $(FUZZ_STAMP)
 	$(BIN)/python fuzz/run.py $(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mediakit tests scripts benchmarks fixtures/generate.py
+	$(BIN)/ruff check mediakit tests scripts benchmarks fuzz fixtures/generate.py
 	$(BIN)/mypy mediakit
 
 fixtures: $(STAMP)

@@ -137,6 +137,8 @@ class Validator:
             return fast(instance)
         except RecursionError:  # a pathologically deep value: the interpreter reports it
             return False
+        except (ValueError, TypeError):  # values no JSON holds (numpy arrays compare elementwise)
+            return False
 
     def compiled(self) -> Callable[[Any], bool]:
         """The schema compiled into a predicate (``True``: valid), built once per validator."""
@@ -316,4 +318,7 @@ class Validator:
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
-    return a == b
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):  # a numpy array compares elementwise: never a JSON value
+        return False

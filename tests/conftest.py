@@ -19,6 +19,19 @@ CORPUS = FIXTURES / "corpus"
 # Keep matplotlib off any display and its cache inside the test run.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# -- Hypothesis profiles (tests/properties/ and every @given test) --------------------------------
+# "dev" (the default): a modest budget, so `make test` stays fast; "ci" (chosen when $CI is set):
+# the same, derandomized, so a CI run is reproducible; "long": 25x the examples, for a hunt.
+# Choose one with MEDIAKIT_HYPOTHESIS_PROFILE=dev|ci|long. Tests that set max_examples themselves
+# keep it; tests/properties/ scale theirs from the profile (properties.budget).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("ci", settings.get_profile("dev"), derandomize=True, database=None, print_blob=True)
+settings.register_profile("long", settings.get_profile("dev"), max_examples=500)
+settings.load_profile(os.environ.get("MEDIAKIT_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
 
 @pytest.fixture(params=["memory", "local"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> mk.Store:

@@ -28,8 +28,10 @@ def read(source: Any, *, delimiter: str | None = None, field: str = "path") -> A
     opts = pc.ParseOptions(delimiter=delimiter or _DELIMITER.get(suffix, ","))
     conv = pc.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
     try:
-        return pc.read_csv(_input(src), parse_options=opts, convert_options=conv)
-    except (pa.ArrowException, OSError, ValueError) as e:
+        table = pc.read_csv(_input(src), parse_options=opts, convert_options=conv)
+        table.column_names  # decoded lazily: names that are not UTF-8 raise only here  # noqa: B018
+        return table
+    except (pa.ArrowException, OSError, ValueError) as e:  # UnicodeDecodeError included
         msg = f"{field}: {src.name!r} is not a readable {suffix[1:].upper()} table: {e}"
         raise DecodeError(msg) from None
 

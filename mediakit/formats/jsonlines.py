@@ -18,8 +18,10 @@ def read(source: Any, *, field: str = "path") -> Any:
     pa = require("pyarrow", extra="table", feature=f"Reading {suffix} tables")
     pj = require("pyarrow.json", extra="table", feature="Reading JSONL tables")
     try:
-        return pj.read_json(str(src.path) if src.path is not None else io.BytesIO(src.read()))
-    except (pa.ArrowException, OSError, ValueError) as e:
+        table = pj.read_json(str(src.path) if src.path is not None else io.BytesIO(src.read()))
+        table.column_names  # decoded lazily: names that are not UTF-8 raise only here  # noqa: B018
+        return table
+    except (pa.ArrowException, OSError, ValueError) as e:  # UnicodeDecodeError included
         msg = f"{field}: {src.name!r} is not a readable {suffix[1:].upper()} table: {e}"
         raise DecodeError(msg) from None
 

@@ -20,8 +20,10 @@ def read(source: Any, field: str = "path") -> Any:
     pq = require("pyarrow.parquet", extra="table", feature=_FEATURE)
     pa = require("pyarrow", extra="table", feature=_FEATURE)
     try:
-        return pq.read_table(_input(source))
-    except (pa.ArrowException, OSError, ValueError) as e:
+        table = pq.read_table(_input(source))
+        table.column_names  # decoded lazily: names that are not UTF-8 raise only here  # noqa: B018
+        return table
+    except (pa.ArrowException, OSError, ValueError) as e:  # UnicodeDecodeError included
         msg = f"{field}: not a readable Parquet file: {e}"
         raise DecodeError(msg) from None
 

@@ -263,6 +263,9 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
             msg = "PNG: file is truncated"
             raise DecodeError(msg)
         if tag == b"IHDR":
+            if length != 13:
+                msg = f"PNG: the IHDR chunk is {length} bytes long, expected 13; the file is corrupt"
+                raise DecodeError(msg)
             header = struct.unpack(">IIBBBBB", body)
         elif tag == b"IDAT":
             idat.append(body)

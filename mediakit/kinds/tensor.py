@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import math
+import sys
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,12 +48,12 @@ class TensorSummary(Kind):
         self.stats: dict[str, Any] = {"count": int(finite.size), "nonfinite": nonfinite}
         if finite.size:
             f64 = finite.astype(np.float64)
-            pct = np.percentile(f64, PERCENTILES)
+            mean, var, pct = _moments(f64)
             self.stats.update(
                 min=float(f64.min()),
                 max=float(f64.max()),
-                mean=float(f64.mean()),
-                var=float(f64.var()),
+                mean=mean,
+                var=var,
                 percentiles={str(p): float(v) for p, v in zip(PERCENTILES, pct)},
             )
         self.histogram = {"values": values.tolist(), "bins": edges.tolist()}
@@ -84,6 +86,23 @@ class TensorSummary(Kind):
     def _content(self) -> tuple[Any, ...]:
         return (self.shape, self.dtype, self.stats, self.histogram, self.array)
 
+
+
+def _moments(f64: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Mean, variance and percentiles of finite float64 values, finite whatever their size: values
+    near the float64 limit overflow the sums (mean, variance) and the interpolation between two
+    of them (percentiles); then they are computed on the values scaled by a power of two (exact)
+    and scaled back. A variance beyond the largest float64 (values of both signs near 1e308, or
+    spread over more than about 1e154) is reported as that largest float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, var, pct = float(f64.mean()), float(f64.var()), np.percentile(f64, PERCENTILES)
+    if math.isfinite(mean) and math.isfinite(var) and bool(np.isfinite(pct).all()):
+        return mean, var, pct
+    exp = int(np.frexp(float(np.abs(f64).max()))[1])  # |f64| < 2**exp
+    scaled = np.ldexp(f64, -exp)
+    with np.errstate(over="ignore"):
+        var = float(np.ldexp(scaled.var(), 2 * exp))
+    return float(np.ldexp(scaled.mean(), exp)), min(var, sys.float_info.max), np.ldexp(np.percentile(scaled, PERCENTILES), exp)
 
 
 def dtype_name(x: Any) -> str | None:

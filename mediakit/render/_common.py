@@ -48,20 +48,36 @@ def text_image(lines: list[str], size: int, *, title: str | None = None) -> PILI
     return im
 
 
+#: Characters per pixel of line width that are ever measured or drawn: no font draws glyphs a
+#: quarter of a pixel wide, so longer text (a 100,000-character title) is cut before measuring.
+CHARS_PER_PIXEL = 4
+
+
 def ellipsize(d: ImageDraw.ImageDraw, text: str, f: Any, width: int) -> str:
-    if d.textlength(text, font=f) <= width:
+    """``text``, or its longest prefix that fits ``width`` pixels with "…" appended: a binary
+    search over prefix lengths (O(log n) measurements, not one per character dropped)."""
+    cap = max(1, width) * CHARS_PER_PIXEL
+    if len(text) <= cap and d.textlength(text, font=f) <= width:
         return text
-    while text and d.textlength(text + "…", font=f) > width:
-        text = text[:-1]
-    return text + "…"
+    text = text[:cap]
+    lo, hi = 0, len(text)  # the longest prefix text[:lo] + "…" that fits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if d.textlength(text[:mid] + "…", font=f) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "…"
 
 
 def wrap(d: ImageDraw.ImageDraw, text: str, f: Any, width: int, max_lines: int) -> list[str]:
     """Greedy word wrap to ``width`` pixels."""
     out: list[str] = []
+    cap = max(1, width) * CHARS_PER_PIXEL  # a longer word overflows the line anyway: cut it
     for para in text.splitlines() or [""]:
         line = ""
         for word in para.split(" "):
+            word = word[:cap]
             trial = f"{line} {word}" if line else word
             if d.textlength(trial, font=f) <= width:
                 line = trial

@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -103,10 +104,27 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
+#: Characters XML 1.0 does not allow: C0 controls but tab, newline and return, lone surrogates,
+#: U+FFFE/U+FFFF. vl-convert draws through SVG, and one of them in any text (a title, a column
+#: name, a data value) aborts its renderer: each becomes U+FFFD before the spec is sent.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(node: Any) -> Any:
+    """``node`` (a JSON value) with every string's non-XML characters replaced by U+FFFD."""
+    if isinstance(node, str):
+        return _NOT_XML.sub("\ufffd", node) if _NOT_XML.search(node) else node
+    if isinstance(node, list):
+        return [xml_safe(v) for v in node]
+    if isinstance(node, dict):
+        return {xml_safe(k): xml_safe(v) for k, v in node.items()}
+    return node
+
+
 def render_png(spec: dict[str, Any], scale: float, limits: Limits) -> bytes:
     """PNG bytes of a (sanitised) Vega-Lite spec, drawn in the worker process."""
     global _worker
-    request = json.dumps({"spec": spec, "scale": scale}, separators=(",", ":")).encode()
+    request = json.dumps({"spec": xml_safe(spec), "scale": scale}, separators=(",", ":")).encode()
     with _lock:
         if _worker is None or not _worker.alive():
             if _worker is not None:

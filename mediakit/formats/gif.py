@@ -51,6 +51,9 @@ PALETTE_SAMPLE_PIXELS = 1 << 17
 #: A frame whose mean error against the palette in use (per channel, 0-255) passes this, and
 #: twice the error the palette had where it was made, gets a palette of its own (a scene change).
 REPALETTE_ERROR = 3.0
+#: Mean change (per channel, 0-255, on a sparse grid) since the last check that makes the writer
+#: measure the palette's fit again.
+CHANGE_LEVELS = 6.0
 
 
 def _pil_rgb(frame: np.ndarray) -> Any:
@@ -122,18 +125,27 @@ def _gif_image_block(im: Any, table: bytes | None, delay_cs: int, transparent: i
     return gce + desc + local + b"\x08" + im.tobytes("gif", "P") + b"\x00"
 
 
-def _indexed(frame: np.ndarray, palette: _Palette) -> tuple[Any, int | None, float]:
+def _indexed(frame: np.ndarray, palette: _Palette, *, check: bool = True) -> tuple[Any, int | None, float]:
     """``frame`` mapped to ``palette`` (RGBA frames get index 255 where alpha is below half),
-    and the palette's sampled error on it (transparent pixels included: they keep colour)."""
+    and the palette's sampled error on it (transparent pixels included: they keep colour; 0.0
+    when ``check`` is off)."""
     from PIL import Image as PILImage
 
     im = palette.map(frame)
-    err = palette.sample_error(im, frame)
+    err = palette.sample_error(im, frame) if check else 0.0
     if frame.shape[2] != 4:
         return im, None, err
     idx = np.array(im)
     idx[frame[:, :, 3] < 128] = 255  # GIF transparency is on/off
     return PILImage.frombuffer("P", (idx.shape[1], idx.shape[0]), idx, "raw", "P", 0, 1), 255, err
+
+
+def _changed(frame: np.ndarray, seen: np.ndarray | None) -> tuple[bool, np.ndarray]:
+    """Whether ``frame`` differs from the frame last checked against the palette (``seen``, a
+    sparse grid of it) by more than :data:`CHANGE_LEVELS` on average; and the frame's grid."""
+    s = max(1, min(frame.shape[:2]) // 16)
+    grid = frame[::s, ::s, :3].astype(np.int16)
+    return seen is None or float(np.abs(grid - seen).mean()) > CHANGE_LEVELS, grid
 
 
 def encode_gif(
@@ -171,16 +183,22 @@ def encode_gif(
     out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
     current = glob
     written = 0
+    seen: np.ndarray | None = None  # grid of the frame last checked against the palette in use
     for frame, delay in zip(itertools.chain(head, it), _gif_delays(fps)):
         if grey:
             im = PILImage.frombuffer("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame[:, :, 0]), "raw", "P", 0, 1)
             block = _gif_image_block(im, None, delay, None)
         else:
             assert current is not None and glob is not None
-            im, transparent, err = _indexed(frame, current)
+            # The palette's fit is measured only when the picture has moved on since it was last
+            # measured (a cut, or a slow drift adding up): most frames of a scene are not.
+            check, grid = _changed(frame, seen)
+            if check:
+                seen = grid
+            im, transparent, err = _indexed(frame, current, check=check)
             if err > REPALETTE_ERROR and err > 2 * current.error + 1:
                 current = _Palette([frame], 255 if alpha else 256)
-                im, transparent, _ = _indexed(frame, current)
+                im, transparent, _ = _indexed(frame, current, check=False)
             block = _gif_image_block(im, None if current is glob else current.table, delay, transparent)
         out.write(block)
         written += 1

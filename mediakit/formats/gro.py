@@ -28,7 +28,7 @@ def read(blob: bytes, field: str) -> Structure:
             msg = f"{field}: not a valid GRO file: line {pos + 2} should hold the atom count, but the file ends"
             raise DecodeError(msg)
         count_line = lines[pos + 1].strip()
-        if not count_line.isdigit():
+        if not (count_line.isascii() and count_line.isdigit()):
             msg = f"{field}: not a valid GRO file: line {pos + 2} should hold the atom count, got {lines[pos + 1][:40]!r}"
             raise DecodeError(msg)
         n = int(count_line)
@@ -89,7 +89,7 @@ def _gro_atoms(lines: list[str], first_ln: int, field: str, *, keep: bool) -> di
             msg = f"{field}: not a valid GRO file: line {ln} is too short for an atom record ({len(line)} characters): {line[:60]!r}"
             raise DecodeError(msg)
         resnum, resname, atomname = line[0:5].strip(), line[5:10].strip(), line[10:15].strip()
-        if not resnum.lstrip("-").isdigit():
+        if not (resnum.isascii() and resnum.lstrip("-").isdigit()):
             msg = f"{field}: not a valid GRO file: line {ln} residue number (columns 1-5) is {line[0:5]!r}"
             raise DecodeError(msg)
         if not atomname:

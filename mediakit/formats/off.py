@@ -21,7 +21,7 @@ def probe(source: Any) -> dict[str, Any]:
         msg = f"{src.field}: not an OFF file (it does not start with 'OFF')"
         raise DecodeError(msg)
     counts = words[1:3] if words[0].upper() == words[0] and len(words[0]) <= 4 else []
-    if len(counts) != 2 or not all(c.isdigit() for c in counts):
+    if len(counts) != 2 or not all(c.isascii() and c.isdigit() for c in counts):
         msg = f"{src.field}: the OFF header has no vertex and face counts"
         raise DecodeError(msg)
     return {"format": "off", "vertices": int(counts[0]), "faces": int(counts[1])}

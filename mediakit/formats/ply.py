@@ -87,7 +87,7 @@ def parse_ply_header(blob: bytes, *, field: str = "data") -> PlyHeader:
             continue
         if parts[0] == "format" and len(parts) == 3:
             fmt = parts[1]
-        elif parts[0] == "element" and len(parts) == 3 and parts[2].isdigit():
+        elif parts[0] == "element" and len(parts) == 3 and parts[2].isascii() and parts[2].isdigit():
             elements.append((parts[1], int(parts[2]), []))
         elif parts[0] == "property" and elements:
             if parts[1] == "list" and len(parts) == 5:

@@ -22,7 +22,7 @@ def read(blob: bytes, field: str) -> Structure:
         parts = raw.split()
         rec = parts[0].upper() if parts else ""
         for tag in ("HETATM", "ATOM"):
-            if rec.startswith(tag) and rec != tag and rec[len(tag) :].isdigit():
+            if rec.startswith(tag) and rec != tag and rec[len(tag) :].isascii() and rec[len(tag) :].isdigit():
                 parts = [tag, rec[len(tag) :], *parts[1:]]  # serial run into the record name
                 rec = tag
         if rec == "MODEL":

@@ -43,7 +43,7 @@ def check_class_labels(labels: Any, where: str) -> dict[int, str]:
     out: dict[int, str] = {}
     for k, v in labels.items():
         key = k
-        if isinstance(k, str) and k.lstrip("-").isdigit():
+        if isinstance(k, str) and k.lstrip("-").isascii() and k.lstrip("-").isdigit():
             key = int(k)
         if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
             msg = f"{where}: class ids must be integers, got key {k!r}"

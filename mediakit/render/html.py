@@ -49,7 +49,7 @@ def render(desc: dict[str, Any], store: Store, *, size: int, limits: Limits) -> 
     y = body + 14
     for para in text.split("\n"):
         level = 0
-        if para.startswith(HEADING_MARK) and len(para) > 1 and para[1].isdigit():
+        if para.startswith(HEADING_MARK) and len(para) > 1 and para[1] in "0123456789":
             level, para = int(para[1]), para[2:].strip()
             if not para:
                 continue

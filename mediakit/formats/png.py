@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type
-_CHANNELS = {v: k for k, v in _COLOR_TYPES.items()}
+CHANNELS = {v: k for k, v in _COLOR_TYPES.items()}  # PNG colour type -> channels
 
 #: Filtered bytes per block: images above this are compressed in independent blocks.
 BLOCK_BYTES = 1 << 21
@@ -85,6 +85,31 @@ def backend() -> str:
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+
+def chunks(data: bytes, *, crc: bool = False) -> Iterator[tuple[bytes, memoryview]]:
+    """``(tag, body)`` of a PNG's chunks after the signature, up to and including ``IEND``.
+    A chunk running past the end of the data, an IHDR that is not 13 bytes and (with ``crc``) a
+    chunk failing its CRC raise :class:`DecodeError` (messages start with ``PNG:``)."""
+    view = memoryview(data)
+    pos = 8
+    while pos + 8 <= len(view):
+        (length,) = struct.unpack(">I", view[pos : pos + 4])
+        tag = bytes(view[pos + 4 : pos + 8])
+        end = pos + 8 + length
+        if end > len(view) or (crc and end + 4 > len(view)):
+            msg = f"PNG: file is truncated (chunk {tag!r} runs past the end)"
+            raise DecodeError(msg)
+        if crc and zlib.crc32(view[pos + 4 : end]) != struct.unpack(">I", view[end : end + 4])[0]:
+            msg = f"PNG: chunk {tag!r} fails its CRC check (corrupt file)"
+            raise DecodeError(msg)
+        if tag == b"IHDR" and length != 13:
+            msg = f"PNG: the IHDR chunk is {length} bytes long, expected 13; the file is corrupt"
+            raise DecodeError(msg)
+        yield tag, view[pos + 8 : end]
+        if tag == b"IEND":
+            return
+        pos = end + 4
 
 
 def _adler_combine(a1: int, a2: int, len2: int) -> int:
@@ -252,32 +277,19 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
     :func:`encode_png` writes). Returns ``None`` for any other PNG (let Pillow decode it)."""
     if not data.startswith(_SIGNATURE):
         return None
-    pos = 8
-    idat: list[bytes] = []
+    idat: list[memoryview] = []
     header = None
-    while pos + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        tag = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        if len(body) != length:
-            msg = "PNG: file is truncated"
-            raise DecodeError(msg)
+    for tag, body in chunks(data):
         if tag == b"IHDR":
-            if length != 13:
-                msg = f"PNG: the IHDR chunk is {length} bytes long, expected 13; the file is corrupt"
-                raise DecodeError(msg)
             header = struct.unpack(">IIBBBBB", body)
         elif tag == b"IDAT":
             idat.append(body)
-        elif tag == b"IEND":
-            break
         elif tag == b"PLTE" or tag == b"tRNS":
             return None
-        pos += 12 + length
     if header is None:
         return None
     w, h, depth, ctype, _comp, _filt, interlace = header
-    if interlace or depth not in (8, 16) or ctype not in _CHANNELS:
+    if interlace or depth not in (8, 16) or ctype not in CHANNELS:
         return None
     if w < 1 or h < 1:
         msg = f"PNG: image of {w}x{h} pixels has no pixels"
@@ -294,7 +306,7 @@ def decode_png_fast(data: bytes, *, max_pixels: int) -> np.ndarray | None:
 
         msg = f"image of {w}x{h} = {w * h} pixels exceeds the limit of {max_pixels} (decompression-bomb guard)"
         raise LimitError(msg)
-    c = _CHANNELS[ctype]
+    c = CHANNELS[ctype]
     bpp = c * depth // 8
     stride = w * bpp + 1
     expected = h * stride

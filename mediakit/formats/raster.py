@@ -27,6 +27,8 @@ from .._errors import DecodeError, LimitError, MediaFileNotFoundError, Validatio
 from .._files import write_atomic
 from .._limits import MAX_PIXELS, MAX_SIDE
 from ._spec import Source
+from .png import CHANNELS as PNG_CHANNELS
+from .png import chunks as png_chunks
 from .png import decode_png_fast
 
 
@@ -362,80 +364,67 @@ def check_big_file(data: bytes, fmt: str, *, field: str, eager_pixels: int | Non
 def _png_check(data: bytes, field: str) -> tuple[int, ...] | None:
     """Walk a PNG's chunks (CRCs checked) and inflate its image data in slices, checking every
     row's filter byte and the total length; the IHDR fields, or None for interlaced files."""
+    try:
+        return _png_inflate_check(data)
+    except DecodeError as e:
+        msg = f"{field}: {e}"
+        raise DecodeError(msg) from None
+
+
+def _png_inflate_check(data: bytes) -> tuple[int, ...] | None:
     import zlib
 
-    view = memoryview(data)
-    pos, header, d, total, stride, expected = 8, None, zlib.decompressobj(), 0, 0, 0
-    ended = False
-    while pos + 12 <= len(data):
-        (length,) = struct.unpack(">I", view[pos : pos + 4])
-        tag = bytes(view[pos + 4 : pos + 8])
-        end = pos + 12 + length
-        if end > len(data):
-            msg = f"{field}: PNG: file is truncated (chunk {tag!r} runs past the end)"
-            raise DecodeError(msg)
-        (crc,) = struct.unpack(">I", view[end - 4 : end])
-        if zlib.crc32(view[pos + 4 : end - 4]) != crc:
-            msg = f"{field}: PNG: chunk {tag!r} fails its CRC check (corrupt file)"
-            raise DecodeError(msg)
-        body = view[pos + 8 : end - 4]
+    header, d, total, stride, expected, ended = None, zlib.decompressobj(), 0, 0, 0, False
+    for tag, body in png_chunks(data, crc=True):
         if tag == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
             w, h, depth, ctype, _c, _f, interlace = header
-            if interlace or ctype not in _PNG_CHANNELS:
+            if interlace or ctype not in PNG_CHANNELS:
                 return None
-            stride = 1 + (w * _PNG_CHANNELS[ctype] * depth + 7) // 8
+            stride = 1 + (w * PNG_CHANNELS[ctype] * depth + 7) // 8
             expected = h * stride
         elif tag == b"IDAT" and header is not None:
-            chunk = bytes(body)
+            chunk: bytes = bytes(body)
             while chunk:
                 try:
                     out = d.decompress(chunk, _SLICE)
                 except zlib.error as e:
-                    msg = f"{field}: PNG: corrupt image data ({e})"
+                    msg = f"PNG: corrupt image data ({e})"
                     raise DecodeError(msg) from None
                 if out:
                     first = (-total) % stride
                     bad = np.frombuffer(out, np.uint8)[first::stride] > 4
                     if bad.any():
-                        msg = f"{field}: PNG: corrupt image data (row {(total + first) // stride + int(np.argmax(bad))} has an unknown filter)"
+                        msg = f"PNG: corrupt image data (row {(total + first) // stride + int(np.argmax(bad))} has an unknown filter)"
                         raise DecodeError(msg)
                     total += len(out)
                     if total > expected:
-                        msg = f"{field}: PNG: image data is longer than {expected} bytes (corrupt)"
+                        msg = f"PNG: image data is longer than {expected} bytes (corrupt)"
                         raise DecodeError(msg)
                 chunk = d.unconsumed_tail
         elif tag == b"IEND":
             ended = True
-            break
-        pos = end
     if header is None:
         return None
     if not ended or total != expected or not d.eof:
-        msg = f"{field}: PNG: image data has {total} bytes, expected {expected} (truncated or corrupt)"
+        msg = f"PNG: image data has {total} bytes, expected {expected} (truncated or corrupt)"
         raise DecodeError(msg)
     return header
-
-
-_PNG_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}
 
 
 def _png_orientation(data: bytes) -> int:
     """The orientation in a PNG's ``eXIf`` chunk, found by walking the chunks (Pillow would
     decode the whole image to reach a chunk after the image data)."""
-    pos = 8
-    while pos + 12 <= len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        tag = data[pos + 4 : pos + 8]
-        if tag == b"eXIf":
-            exif = PILImage.Exif()
-            try:
-                exif.load(b"Exif\x00\x00" + data[pos + 8 : pos + 8 + length])
-            except Exception:
-                return 1
-            value = exif.get(_EXIF_ORIENTATION, 1)
-            return value if isinstance(value, int) and value in _TRANSPOSE else 1
-        if tag == b"IEND":
-            break
-        pos += 12 + length
-    return 1
+    try:
+        exif_chunk = next((bytes(body) for tag, body in png_chunks(data) if tag == b"eXIf"), None)
+    except DecodeError:
+        return 1
+    if exif_chunk is None:
+        return 1
+    exif = PILImage.Exif()
+    try:
+        exif.load(b"Exif\x00\x00" + exif_chunk)
+    except Exception:
+        return 1
+    value = exif.get(_EXIF_ORIENTATION, 1)
+    return value if isinstance(value, int) and value in _TRANSPOSE else 1

@@ -113,6 +113,7 @@ def _assemble(chunks: list[tuple[bytes, bytes]]) -> bytes:
         ("crc", "fails its CRC check"),
         ("short data", "truncated or corrupt"),
         ("filter", "has an unknown filter"),
+        ("ihdr", "IHDR chunk is 14 bytes long"),
         ("jpeg", "JPEG data is broken or truncated"),
     ],
 )
@@ -134,6 +135,8 @@ def test_broken_big_files_are_refused(damage: str, message: str, tmp_path: Path,
         raw = bytearray(zlib.decompress(b"".join(b for t, b in chunks if t == b"IDAT")))
         raw[(1 + 40 * 3) * 7] = 9  # row 7's filter byte
         blob = _assemble([(t, b) for t, b in chunks if t not in (b"IDAT", b"IEND")] + [(b"IDAT", zlib.compress(bytes(raw))), (b"IEND", b"")])
+    elif damage == "ihdr":
+        blob = _assemble([(t, b + b"\x00" if t == b"IHDR" else b) for t, b in chunks])
     else:
         buf = io.BytesIO()
         PILImage.fromarray(arr).save(buf, "JPEG")

@@ -53,9 +53,17 @@ def text_image(lines: list[str], size: int, *, title: str | None = None) -> PILI
 CHARS_PER_PIXEL = 4
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks as spaces: labels are drawn on one line (and Pillow cannot
+    measure the width of text that has several)."""
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
 def ellipsize(d: ImageDraw.ImageDraw, text: str, f: Any, width: int) -> str:
-    """``text``, or its longest prefix that fits ``width`` pixels with "…" appended: a binary
-    search over prefix lengths (O(log n) measurements, not one per character dropped)."""
+    """``text`` on one line, or its longest prefix that fits ``width`` pixels with "…"
+    appended: a binary search over prefix lengths (O(log n) measurements, not one per character
+    dropped)."""
+    text = one_line(text)
     cap = max(1, width) * CHARS_PER_PIXEL
     if len(text) <= cap and d.textlength(text, font=f) <= width:
         return text

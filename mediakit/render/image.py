@@ -16,7 +16,7 @@ from ..formats import raster
 from ..geometry import box_pixels
 from ..palette import color_for
 from ..store import Store
-from ._common import fit, font
+from ._common import fit, font, one_line
 
 MASK_ALPHA = 0.45
 
@@ -128,7 +128,7 @@ def _draw_boxes(im: PILImage.Image, boxes: dict[str, Any], w: int, h: int) -> PI
             d.rectangle((x0, y0, x1, y1), outline=col, width=lw)
             label = box.get("box_caption") or labels.get(str(cid)) if "class_id" in box else box.get("box_caption")
             if label:
-                label = label[:MAX_LABEL_CHARS]
+                label = one_line(label[:MAX_LABEL_CHARS])
                 tw = d.textlength(label, font=f)
                 ty = y0 - fs - 2 if y0 - fs - 2 >= 0 else y0
                 d.rectangle((x0, ty, x0 + tw + 4, ty + fs + 2), fill=col)

@@ -26,7 +26,7 @@ from ..formats import scene as meshio
 from ..formats.ply import read_points
 from ..store import Store
 from . import _raster3d as r3
-from ._common import BACKGROUND, font
+from ._common import BACKGROUND, font, one_line
 
 VECTOR_COLOR = (230, 90, 20)
 #: Height colours for uncoloured points (low -> high), interpolated.
@@ -170,7 +170,7 @@ def _overlays(
         col = tuple(int(c) for c in b["color"])
         for i, j in r3.box_edges(corners):
             d.line([(scr[i, 0], scr[i, 1]), (scr[j, 0], scr[j, 1])], fill=col, width=lw)
-        text = b.get("label") or ""
+        text = one_line(b.get("label") or "")
         if b.get("score") is not None:
             text = f"{text} {b['score']:.2f}".strip()
         if text:

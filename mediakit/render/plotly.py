@@ -21,7 +21,7 @@ from .._limits import MAX_JSON_BYTES, Limits
 from ..formats.jsondoc import check_depth
 from ..kinds.plotly import check_figure, decode_array
 from ..store import Store
-from ._common import BACKGROUND, INK, ellipsize, fit, font
+from ._common import BACKGROUND, INK, ellipsize, fit, font, one_line
 
 #: The default of ``Limits.max_json_bytes``: larger figures are not read for a thumbnail.
 MAX_RENDER_BYTES = MAX_JSON_BYTES
@@ -225,7 +225,7 @@ def _ends(axis: _Axis, lo: float, hi: float) -> tuple[str, str]:
     """Labels for the two ticks: the data's extremes (first and last category)."""
     if axis.categories:
         names = list(axis.categories)
-        return names[0], names[-1]
+        return one_line(names[0]), one_line(names[-1])
     a, b = (axis.lo, axis.hi) if axis.lo <= axis.hi else (lo, hi)
     return axis.label(a), axis.label(b)
 
@@ -251,7 +251,7 @@ def _axis_type(layout: dict[str, Any], key: str) -> str:
 def _text(title: Any) -> str:
     if isinstance(title, dict):
         title = title.get("text")
-    return title if isinstance(title, str) else ""
+    return one_line(title) if isinstance(title, str) else ""
 
 
 def _trace_points(kind: str, t: dict[str, Any], xa: _Axis, ya: _Axis, budget: int) -> tuple[np.ndarray, np.ndarray, Any] | None:

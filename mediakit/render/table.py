@@ -20,7 +20,7 @@ from .._limits import MAX_JSON_BYTES, Limits
 from .._registry import get_renderer
 from ..formats.jsontable import read_head
 from ..store import Store
-from ._common import BACKGROUND, INK, ellipsize, font
+from ._common import BACKGROUND, INK, ellipsize, font, one_line
 
 #: JSON table files larger than this are not read for a thumbnail (the default of
 #: ``Limits.max_json_bytes``).
@@ -71,7 +71,7 @@ def grid(doc: dict[str, Any], store: Store, *, size: int, limits: Limits, total_
     # names), each at least a fifth of the equal share.
     widths = []
     for j in range(shown_cols):
-        sample = [names[j]] + [_text(r[j], 0, None)[0] for r in doc["data"][:MAX_ROWS_SHOWN] if j < len(r) and not isinstance(r[j], dict)]
+        sample = [one_line(names[j])] + [_text(r[j], 0, None)[0] for r in doc["data"][:MAX_ROWS_SHOWN] if j < len(r) and not isinstance(r[j], dict)]
         if types[j].get("type") == "datetime":
             sample = [compact_datetime(t) for t in sample[1:]] + [names[j]]
         widths.append(max(d.textlength(t[:40], font=f) for t in sample) + 2 * pad + 2)

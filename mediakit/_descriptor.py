@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from ._errors import LimitError, MediaTypeError, SchemaError
+from ._errors import LimitError, MediaTypeError, SchemaError, shown
 from ._limits import MAX_BOXES
 from ._registry import load_entry_point
 from ._schema import content_path_ok, has_schema, schema_names, validator_for
@@ -154,11 +154,7 @@ MAX_NESTED_ITEMS = 10_000
 
 
 def _short(value: Any) -> str:
-    try:
-        text = repr(value)
-    except RecursionError:
-        text = f"<{type(value).__name__} nested too deeply to show>"
-    return text if len(text) <= 80 else text[:77] + "..."
+    return shown(value, 80)
 
 
 def _check_counts(desc: dict[str, Any], kind: str, where: str) -> None:

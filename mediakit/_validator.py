@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ._errors import SchemaError
+from ._errors import SchemaError, shown
 
 ID_BASE = "https://mediakit.invalid/schemas/"
 
@@ -102,11 +102,7 @@ def _fmt(path: str) -> str:
 
 
 def _short(value: Any) -> str:
-    try:
-        text = repr(value)
-    except RecursionError:  # a pathologically deep value: name its shape, not its content
-        text = f"<{type(value).__name__} nested too deeply to show>"
-    return text if len(text) <= 80 else text[:77] + "..."
+    return shown(value, 80)
 
 
 class Validator:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from ..formats.jsontable import COLUMN_TYPES
 from ._base import Kind
 
@@ -106,8 +106,7 @@ def where(row: int | None, name: str) -> str:
 def short(value: Any) -> str:
     if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
         value = value.item()
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown(value, 60)
 
 
 @dataclass

@@ -94,15 +94,29 @@ def _all_paths_ok(node: Any, depth: int = 0) -> bool:
     """The content-path rule over a whole value the schema leaves free (nested descriptors
     never are: the compiled check skips the list's ``items`` property itself, so a key named
     ``items`` in free content is walked like any other); ``False`` also when nested more than
-    32 deep, leaving the verdict to the full check."""
-    if depth > 32:
-        return False
-    if isinstance(node, dict):
-        if not content_path_ok(node.get("path"), node.get("sha256")):
+    32 deep, leaving the verdict to the full check.
+
+    Each container is walked once however often it is referenced: a Python value can hold the
+    same list thousands of times at every level (kilobytes of memory, billions of elements
+    walked naively), and the rule's verdict on an object does not depend on where it sits."""
+    seen: set[int] = set()
+    stack = [(node, depth)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > 32:
             return False
-        return all(_all_paths_ok(v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-    if isinstance(node, list):
-        return all(_all_paths_ok(v, depth + 1) for v in node if isinstance(v, (dict, list)))
+        if isinstance(node, dict):
+            if not content_path_ok(node.get("path"), node.get("sha256")):
+                return False
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        for v in children:
+            if isinstance(v, (dict, list)) and id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, depth + 1))
     return True
 
 

@@ -75,3 +75,18 @@ def test_validate_quotes_hostile_values_safely(desc: dict, message: str) -> None
     with pytest.raises(mk.SchemaError, match="^" + re.escape(message)):
         mk.validate(desc)
     assert time.perf_counter() - t0 < 0.5
+
+
+def test_free_content_with_shared_references_is_walked_once_per_object() -> None:
+    """The content-path rule walks values the schema leaves free (an Object3D's bounds, a chart's
+    spec); a value holding the same list at every level is walked once per distinct object."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        desc = mk.Object3D(np.random.default_rng(0).random((10, 3))).encode(mk.MemoryStore())
+    desc["bounds"] = [[[0] * 300] * 300] * 300
+    t0 = time.perf_counter()
+    with pytest.raises(mk.SchemaError, match=r"^\$\.bounds: expected null, got list \[\[\[0, 0"):
+        mk.validate(desc)
+    assert time.perf_counter() - t0 < 0.5

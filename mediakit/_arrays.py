@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._errors import MediaTypeError, ValidationError
+from ._errors import MediaTypeError, ValidationError, shown
 
 Normalize = Literal["auto", "clip", "minmax", "none"]
 NORMALIZE_CHOICES = ("auto", "clip", "minmax", "none")
@@ -105,7 +105,7 @@ def _widen(arr: np.ndarray) -> np.ndarray:
 
 def check_normalize(normalize: object) -> str:
     if normalize not in NORMALIZE_CHOICES:
-        msg = f"normalize: expected one of {NORMALIZE_CHOICES}, got {normalize!r}"
+        msg = f"normalize: expected one of {NORMALIZE_CHOICES}, got {shown(normalize)}"
         raise ValidationError(msg)
     return str(normalize)
 
@@ -137,7 +137,7 @@ def to_pixels(arr: np.ndarray, normalize: str, *, field: str = "data") -> tuple[
         if not finite.all():
             bad = np.argwhere(~finite)[0]
             where = "[" + ", ".join(str(int(i)) for i in bad) + "]"
-            msg = f"{field}: expected finite values, got {arr[tuple(bad)]!r} at index {where}"
+            msg = f"{field}: expected finite values, got {shown(arr[tuple(bad)])} at index {where}"
             raise ValidationError(msg)
     if arr.size == 0:
         return arr.astype(np.uint8), None

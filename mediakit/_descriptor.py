@@ -14,7 +14,7 @@ from typing import Any
 from ._errors import LimitError, MediaTypeError, SchemaError, shown
 from ._limits import MAX_BOXES
 from ._registry import load_entry_point
-from ._schema import content_path_ok, has_schema, schema_names, validator_for
+from ._schema import SHARED_FACTOR, content_path_ok, free_walk, has_schema, schema_names, validator_for
 
 #: Descriptor fields that hold nested descriptors, validated recursively by :func:`validate`.
 _NESTED = {"items"}
@@ -97,20 +97,21 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0)
     if _depth == 0:
         _check_counts(desc, kind, where)
     if not has_schema(kind) and not (load_entry_point(kind) and has_schema(kind)):
-        msg = f"{where}._type: unknown descriptor type {kind!r} (known: {', '.join(schema_names())})"
+        msg = f"{where}._type: unknown descriptor type {shown(kind)} (known: {', '.join(schema_names())})"
         raise SchemaError(msg, field=f"{where}._type")
     v = validator_for(kind)
     if not v.accepts(desc):  # the compiled check (schema + content paths) said no: find out why
         v.check(desc, where=where)
+        _check_sharing(desc, where)
         _check_content_paths(desc, where)
     if kind == "list":
         # What JSON Schema cannot say: the count matches and every item is of the list's kind.
         if desc["count"] != len(desc["items"]):
-            msg = f"{where}.count: expected {len(desc['items'])} (the number of items), got {desc['count']}"
+            msg = f"{where}.count: expected {len(desc['items'])} (the number of items), got {shown(desc['count'])}"
             raise SchemaError(msg, field=f"{where}.count")
         for i, item in enumerate(desc["items"]):
             if item.get("_type") != desc["kind"]:
-                msg = f"{where}.items[{i}]._type: expected {desc['kind']!r} like the list's kind, got {item.get('_type')!r}"
+                msg = f"{where}.items[{i}]._type: expected {shown(desc['kind'])} like the list's kind, got {shown(item.get('_type'))}"
                 raise SchemaError(msg, field=f"{where}.items[{i}]._type")
     for key in _NESTED if deep else ():
         if key in desc and isinstance(desc[key], list):
@@ -124,6 +125,22 @@ def validate(desc: Any, *, where: str = "$", deep: bool = True, _depth: int = 0)
 
 #: Deepest nesting of grouped descriptors accepted (a list of lists of media).
 MAX_NESTING = 3
+
+
+def _check_sharing(desc: dict[str, Any], where: str) -> None:
+    """Refuse a field that holds itself or is a shared-reference bomb (see
+    :func:`mediakit._schema.free_walk`) before anything walks it."""
+    for key, value in desc.items():
+        reason = free_walk(value, max_depth=1 << 30, paths=False)
+        if reason == "cycle":
+            msg = f"{where}.{key}: holds itself (a reference cycle); a descriptor is JSON data, which cannot"
+            raise SchemaError(msg, field=f"{where}.{key}")
+        if reason == "shared":
+            msg = (
+                f"{where}.{key}: holds the same list or object so many times that, written out, it is more than "
+                f"{SHARED_FACTOR}x the data it holds in memory (a shared-reference bomb); pass plain JSON data"
+            )
+            raise LimitError(msg)
 
 
 def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:

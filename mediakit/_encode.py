@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import to_numpy
-from ._errors import MediakitError, MediaTypeError
+from ._errors import MediakitError, MediaTypeError, shown
 from .kinds._base import Kind
 from .store import Store, coerce_store
 
@@ -57,9 +57,9 @@ def _encode(v: Any, st: Store, where: str, keep: bool) -> Any:
         out = {}
         for k, item in v.items():
             if not isinstance(k, str):
-                msg = f"{where}: keys must be strings, got {type(k).__name__} {k!r}"
+                msg = f"{where}: keys must be strings, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = _encode(item, st, f"{where}[{k!r}]", keep)
+            out[k] = _encode(item, st, f"{where}[{shown(k)}]", keep)
         return out
     if isinstance(v, (list, tuple)):
         if v and all(isinstance(x, Kind) for x in v) and len({type(x) for x in v}) == 1:

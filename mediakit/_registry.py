@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ._errors import MediaTypeError, UnknownKindError, ValidationError
+from ._errors import MediaTypeError, UnknownKindError, ValidationError, shown
 from ._schema import has_schema, read_schema, register_schema, unregister_schema
 
 _KINDS: dict[str, str] = {
@@ -97,7 +97,7 @@ def get_kind(name: str) -> Any:
     if name not in _KINDS:
         load_entry_point(name)
     if name not in _KINDS:
-        msg = f"_type: no kind is registered under {name!r} (known: {', '.join(_KINDS)})"
+        msg = f"_type: no kind is registered under {shown(name)} (known: {', '.join(_KINDS)})"
         raise UnknownKindError(msg)
     obj = _objects.get(name)
     return obj if obj is not None else load_target(_KINDS[name])
@@ -108,7 +108,7 @@ def get_renderer(name: str) -> Callable[..., Any]:
     if name not in _RENDERERS:
         load_entry_point(name)
     if name not in _RENDERERS:
-        msg = f"_type: no renderer is registered under {name!r} (known: {', '.join(_RENDERERS)})"
+        msg = f"_type: no renderer is registered under {shown(name)} (known: {', '.join(_RENDERERS)})"
         raise UnknownKindError(msg)
     obj = _render_objects.get(name)
     return obj if obj is not None else load_target(_RENDERERS[name])
@@ -139,7 +139,7 @@ def load_entry_point(name: str) -> bool:
             try:
                 _register(target, expected=name)
             except Exception as e:  # a broken plugin: one mediakit error, naming it
-                msg = f"_type: the plugin kind {name!r} (entry point {target!r} of group 'mediakit.kinds') could not be registered: {type(e).__name__}: {e}"
+                msg = f"_type: the plugin kind {shown(name)} (entry point {target!r} of group 'mediakit.kinds') could not be registered: {type(e).__name__}: {e}"
                 raise UnknownKindError(msg) from e
     return True
 
@@ -177,17 +177,17 @@ def _register(
 ) -> type:
     cls = load_target(kind) if isinstance(kind, str) else kind
     if not isinstance(cls, type) or not all(callable(getattr(cls, a, None)) for a in ("encode", "decode")):
-        msg = f"kind: expected a Kind subclass (or its 'module:Class'), got {cls!r}"
+        msg = f"kind: expected a Kind subclass (or its 'module:Class'), got {shown(cls)}"
         raise MediaTypeError(msg)
     name = getattr(cls, "TYPE", None)
     if not isinstance(name, str) or not NAME.match(name):
-        msg = f"kind: {cls.__name__}.TYPE must be a name of lower-case letters, digits and '_' (a letter first), got {name!r}"
+        msg = f"kind: {cls.__name__}.TYPE must be a name of lower-case letters, digits and '_' (a letter first), got {shown(name)}"
         raise ValidationError(msg)
     if expected is not None and name != expected:
-        msg = f"entry point {expected!r} (group 'mediakit.kinds') names {kind!r}, whose TYPE is {name!r}"
+        msg = f"entry point {expected!r} (group 'mediakit.kinds') names {shown(kind)}, whose TYPE is {shown(name)}"
         raise ValidationError(msg)
     if name in _KINDS and not replace:
-        msg = f"name: a kind named {name!r} is already registered ({_KINDS[name]}); pass replace=True to override"
+        msg = f"name: a kind named {shown(name)} is already registered ({_KINDS[name]}); pass replace=True to override"
         raise ValidationError(msg)
 
     source = schema if schema is not None else getattr(cls, "SCHEMA", None)
@@ -198,11 +198,11 @@ def _register(
         module_file = getattr(sys.modules.get(owner.__module__), "__file__", None)
         doc = read_schema(name, source, base=Path(module_file).parent if module_file else None)
     elif not has_schema(name):
-        msg = f"schema: kind {name!r} has no JSON Schema; pass schema= or set {cls.__name__}.SCHEMA (a dict or a .json path)"
+        msg = f"schema: kind {shown(name)} has no JSON Schema; pass schema= or set {cls.__name__}.SCHEMA (a dict or a .json path)"
         raise ValidationError(msg)
     render = renderer if renderer is not None else getattr(cls, "RENDERER", None)
     if render is not None and not (callable(render) or (isinstance(render, str) and ":" in render)):
-        msg = f"renderer: expected a callable or 'module:function', got {render!r}"
+        msg = f"renderer: expected a callable or 'module:function', got {shown(render)}"
         raise MediaTypeError(msg)
 
     # Checked: now register all of it.

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._descriptor import dumps, dumps_encoded
 from ._encode import encode
-from ._errors import MediakitError, MediaTypeError, ValidationError
+from ._errors import MediakitError, MediaTypeError, ValidationError, shown
 from ._files import write_atomic
 from .store import LocalStore
 
@@ -55,7 +55,7 @@ class Summary(dict):  # type: ignore[type-arg]
 
     def __setitem__(self, key: str, value: Any) -> None:
         if not isinstance(key, str):
-            msg = f"summary: keys must be strings, got {type(key).__name__} {key!r}"
+            msg = f"summary: keys must be strings, got {type(key).__name__} {shown(key)}"
             raise MediaTypeError(msg)
         super().__setitem__(key, value)
         self._pinned.add(key)
@@ -126,7 +126,7 @@ class Config(dict):  # type: ignore[type-arg]
         try:
             return self[name]
         except KeyError:
-            msg = f"config has no key {name!r} (keys: {sorted(self)[:20]!r})"
+            msg = f"config has no key {shown(name)} (keys: {shown(sorted(self)[:20], 300)})"
             raise AttributeError(msg) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -156,9 +156,9 @@ class Config(dict):  # type: ignore[type-arg]
         clean = {}
         for k, v in items.items():
             if not isinstance(k, str):
-                msg = f"config: keys must be strings, got {type(k).__name__} {k!r}"
+                msg = f"config: keys must be strings, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            clean[k] = _json_value(v, f"config[{k!r}]")
+            clean[k] = _json_value(v, f"config[{shown(k)}]")
         if clean:
             super().update(clean)
             self._changed()
@@ -185,7 +185,7 @@ def _json_value(v: Any, where: str) -> Any:
         return v
     if isinstance(v, float):
         if not math.isfinite(v):
-            msg = f"{where}: expected a finite number, got {v!r} (config.json is plain JSON)"
+            msg = f"{where}: expected a finite number, got {shown(v)} (config.json is plain JSON)"
             raise ValidationError(msg)
         return v
     if isinstance(v, np.generic) and v.dtype.kind in "biuf":
@@ -198,9 +198,9 @@ def _json_value(v: Any, where: str) -> Any:
         out = {}
         for k, x in v.items():
             if not isinstance(k, str):
-                msg = f"{where}: keys must be strings, got {type(k).__name__} {k!r}"
+                msg = f"{where}: keys must be strings, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = _json_value(x, f"{where}[{k!r}]")
+            out[k] = _json_value(x, f"{where}[{shown(k)}]")
         return out
     if isinstance(v, os.PathLike):
         return os.fspath(v)
@@ -217,7 +217,7 @@ def _step_of(step: Any) -> int:
         else:
             if s >= 0:
                 return s
-    msg = f"step: expected an int >= 0, got {type(step).__name__} {step!r}"
+    msg = f"step: expected an int >= 0, got {type(step).__name__} {shown(step)}"
     raise ValidationError(msg)
 
 
@@ -284,10 +284,10 @@ class Run:
             msg = f"data: expected a dict of name -> value, got {type(data).__name__}"
             raise MediaTypeError(msg)
         if commit is not None and not isinstance(commit, bool):
-            msg = f"commit: expected True, False or None, got {type(commit).__name__} {commit!r}"
+            msg = f"commit: expected True, False or None, got {type(commit).__name__} {shown(commit)}"
             raise MediaTypeError(msg)
         if "_step" in data:
-            msg = f"data['_step']: the name is reserved for the step number; pass step={data['_step']!r} instead"
+            msg = f"data['_step']: the name is reserved for the step number; pass step={shown(data['_step'])} instead"
             raise ValidationError(msg)
         with self._lock:
             target = None

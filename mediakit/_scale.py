@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as mp_wait
 from typing import Any
 
-from ._errors import MediaTypeError, ValidationError, WorkerLostError
+from ._errors import MediaTypeError, ValidationError, WorkerLostError, shown
 
 #: A worker that dies with no item in hand this many times in a row means the worker cannot
 #: start at all (a broken environment): the pool gives up instead of respawning forever.
@@ -56,7 +56,7 @@ def dumps_callable(fn: Callable[..., Any], *, field_name: str = "fn") -> bytes:
         return bytes(cloudpickle.dumps(fn))
     except Exception:
         msg = (
-            f"{field_name}: {fn!r} cannot be sent to worker processes ({type(first).__name__}: {first}); "
+            f"{field_name}: {shown(fn)} cannot be sent to worker processes ({type(first).__name__}: {first}); "
             "pass a module-level function or a picklable callable object"
         )
         raise MediaTypeError(msg) from first
@@ -158,10 +158,10 @@ class ProcessPool:
 
     def __post_init__(self) -> None:
         if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
-            msg = f"workers: expected a positive int, got {self.workers!r}"
+            msg = f"workers: expected a positive int, got {shown(self.workers)}"
             raise ValidationError(msg)
         if not isinstance(self.depth, int) or isinstance(self.depth, bool) or self.depth < 1:
-            msg = f"depth: expected a positive int, got {self.depth!r}"
+            msg = f"depth: expected a positive int, got {shown(self.depth)}"
             raise ValidationError(msg)
         self._blob = dumps_callable(self.fn)
         self._ctx: Any = mp.get_context(self.context or default_context())
@@ -322,7 +322,7 @@ def dask_executor(scheduler: str, *, workers: int | None = None, timeout: float 
     elif scheduler.startswith(("tcp://", "tls://")) and scheduler.split("://", 1)[1]:
         client = distributed.Client(scheduler, timeout=timeout)
     else:
-        msg = f"scheduler: expected 'local' or an address such as 'tcp://127.0.0.1:8786', got {scheduler!r}"
+        msg = f"scheduler: expected 'local' or an address such as 'tcp://127.0.0.1:8786', got {shown(scheduler)}"
         raise ValidationError(msg)
     try:
         yield client.get_executor()
@@ -539,9 +539,9 @@ def _as_error(kind: str, value: Any, t: _Task) -> BaseException:
             detail = f"{type(value).__name__}: {value}"
         else:
             detail = f"exit code {value}" if not isinstance(value, BaseException) else str(value)
-        msg = f"item {_jsonable_key(t.key)!r}: its worker process died ({detail}) in {t.attempts} attempt(s); it was not finished"
+        msg = f"item {shown(_jsonable_key(t.key))}: its worker process died ({detail}) in {t.attempts} attempt(s); it was not finished"
         return WorkerLostError(msg)
     if kind == "timeout":
-        msg = f"item {_jsonable_key(t.key)!r}: took longer than timeout={value} s; its worker was stopped"
+        msg = f"item {shown(_jsonable_key(t.key))}: took longer than timeout={value} s; its worker was stopped"
         return TimeoutError(msg)
     return value if isinstance(value, BaseException) else RuntimeError(str(value))

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._errors import MediaFileNotFoundError, MediaTypeError, SchemaError
+from ._errors import MediaFileNotFoundError, MediaTypeError, SchemaError, shown
 from ._validator import ASSERTIONS, Rules, Validator, lookup, split_ref
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -62,7 +62,7 @@ def load_schema(name: str) -> dict[str, Any]:
     doc = _docs.get(name)
     if doc is None:
         if name not in _shipped_files():
-            msg = f"_type: no schema named {name!r} in {str(SCHEMA_DIR)!r}"
+            msg = f"_type: no schema named {shown(name)} in {str(SCHEMA_DIR)!r}"
             raise SchemaError(msg)
         doc = _docs[name] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
     return doc
@@ -90,34 +90,64 @@ def _object_paths_ok(obj: dict[str, Any]) -> bool:
     return content_path_ok(obj.get("path"), obj.get("sha256"))
 
 
-def _all_paths_ok(node: Any, depth: int = 0) -> bool:
+#: Free content may hold the same list or object more than once (Python values can; JSON text
+#: cannot), but written out it may not come to more than this many times the values it holds
+#: in memory, beyond :data:`SHARED_SLACK` values: past that it is a bomb (a list holding one
+#: list 300 times, three levels deep, is 27 million values from 900 in memory).
+SHARED_FACTOR = 4
+SHARED_SLACK = 1 << 20
+
+
+def free_walk(node: Any, max_depth: int = 32, *, paths: bool = True) -> str | None:
+    """Check a value the schema leaves free, walking each container once however often it is
+    referenced: ``None`` when it is fine, else what is wrong — ``"path"`` (an object breaks the
+    content-path rule), ``"depth"`` (nested more than ``max_depth`` deep), ``"cycle"`` (it holds
+    itself) or ``"shared"`` (written out it is more than :data:`SHARED_FACTOR` times its size in
+    memory, beyond :data:`SHARED_SLACK`). ``paths=False`` skips the content-path rule."""
+    if not isinstance(node, (dict, list)):
+        return None
+    sizes: dict[int, int] = {}  # id -> values when written out (the container and all inside)
+    held = 0  # references held by distinct containers
+    stack: list[tuple[Any, int, bool]] = [(node, 0, False)]
+    open_ids: set[int] = set()  # the containers being walked: the current one and its ancestors
+    while stack:
+        cur, depth, done = stack.pop()
+        kids: Any = cur.values() if isinstance(cur, dict) else cur
+        if done:
+            total = 1 + len(cur)
+            for v in kids:
+                if isinstance(v, (dict, list)):
+                    total += sizes[id(v)] - 1
+            sizes[id(cur)] = total
+            open_ids.discard(id(cur))
+            if total > SHARED_SLACK and total > SHARED_FACTOR * held:
+                return "shared"
+            continue
+        if id(cur) in sizes:  # queued twice (referenced twice) and already walked
+            continue
+        if depth > max_depth:
+            return "depth"
+        if paths and isinstance(cur, dict) and not content_path_ok(cur.get("path"), cur.get("sha256")):
+            return "path"
+        held += 1 + len(cur)
+        open_ids.add(id(cur))
+        stack.append((cur, depth, True))
+        for v in kids:
+            if isinstance(v, (dict, list)):
+                if id(v) in open_ids:
+                    return "cycle"
+                if id(v) not in sizes:
+                    stack.append((v, depth + 1, False))
+    return None
+
+
+def _all_paths_ok(node: Any) -> bool:
     """The content-path rule over a whole value the schema leaves free (nested descriptors
     never are: the compiled check skips the list's ``items`` property itself, so a key named
-    ``items`` in free content is walked like any other); ``False`` also when nested more than
-    32 deep, leaving the verdict to the full check.
-
-    Each container is walked once however often it is referenced: a Python value can hold the
-    same list thousands of times at every level (kilobytes of memory, billions of elements
-    walked naively), and the rule's verdict on an object does not depend on where it sits."""
-    seen: set[int] = set()
-    stack = [(node, depth)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > 32:
-            return False
-        if isinstance(node, dict):
-            if not content_path_ok(node.get("path"), node.get("sha256")):
-                return False
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        for v in children:
-            if isinstance(v, (dict, list)) and id(v) not in seen:
-                seen.add(id(v))
-                stack.append((v, depth + 1))
-    return True
+    ``items`` in free content is walked like any other); ``False`` also when the value is nested
+    more than 32 deep, holds itself, or is a shared-reference bomb, leaving the verdict (and
+    the message) to the full check."""
+    return free_walk(node) is None
 
 
 #: The content-path rule, folded into every descriptor validator's compiled predicate.
@@ -142,7 +172,7 @@ def schema(name: str, *, bundled: bool = False) -> dict[str, Any]:
     without our files. Unknown names are a :class:`~mediakit.SchemaError` listing the choices.
     """
     if not isinstance(name, str):
-        msg = f"name: expected a descriptor type name (str), got {type(name).__name__} {name!r}"
+        msg = f"name: expected a descriptor type name (str), got {type(name).__name__} {shown(name)}"
         raise MediaTypeError(msg)
     file = name if name.endswith(SUFFIX) else name + SUFFIX
     if file not in _plugins and file not in _shipped_files() and "/" not in name:
@@ -151,7 +181,7 @@ def schema(name: str, *, bundled: bool = False) -> dict[str, Any]:
         load_entry_point(file[: -len(SUFFIX)])  # a plugin kind installed with an entry point
     if file not in _plugins and file not in _shipped_files():
         others = sorted(f for f in _shipped_files() if "/" in f)
-        msg = f"name: expected one of {schema_names()} (or a shared schema file: {', '.join(others)}), got {name!r}"
+        msg = f"name: expected one of {schema_names()} (or a shared schema file: {', '.join(others)}), got {shown(name)}"
         raise SchemaError(msg)
     return bundle(file) if bundled else copy.deepcopy(load_schema(file))
 

@@ -180,7 +180,7 @@ class Validator:
                 msg = f"{_fmt(path)}: expected {s['type']}, got {type(v).__name__} {_short(v)}"
                 raise SchemaError(msg, field=path)
             if isinstance(v, float) and not math.isfinite(v):
-                msg = f"{_fmt(path)}: expected a finite number, got {v!r}"
+                msg = f"{_fmt(path)}: expected a finite number, got {shown(v)}"
                 raise SchemaError(msg, field=path)
             return
         if s is False:
@@ -203,7 +203,7 @@ class Validator:
             raise SchemaError(msg, field=path)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             if isinstance(v, float) and not math.isfinite(v):
-                msg = f"{_fmt(path)}: expected a finite number, got {v!r}"
+                msg = f"{_fmt(path)}: expected a finite number, got {shown(v)}"
                 raise SchemaError(msg, field=path)
             for key, ok, word in (
                 ("minimum", lambda a, b: a >= b, ">="),
@@ -212,7 +212,7 @@ class Validator:
                 ("exclusiveMaximum", lambda a, b: a < b, "<"),
             ):
                 if key in s and not ok(v, s[key]):
-                    msg = f"{_fmt(path)}: expected a number {word} {s[key]!r}, got {v!r}"
+                    msg = f"{_fmt(path)}: expected a number {word} {s[key]!r}, got {shown(v)}"
                     raise SchemaError(msg, field=path)
         if isinstance(v, str):
             if "minLength" in s and len(v) < s["minLength"]:
@@ -252,9 +252,9 @@ class Validator:
             extra = s.get("additionalProperties", True)
             for key, item in v.items():
                 if not isinstance(key, str):
-                    msg = f"{_fmt(path)}: object keys must be strings, got {key!r}"
+                    msg = f"{_fmt(path)}: object keys must be strings, got {shown(key)}"
                     raise SchemaError(msg, field=path)
-                sub_path = f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"
+                sub_path = f"{path}.{key}" if key.isidentifier() else f"{path}[{shown(key)}]"
                 matched = False
                 if key in props:
                     matched = True
@@ -266,7 +266,7 @@ class Validator:
                 if not matched:
                     if extra is False:
                         allowed = sorted(props)
-                        msg = f"{_fmt(path)}: unexpected field {key!r} (allowed: {', '.join(allowed) or 'none'})"
+                        msg = f"{_fmt(path)}: unexpected field {shown(key)} (allowed: {', '.join(allowed) or 'none'})"
                         err = SchemaError(msg, field=sub_path)
                         err.structural = True  # type: ignore[attr-defined]
                         raise err

@@ -7,7 +7,7 @@ import struct
 from typing import Any, BinaryIO, Literal
 
 from ._descriptor import validate
-from ._errors import LimitError, MediakitError, MediaTypeError, ValidationError
+from ._errors import LimitError, MediakitError, MediaTypeError, ValidationError, shown
 from ._limits import DEFAULT_LIMITS, Limits
 from ._registry import get_kind, get_renderer
 from .store import Store, coerce_store
@@ -46,16 +46,16 @@ def thumbnail(
     bytes. ``limits`` bounds the work an untrusted descriptor can cause.
     """
     if isinstance(size, bool) or not isinstance(size, int):
-        msg = f"size: expected an int, got {type(size).__name__} {size!r}"
+        msg = f"size: expected an int, got {type(size).__name__} {shown(size)}"
         raise MediaTypeError(msg)
     if not 8 <= size <= MAX_THUMB_SIZE:
-        msg = f"size: expected 8 to {MAX_THUMB_SIZE} pixels, got {size}"
+        msg = f"size: expected 8 to {MAX_THUMB_SIZE} pixels, got {shown(size)}"
         raise ValidationError(msg)
     if format not in ("png", "webp"):
-        msg = f"format: expected 'png' or 'webp', got {format!r}"
+        msg = f"format: expected 'png' or 'webp', got {shown(format)}"
         raise ValidationError(msg)
     if not isinstance(upscale, bool):
-        msg = f"upscale: expected True or False, got {type(upscale).__name__} {upscale!r}"
+        msg = f"upscale: expected True or False, got {type(upscale).__name__} {shown(upscale)}"
         raise MediaTypeError(msg)
     validate(desc)
     st = _Guarded(coerce_store(store), limits, _file_hashes(desc))
@@ -102,15 +102,24 @@ def _file_hashes(desc: Any) -> dict[str, str]:
     recursion."""
     out: dict[str, str] = {}
     todo = [desc]
+    # Each container once, however often it is referenced (a Python value may hold one list
+    # thousands of times at every level): the walk is linear in the objects that exist.
+    seen = {id(desc)}
     while todo:
         node = todo.pop()
         if isinstance(node, dict):
             path, sha = node.get("path"), node.get("sha256")
             if isinstance(path, str) and isinstance(sha, str):
                 out.setdefault(path, sha)
-            todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            children: Any = node.values()
         elif isinstance(node, list):
-            todo.extend(v for v in node if isinstance(v, (dict, list)))
+            children = node
+        else:
+            continue
+        for v in children:
+            if isinstance(v, (dict, list)) and id(v) not in seen:
+                seen.add(id(v))
+                todo.append(v)
     return out
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ._errors import MediakitError, MediaTypeError, ValidationError, WorkerLostError
+from ._errors import MediakitError, MediaTypeError, ValidationError, WorkerLostError, shown
 from ._scale import ExecutorBackend, Outcome, PoolBackend, drive
 from .store import Store, coerce_store
 
@@ -105,19 +105,19 @@ def stream(
         msg = f"fn: expected a callable, got {type(fn).__name__}"
         raise MediaTypeError(msg)
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
-        msg = f"workers: expected a positive int, got {workers!r}"
+        msg = f"workers: expected a positive int, got {shown(workers)}"
         raise ValidationError(msg)
     if window is not None and (not isinstance(window, int) or isinstance(window, bool) or window < 1):
-        msg = f"window: expected a positive int, got {window!r}"
+        msg = f"window: expected a positive int, got {shown(window)}"
         raise ValidationError(msg)
     if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-        msg = f"retries: expected an int >= 0, got {retries!r}"
+        msg = f"retries: expected an int >= 0, got {shown(retries)}"
         raise ValidationError(msg)
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        msg = f"timeout: expected seconds > 0, got {timeout!r}"
+        msg = f"timeout: expected seconds > 0, got {shown(timeout)}"
         raise ValidationError(msg)
     if isinstance(executor, str) and executor not in ("threads", "processes", "local") and not executor.startswith(("tcp://", "tls://")):
-        msg = f"executor: expected 'threads', 'processes', 'local', a Dask address 'tcp://HOST:PORT' or an Executor, got {executor!r}"
+        msg = f"executor: expected 'threads', 'processes', 'local', a Dask address 'tcp://HOST:PORT' or an Executor, got {shown(executor)}"
         raise ValidationError(msg)
     if executor is not None and not isinstance(executor, (str, Executor)):
         msg = f"executor: expected a name, a Dask address or a concurrent.futures.Executor, got {type(executor).__name__}"
@@ -252,7 +252,7 @@ def encode_file(path: str | os.PathLike[str], store: Any, *, max_rows: int | Non
         raise ValidationError(msg)
     cls = get_kind(kind)
     if not callable(getattr(cls, "from_path", None)):
-        msg = f"input: the {kind!r} kind has no from_path constructor, so files cannot be encoded as it"
+        msg = f"input: the {shown(kind)} kind has no from_path constructor, so files cannot be encoded as it"
         raise ValidationError(msg)
     kwargs = {"max_rows": max_rows} if kind == "table" and max_rows is not None else {}
     desc: dict[str, Any] = cls.from_path(path, **kwargs).encode(coerce_store(store))

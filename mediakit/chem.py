@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ._errors import DecodeError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from ._errors import DecodeError, MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from ._lazy import require
 from .formats import cif, mol2, sdf
 from .formats import pdb as pdb_format
@@ -41,22 +41,22 @@ def parse_smiles(smiles: Any, *, sanitize: bool) -> Any:
         # Keep RDKit's reason and position; drop its echo of the input and the caret line.
         parts = [p.replace("SMILES Parse Error:", "").strip().rstrip(":") for p in rdkit_messages(cap).split("; ")]
         why = "; ".join(p for p in parts if p and p != smiles and not p.startswith(("~", "^", "Failed parsing")))
-        msg = f"smiles: {smiles!r} is not valid SMILES" + (f" ({why})" if why else "")
+        msg = f"smiles: {shown(smiles)} is not valid SMILES" + (f" ({why})" if why else "")
         raise ValidationError(msg)
     if mol.GetNumAtoms() == 0:
-        msg = f"smiles: {smiles!r} has no atoms"
+        msg = f"smiles: {shown(smiles)} has no atoms"
         raise ValidationError(msg)
     if sanitize:
         with rdkit_quiet() as cap:
             problems = Chem.DetectChemistryProblems(mol)
             if problems:
-                msg = f"smiles: {smiles!r} is not a valid molecule: {problems[0].Message()}"
+                msg = f"smiles: {shown(smiles)} is not a valid molecule: {problems[0].Message()}"
                 raise ValidationError(msg)
             try:
                 Chem.SanitizeMol(mol)
             except Exception as e:
                 why = rdkit_messages(cap) or str(e)
-                msg = f"smiles: {smiles!r} is not a valid molecule: {why}"
+                msg = f"smiles: {shown(smiles)} is not a valid molecule: {why}"
                 raise ValidationError(msg) from None
     return mol
 

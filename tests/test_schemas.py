@@ -280,6 +280,9 @@ def test_shipped_schemas_use_only_what_our_validator_checks():
 def test_validation_reads_and_lists_schema_files_once(monkeypatch):
     desc = _image_desc()
     mk.validate(desc)
+    # An unknown type looks for plugins' entry points once (package metadata, read on first use).
+    with pytest.raises(mk.SchemaError, match="unknown descriptor type 'nope'"):
+        mk.validate({"_type": "nope"})
 
     def refuse(*a, **k):
         raise AssertionError("schema files listed or read again")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 
 #: The largest history.jsonl / descriptor file read (a line or a file above this is an error panel).
 MAX_JSON_BYTES = 256 << 20
@@ -111,7 +111,7 @@ def _read_run(run: Path, out: Source) -> None:
                 continue
             step = row.get("_step", n - 1)
             if isinstance(step, bool) or not isinstance(step, int):
-                out.problems.append(f"history.jsonl line {n}: _step is {step!r}, not an int; line number used")
+                out.problems.append(f"history.jsonl line {n}: _step is {shown(step)}, not an int; line number used")
                 step = n - 1
             for k, v in row.items():
                 if k != "_step":

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .._errors import shown
 from ._batch import cmd_encode, cmd_gallery, cmd_thumbnail
 from ._commands import (
     EXIT_FAILED,
@@ -218,7 +219,7 @@ def _positive(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
-        msg = f"expected a positive integer, got {text!r}"
+        msg = f"expected a positive integer, got {shown(text)}"
         raise argparse.ArgumentTypeError(msg) from None
     if n < 1:
         msg = f"expected a positive integer, got {n}"
@@ -230,7 +231,7 @@ def _positive_float(text: str) -> float:
     try:
         x = float(text)
     except ValueError:
-        msg = f"expected a positive number, got {text!r}"
+        msg = f"expected a positive number, got {shown(text)}"
         raise argparse.ArgumentTypeError(msg) from None
     if not 0 < x <= 100:
         msg = f"expected a number above 0 and at most 100, got {text}"

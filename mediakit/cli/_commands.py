@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._descriptor import loads, validate
-from .._errors import MediakitError, ValidationError
+from .._errors import MediakitError, ValidationError, shown
 from .._files import write_atomic
 from ..formats import kind_of, spec_for_path
 
@@ -154,7 +154,7 @@ def constructor_for(kind: str) -> Any:
 
     cls = get_kind(kind)
     if not callable(getattr(cls, "from_path", None)):
-        msg = f"input: the {kind!r} kind ({cls.__module__}.{cls.__qualname__}) has no from_path constructor, so files cannot be encoded as it"
+        msg = f"input: the {shown(kind)} kind ({cls.__module__}.{cls.__qualname__}) has no from_path constructor, so files cannot be encoded as it"
         raise ValidationError(msg)
     return cls.from_path
 

@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from ._spec import FormatSpec, Source
 
 __all__ = [
@@ -110,7 +110,7 @@ def unregister_format(name: str) -> None:
     _load()
     with _lock:
         if name not in _EXTRA:
-            msg = f"name: no format named {name!r} was registered at run time"
+            msg = f"name: no format named {shown(name)} was registered at run time"
             raise ValidationError(msg)
         del _EXTRA[name]
         global _SPECS
@@ -174,7 +174,7 @@ def get(name: str, *, kind: str | None = None, field: str = "file_type") -> Form
                 break
     if spec is None:
         choices = sorted(s.name for s in table.values() if kind is None or kind in s.kinds)
-        msg = f"{field}: expected one of {choices}, got {name!r}"
+        msg = f"{field}: expected one of {choices}, got {shown(name)}"
         raise ValidationError(msg)
     return spec
 
@@ -231,7 +231,7 @@ def kind_of(path: str | Path) -> str:
     if spec is None:
         sfx = Path(path).suffix.lower()
         known = ", ".join(sorted(_suffix_table()))
-        msg = f"{str(path)!r}: unknown file type {sfx or '(no suffix)'!r}; known: {known}"
+        msg = f"{str(path)!r}: unknown file type {shown(sfx or '(no suffix)')}; known: {known}"
         raise ValidationError(msg)
     if spec.classify is not None:
         try:

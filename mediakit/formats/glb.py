@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import warn_user
-from .._errors import DecodeError, LimitError
+from .._errors import DecodeError, LimitError, shown
 from . import jsondoc
 from ._spec import FormatSpec, Source
 
@@ -115,7 +115,7 @@ def check_nodes(doc: dict[str, Any], field: str = "data") -> None:
             raise DecodeError(msg)
         for c in kids:
             if type(c) is not int or not 0 <= c < n:
-                msg = f"{field}: nodes[{i}].children: {str(c)[:20]} is not a node index (0 to {n - 1})"
+                msg = f"{field}: nodes[{i}].children: {shown(c, 20)} is not a node index (0 to {n - 1})"
                 raise DecodeError(msg)
             if c == i:
                 msg = f"{field}: nodes[{i}].children: the node lists itself as a child; the node graph must be a set of trees"
@@ -157,7 +157,7 @@ def check_nodes(doc: dict[str, Any], field: str = "data") -> None:
         listed: set[int] = set()
         for k in roots:
             if type(k) is not int or not 0 <= k < n:
-                msg = f"{field}: scenes[{s}].nodes: {str(k)[:20]} is not a node index (0 to {n - 1})"
+                msg = f"{field}: scenes[{s}].nodes: {shown(k, 20)} is not a node index (0 to {n - 1})"
                 raise DecodeError(msg)
             if k in listed:
                 msg = f"{field}: scenes[{s}].nodes: node {k} is listed twice; list each root node once"
@@ -168,7 +168,7 @@ def check_nodes(doc: dict[str, Any], field: str = "data") -> None:
             listed.add(k)
     default = doc.get("scene")
     if default is not None and (type(default) is not int or not 0 <= default < len(scenes)):
-        msg = f"{field}: scene: {str(default)[:20]} is not a scene index ({len(scenes)} scenes)"
+        msg = f"{field}: scene: {shown(default, 20)} is not a scene index ({len(scenes)} scenes)"
         raise DecodeError(msg)
 
 
@@ -261,7 +261,7 @@ def check(doc: dict[str, Any], bin_chunk: bytes, *, fix: bool = False) -> tuple[
             problems.append(f"bufferViews[{j}]: bytes {offset}..{offset + length} lie outside buffers[{b}] ({have} bytes)")
             bad_views.add(j)
         elif stride is not None and not (isinstance(stride, int) and 4 <= stride <= 252 and stride % 4 == 0):
-            problems.append(f"bufferViews[{j}]: byteStride {stride!r} is not a multiple of 4 from 4 to 252")
+            problems.append(f"bufferViews[{j}]: byteStride {shown(stride)} is not a multiple of 4 from 4 to 252")
             bad_views.add(j)
         elif in_bin:
             readable.add(j)
@@ -275,7 +275,7 @@ def check(doc: dict[str, Any], bin_chunk: bytes, *, fix: bool = False) -> tuple[
         if v is None:
             continue
         if not isinstance(v, int) or not 0 <= v < len(views) or v in bad_views:
-            problems.append(f"accessors[{i}]: bufferView {v!r} is not a valid buffer view")
+            problems.append(f"accessors[{i}]: bufferView {shown(v)} is not a valid buffer view")
             continue
         size, width = np.dtype(_COMPONENT[ctype]).itemsize, _WIDTH[atype]
         view = views[v]
@@ -283,7 +283,7 @@ def check(doc: dict[str, Any], bin_chunk: bytes, *, fix: bool = False) -> tuple[
         offset = acc.get("byteOffset", 0)
         end = offset + (count - 1) * stride + size * width
         if not isinstance(offset, int) or offset < 0 or offset % size or (view.get("byteOffset", 0) + offset) % size:
-            problems.append(f"accessors[{i}]: byteOffset {offset!r} is not aligned to its {size}-byte components")
+            problems.append(f"accessors[{i}]: byteOffset {shown(offset)} is not aligned to its {size}-byte components")
         elif stride < size * width:
             problems.append(f"accessors[{i}]: bufferViews[{v}].byteStride {stride} is less than its {size * width}-byte elements")
         elif end > view["byteLength"]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._arrays import warn_user
-from .._errors import DecodeError, LimitError, ValidationError
+from .._errors import DecodeError, LimitError, ValidationError, shown
 from . import jsondoc
 from ._spec import FormatSpec, Source
 from .glb import check as check_glb
@@ -41,12 +41,12 @@ def _data_uri(uri: str, field: str) -> tuple[bytes, str | None]:
 def check_relative_uri(uri: str, field: str) -> str:
     """A glTF/OBJ asset reference must be a relative path that stays beside the model."""
     if "://" in uri or uri.startswith(("//", "\\")):
-        msg = f"{field}: external reference {uri!r} is a URL; only files beside the model (or data: URIs) are read"
+        msg = f"{field}: external reference {shown(uri)} is a URL; only files beside the model (or data: URIs) are read"
         raise ValidationError(msg)
     path = urllib.parse.unquote(uri).replace("\\", "/")
     norm = posixpath.normpath(path)
     if path.startswith("/") or (len(path) > 1 and path[1] == ":") or norm == ".." or norm.startswith("../") or "\x00" in path:
-        msg = f"{field}: external reference {uri!r} points outside the model's folder; refused"
+        msg = f"{field}: external reference {shown(uri)} points outside the model's folder; refused"
         raise LimitError(msg)
     return norm
 
@@ -68,7 +68,7 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
         msg = f"{field}: not a glTF 2.0 document (no 'asset' object)"
         raise DecodeError(msg)
     if not str(doc["asset"].get("version", "")).startswith("2"):
-        msg = f"{field}: glTF asset.version must be 2.x, got {doc['asset'].get('version')!r}"
+        msg = f"{field}: glTF asset.version must be 2.x, got {shown(doc['asset'].get('version'))}"
         raise DecodeError(msg)
     check_nodes(doc, field)
     total = 0
@@ -76,14 +76,14 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
     def fetch(uri: Any, where: str) -> tuple[bytes, str | None]:
         nonlocal total
         if not isinstance(uri, str):
-            msg = f"{field}: {where}.uri: expected a string, got {uri!r}"
+            msg = f"{field}: {where}.uri: expected a string, got {shown(uri)}"
             raise DecodeError(msg)
         if uri.lower().startswith("data:"):
             data, mime = _data_uri(uri, f"{field}: {where}.uri")
         else:
             rel = check_relative_uri(uri, f"{field}: {where}.uri")
             if resolve is None:
-                msg = f"{field}: {where} refers to the file {uri!r}; pass the .gltf as a path so files beside it can be read"
+                msg = f"{field}: {where} refers to the file {shown(uri)}; pass the .gltf as a path so files beside it can be read"
                 raise ValidationError(msg)
             data = resolve(rel)
             mime = _IMAGE_TYPES.get(posixpath.splitext(rel)[1].lower())
@@ -103,7 +103,7 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
         data, _ = fetch(buf["uri"], f"buffers[{i}]")
         need = buf.get("byteLength")
         if not isinstance(need, int) or need < 0 or need > len(data):
-            msg = f"{field}: buffers[{i}].byteLength is {need!r} but its data has {len(data)} bytes"
+            msg = f"{field}: buffers[{i}].byteLength is {shown(need)} but its data has {len(data)} bytes"
             raise DecodeError(msg)
         pad = -pos % 8
         blobs.append(b"\x00" * pad)
@@ -114,7 +114,7 @@ def pack(text: bytes, resolve: Callable[[str], bytes] | None, *, field: str = "d
     for j, view in enumerate(doc.get("bufferViews") or []):
         b = view.get("buffer") if isinstance(view, dict) else None
         if not isinstance(b, int) or not 0 <= b < len(offsets):
-            msg = f"{field}: bufferViews[{j}].buffer {b!r} does not name a buffer"
+            msg = f"{field}: bufferViews[{j}].buffer {shown(b)} does not name a buffer"
             raise DecodeError(msg)
         view["buffer"] = 0
         view["byteOffset"] = int(view.get("byteOffset", 0)) + offsets[b]

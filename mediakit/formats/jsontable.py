@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import DecodeError, LimitError, ValidationError
+from .._errors import DecodeError, LimitError, ValidationError, shown
 from .._lazy import available, require
 from .._limits import MAX_JSON_DEPTH
 from . import jsondoc
@@ -164,12 +164,12 @@ def check_table(doc: Any, field: str, *, nested: bool = True) -> dict[str, Any]:
         raise DecodeError(msg)
     names = doc["columns"]
     if not all(isinstance(c, str) for c in names) or len(set(names)) != len(names):
-        msg = f"{field}.columns: expected unique column names (strings), got {names!r}"[:300]
+        msg = f"{field}.columns: expected unique column names (strings), got {shown(names, 300)}"[:300]
         raise DecodeError(msg)
     ncols = len(names)
     for i, row in enumerate(doc["data"]):
         if not isinstance(row, list) or len(row) != ncols:
-            msg = f"{field}.data[{i}]: expected a list of {ncols} values, got {str(row)[:80]}"
+            msg = f"{field}.data[{i}]: expected a list of {ncols} values, got {shown(row)}"
             raise DecodeError(msg)
     types = doc.get("column_types")
     if isinstance(types, dict):
@@ -178,7 +178,7 @@ def check_table(doc: Any, field: str, *, nested: bool = True) -> dict[str, Any]:
         types = None
     if types is not None:
         if not isinstance(types, list) or len(types) != ncols:
-            msg = f"{field}.column_types: expected {ncols} entries, got {types!r}"[:300]
+            msg = f"{field}.column_types: expected {ncols} entries, got {shown(types)}"[:300]
             raise DecodeError(msg)
         for j, info in enumerate(types):
             check_info(info, f"{field}.column_types[{j}]")
@@ -189,7 +189,7 @@ def check_table(doc: Any, field: str, *, nested: bool = True) -> dict[str, Any]:
             raise DecodeError(msg)
     if nested:
         for name, places in doc.get("nested_media", {}).items():
-            check_nested_places(places, len(doc["data"]), f"{field}.nested_media[{name!r}]")
+            check_nested_places(places, len(doc["data"]), f"{field}.nested_media[{shown(name)}]")
     return doc
 
 
@@ -353,7 +353,7 @@ def check_nested_places(places: Any, nrows: int, field: str) -> None:
 def check_info(info: Any, field: str) -> None:
     """Check one ``column_types`` entry from an untrusted file."""
     if not isinstance(info, dict) or info.get("type") not in COLUMN_TYPES or not isinstance(info.get("optional"), bool):
-        msg = f"{field}: expected a column type {{'type': one of {COLUMN_TYPES}, 'optional': bool, ...}}, got {info!r}"[:300]
+        msg = f"{field}: expected a column type {{'type': one of {COLUMN_TYPES}, 'optional': bool, ...}}, got {shown(info)}"[:300]
         raise DecodeError(msg)
     dt = info.get("dtype")
     if dt is not None:
@@ -362,11 +362,11 @@ def check_info(info: Any, field: str) -> None:
         except TypeError:
             ok = False
         if not ok:
-            msg = f"{field}.dtype: expected a numeric numpy dtype name, got {dt!r}"
+            msg = f"{field}.dtype: expected a numeric numpy dtype name, got {shown(dt)}"
             raise DecodeError(msg)
     unit = info.get("unit")
     if unit is not None and unit not in _UNITS:
-        msg = f"{field}.unit: expected a datetime unit, got {unit!r}"
+        msg = f"{field}.unit: expected a datetime unit, got {shown(unit)}"
         raise DecodeError(msg)
 
 

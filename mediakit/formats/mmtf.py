@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import DecodeError, LimitError
+from .._errors import DecodeError, LimitError, shown
 from .structure import MAX_ATOMS, Structure, molecule_spec
 
 NAME = "mmtf"
@@ -214,7 +214,7 @@ def _divisor(param: int, field: str) -> float:
 def _int(d: dict[str, Any], key: str, field: str, limit: int) -> int:
     v = d.get(key)
     if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-        msg = f"{field}: MMTF field {key!r} must be a non-negative integer, got {v!r}"
+        msg = f"{field}: MMTF field {key!r} must be a non-negative integer, got {shown(v)}"
         raise DecodeError(msg)
     if v > limit:
         msg = f"{field}: MMTF {key} = {v} exceeds the limit of {limit}"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import DecodeError, LimitError
+from .._errors import DecodeError, LimitError, shown
 from ._spec import FormatSpec, Source
 
 _PLY_TYPES = {
@@ -95,13 +95,13 @@ def parse_ply_header(blob: bytes, *, field: str = "data") -> PlyHeader:
             elif len(parts) == 3 and parts[1] in _PLY_TYPES:
                 elements[-1][2].append((parts[2], _PLY_TYPES[parts[1]]))
             else:
-                msg = f"{field}: PLY header line {ln} is not a valid property: {line!r}"
+                msg = f"{field}: PLY header line {ln} is not a valid property: {shown(line)}"
                 raise DecodeError(msg)
         else:
-            msg = f"{field}: PLY header line {ln} is not understood: {line!r}"
+            msg = f"{field}: PLY header line {ln} is not understood: {shown(line)}"
             raise DecodeError(msg)
     if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
-        msg = f"{field}: PLY format must be ascii, binary_little_endian or binary_big_endian, got {fmt!r}"
+        msg = f"{field}: PLY format must be ascii, binary_little_endian or binary_big_endian, got {shown(fmt)}"
         raise DecodeError(msg)
     return PlyHeader(fmt, elements, data_start)
 

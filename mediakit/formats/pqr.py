@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from .._errors import DecodeError, LimitError
+from .._errors import DecodeError, LimitError, shown
 from .structure import MAX_ATOMS, Structure, guess_element, molecule_spec, runs, text
 
 NAME = "pqr"
@@ -44,7 +44,7 @@ def read(blob: bytes, field: str) -> Structure:
         chain = parts[4] if len(parts) == 11 else ""
         seq = parts[-6]
         if not re.fullmatch(r"-?\d+[A-Za-z]?", seq):
-            msg = f"{field}: not a valid PQR file: line {ln} residue number {seq!r} is not an integer (with optional insertion code)"
+            msg = f"{field}: not a valid PQR file: line {ln} residue number {shown(seq)} is not an integer (with optional insertion code)"
             raise DecodeError(msg)
         coords.append(xyz)
         names.append(parts[2])

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import warn_user
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, shown
 from .._lazy import require
 from . import glb, jsondoc
 from .gltf import check_relative_uri
@@ -260,7 +260,7 @@ def check_parts(parts: list[Part], ft: str, field: str) -> None:
     for p in parts:
         if not np.isfinite(p.vertices).all():
             i = int(np.argwhere(~np.isfinite(p.vertices))[0][0])
-            msg = f"{field}: vertex {i} of the {ft.upper()} file has a non-finite coordinate {p.vertices[i].tolist()!r}"
+            msg = f"{field}: vertex {i} of the {ft.upper()} file has a non-finite coordinate {shown(p.vertices[i].tolist())}"
             raise DecodeError(msg)
         if p.faces is not None and len(p.faces):
             lo, hi = int(p.faces.min()), int(p.faces.max())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import numpy as np
 
 from .._descriptor import validate
-from .._errors import LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError
+from .._errors import LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError, shown
 from ..store import Store, coerce_store
 
 
@@ -42,7 +42,7 @@ class Kind:
         """Rebuild the object from its descriptor (validated first) and the store's files."""
         validate(desc)
         if desc["_type"] != cls.TYPE:
-            msg = f"_type: {cls.__name__}.decode expected a {cls.TYPE!r} descriptor, got {desc['_type']!r}"
+            msg = f"_type: {cls.__name__}.decode expected a {cls.TYPE!r} descriptor, got {shown(desc['_type'])}"
             raise SchemaError(msg, field="$._type")
         return cls._decode(desc, coerce_store(store))
 
@@ -123,7 +123,7 @@ def check_caption(caption: object, *, field: str = "caption") -> str | None:
     """A caption is a string or ``None``."""
     if caption is None or isinstance(caption, str):
         return caption
-    msg = f"{field}: expected a str or None, got {type(caption).__name__} {caption!r}"
+    msg = f"{field}: expected a str or None, got {type(caption).__name__} {shown(caption)}"
     raise MediaTypeError(msg)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy, warn_user
-from .._errors import LimitError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError, shown
 from .._limits import DEFAULT_LIMITS, MAX_BOXES
 from .._threads import in_pool, pool, workers
 from ..palette import PALETTE
@@ -224,24 +224,24 @@ def _raise_first_bad(arr: np.ndarray, field: str) -> None:
         if nonfinite.any():
             bad = tuple(np.argwhere(nonfinite)[0])
             what = "coordinate" if bad[1] < 3 else ("category" if k == 4 else "colour value")
-            msg = f"{_where(field, bad)}: expected a finite {what}, got {arr[bad].item()!r}"
+            msg = f"{_where(field, bad)}: expected a finite {what}, got {shown(arr[bad].item())}"
             raise ValidationError(msg)
         big = np.abs(arr[:, :3]) > _F32_MAX
         if big.any():
             bad = tuple(np.argwhere(big)[0])
-            msg = f"{_where(field, bad)}: coordinate {arr[bad].item()!r} does not fit in float32"
+            msg = f"{_where(field, bad)}: coordinate {shown(arr[bad].item())} does not fit in float32"
             raise ValidationError(msg)
     if k == 4:
         c = arr[:, 3]
         lo, hi = CATEGORY_RANGE
         mask = (c < lo) | (c > hi) | ((c != np.floor(c)) if arr.dtype.kind == "f" else False)
         i = int(np.argmax(mask))
-        msg = f"{field}[{i}, 3]: expected a category, an integer from {lo} to {hi}, got {c[i].item()!r}"
+        msg = f"{field}[{i}, 3]: expected a category, an integer from {lo} to {hi}, got {shown(c[i].item())}"
         raise ValidationError(msg)
     if k == 6:
         rgb = arr[:, 3:]
         bad = tuple(np.argwhere((rgb < 0) | (rgb > 255))[0])
-        msg = f"{field}[{bad[0]}, {bad[1] + 3}]: expected a colour value (red, green, blue) in [0, 255], got {rgb[bad].item()!r}"
+        msg = f"{field}[{bad[0]}, {bad[1] + 3}]: expected a colour value (red, green, blue) in [0, 255], got {shown(rgb[bad].item())}"
         raise ValidationError(msg)
     msg = f"{field}: invalid point data"  # unreachable: a failed check always finds its element
     raise ValidationError(msg)
@@ -252,11 +252,11 @@ def _raise_first_bad(arr: np.ndarray, field: str) -> None:
 
 def _number(x: Any, field: str) -> float:
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
-        msg = f"{field}: expected a number, got {type(x).__name__} {x!r}"
+        msg = f"{field}: expected a number, got {type(x).__name__} {shown(x)}"
         raise MediaTypeError(msg)
     v = float(x)
     if not math.isfinite(v):
-        msg = f"{field}: expected a finite number, got {x!r}"
+        msg = f"{field}: expected a finite number, got {shown(x)}"
         raise ValidationError(msg)
     return v
 
@@ -305,7 +305,7 @@ def _check_keys(d: Any, field: str, known: tuple[str, ...], required: tuple[str,
         raise MediaTypeError(msg)
     for k in d:
         if k not in known:
-            msg = f"{field}: unknown key {k!r} (known: {', '.join(known)})"
+            msg = f"{field}: unknown key {shown(k)} (known: {', '.join(known)})"
             raise ValidationError(msg)
     for k in required:
         if k not in d:
@@ -324,7 +324,7 @@ def check_color(x: Any, field: str) -> list[int]:
     for i, v in enumerate(seq):
         f = _number(v, f"{field}[{i}]")
         if not 0 <= f <= 255:
-            msg = f"{field}[{i}]: expected a colour value from 0 to 255, got {v!r}"
+            msg = f"{field}[{i}]: expected a colour value from 0 to 255, got {shown(v)}"
             raise ValidationError(msg)
         out.append(round(f))
     return out
@@ -340,7 +340,7 @@ def check_box(box: Any, field: str) -> dict[str, Any]:
     pts = [vector3(c, f"{field}.corners[{i}]") for i, c in enumerate(corners)]
     label = d.get("label")
     if label is not None and not isinstance(label, str):
-        msg = f"{field}.label: expected a str or None, got {type(label).__name__} {label!r}"
+        msg = f"{field}.label: expected a str or None, got {type(label).__name__} {shown(label)}"
         raise MediaTypeError(msg)
     score = d.get("score")
     score = None if score is None else _number(score, f"{field}.score")
@@ -373,10 +373,10 @@ def check_scene(scene: Mapping[str, Any], *, field: str = "data") -> tuple[Point
     vanish silently)."""
     for k in scene:
         if k not in SCENE_KEYS:
-            msg = f"{field}: unknown key {k!r} in a {SCENE_TYPE} scene (known: {', '.join(SCENE_KEYS)})"
+            msg = f"{field}: unknown key {shown(k)} in a {SCENE_TYPE} scene (known: {', '.join(SCENE_KEYS)})"
             raise ValidationError(msg)
     if scene.get("type") != SCENE_TYPE:
-        msg = f"{field}.type: expected {SCENE_TYPE!r} (the only scene type), got {scene.get('type')!r}"
+        msg = f"{field}.type: expected {SCENE_TYPE!r} (the only scene type), got {shown(scene.get('type'))}"
         raise ValidationError(msg)
     pts = scene.get("points")
     points = check_points(np.zeros((0, 3)) if pts is None else pts, field="points", allow_empty=True)
@@ -412,7 +412,7 @@ def _box_color(color: Any, field: str) -> list[int]:
     if is_float:
         for i, v in enumerate(vals):
             if not 0 <= v <= 1:
-                msg = f"{field}[{i}]: expected a float from 0 to 1 (or ints from 0 to 255), got {arr[i]!r}"
+                msg = f"{field}[{i}]: expected a float from 0 to 1 (or ints from 0 to 255), got {shown(arr[i])}"
                 raise ValidationError(msg)
         return [round(v * 255) for v in vals]
     return check_color(vals, field)
@@ -453,7 +453,7 @@ def box3d(
     s = np.array(vector3(size, "size"))
     if (s < 0).any():
         i = int(np.argmax(s < 0))
-        msg = f"size[{i}]: expected a non-negative extent, got {s[i]!r}"
+        msg = f"size[{i}]: expected a non-negative extent, got {shown(s[i])}"
         raise ValidationError(msg)
     q = _sequence(orientation, "orientation", "a quaternion [w, x, y, z]")
     if len(q) != 4:
@@ -467,7 +467,7 @@ def box3d(
     unit = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], np.float64)
     corners = c + (0.5 * s * unit) @ rot.T
     if label is not None and not isinstance(label, str):
-        msg = f"label: expected a str or None, got {type(label).__name__} {label!r}"
+        msg = f"label: expected a str or None, got {type(label).__name__} {shown(label)}"
         raise MediaTypeError(msg)
     return {
         "corners": [[float(v) for v in row] for row in corners],

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy, warn_user
-from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from .._limits import MAX_BOXES, MAX_MASKS
 from ..geometry import box_extent
 
@@ -30,7 +30,7 @@ _MINMAX = ("minX", "maxX", "minY", "maxY")
 
 
 def _where(group: str, name: str) -> str:
-    return f"{group}[{name!r}]"
+    return f"{group}[{shown(name)}]"
 
 
 def check_class_labels(labels: Any, where: str) -> dict[int, str]:
@@ -44,15 +44,27 @@ def check_class_labels(labels: Any, where: str) -> dict[int, str]:
     for k, v in labels.items():
         key = k
         if isinstance(k, str) and k.lstrip("-").isascii() and k.lstrip("-").isdigit():
-            key = int(k)
+            key = int(k) if len(k) <= 20 else _ID_MAX + 1  # int() of a 5,000-digit string raises
         if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
-            msg = f"{where}: class ids must be integers, got key {k!r}"
+            msg = f"{where}: class ids must be integers, got key {shown(k)}"
             raise MediaTypeError(msg)
+        _check_id_range(key, where, k)
         if not isinstance(v, str):
-            msg = f"{where}[{k!r}]: class labels must be strings, got {type(v).__name__} {v!r}"
+            msg = f"{where}[{shown(k)}]: class labels must be strings, got {type(v).__name__} {shown(v)}"
             raise MediaTypeError(msg)
         out[int(key)] = v
     return dict(sorted(out.items()))
+
+
+#: Class ids are int64 (JSON readers in other languages, numpy label arrays); a bigger int would
+#: not even print (Python refuses int->str past 4,300 digits).
+_ID_MAX = 2**63 - 1
+
+
+def _check_id_range(cid: Any, where: str, given: Any = None) -> None:
+    if not -_ID_MAX - 1 <= int(cid) <= _ID_MAX:
+        msg = f"{where}: expected a class id from {-_ID_MAX - 1} to {_ID_MAX} (int64), got {shown(cid if given is None else given)}"
+        raise ValidationError(msg)
 
 
 def check_classes(classes: Any) -> dict[int, str]:
@@ -67,17 +79,18 @@ def check_classes(classes: Any) -> dict[int, str]:
     out: dict[int, str] = {}
     for i, c in enumerate(classes):
         if not isinstance(c, dict) or "id" not in c or "name" not in c:
-            msg = f"classes[{i}]: expected {{'id': int, 'name': str}}, got {c!r}"
+            msg = f"classes[{i}]: expected {{'id': int, 'name': str}}, got {shown(c)}"
             raise MediaTypeError(msg)
         cid, name = c["id"], c["name"]
         if isinstance(cid, bool) or not isinstance(cid, (int, np.integer)):
-            msg = f"classes[{i}].id: expected an int, got {cid!r}"
+            msg = f"classes[{i}].id: expected an int, got {shown(cid)}"
             raise MediaTypeError(msg)
+        _check_id_range(cid, f"classes[{i}].id")
         if not isinstance(name, str):
-            msg = f"classes[{i}].name: expected a str, got {name!r}"
+            msg = f"classes[{i}].name: expected a str, got {shown(name)}"
             raise MediaTypeError(msg)
         if int(cid) in out:
-            msg = f"classes[{i}].id: class id {int(cid)} appears twice"
+            msg = f"classes[{i}].id: class id {shown(int(cid))} appears twice"
             raise ValidationError(msg)
         out[int(cid)] = name
     return dict(sorted(out.items()))
@@ -112,7 +125,7 @@ def check_masks(masks: Any, shape: tuple[int, int], classes: dict[int, str]) -> 
 
 def _check_name(name: Any, group: str) -> str:
     if not isinstance(name, str) or not name:
-        msg = f"{group}: names must be non-empty strings, got {name!r}"
+        msg = f"{group}: names must be non-empty strings, got {shown(name)}"
         raise MediaTypeError(msg)
     return name
 
@@ -125,7 +138,7 @@ def _check_mask(spec: Any, shape: tuple[int, int], classes: dict[int, str], wher
         raise MediaTypeError(msg)
     unknown = set(spec) - {"mask_data", "path", "class_labels"}
     if unknown:
-        msg = f"{where}: unexpected keys {sorted(unknown)!r} (allowed: 'mask_data', 'path', 'class_labels')"
+        msg = f"{where}: unexpected keys {shown(sorted(unknown, key=shown), 200)} (allowed: 'mask_data', 'path', 'class_labels')"
         raise ValidationError(msg)
     if ("mask_data" in spec) == ("path" in spec):
         msg = f"{where}: give exactly one of 'mask_data' (an array) or 'path' (a PNG file)"
@@ -174,7 +187,7 @@ def _mask_values(arr: np.ndarray, where: str) -> np.ndarray:
         raise MediaTypeError(msg)
     if arr.size and (arr.min() < 0 or arr.max() > 255):
         bad = np.argwhere((arr < 0) | (arr > 255))[0]
-        msg = f"{where}: class ids must be in 0-255, got {arr[tuple(bad)].item()!r} at [{bad[0]}, {bad[1]}]"
+        msg = f"{where}: class ids must be in 0-255, got {shown(arr[tuple(bad)].item())} at [{bad[0]}, {bad[1]}]"
         raise ValidationError(msg)
     return arr.astype(np.uint8)
 
@@ -236,7 +249,7 @@ def check_boxes(boxes: Any, size: tuple[int, int], classes: dict[int, str]) -> d
             raise MediaTypeError(msg)
         unknown = set(spec) - {"box_data", "class_labels"}
         if unknown:
-            msg = f"{where}: unexpected keys {sorted(unknown)!r} (allowed: 'box_data', 'class_labels')"
+            msg = f"{where}: unexpected keys {shown(sorted(unknown, key=shown), 200)} (allowed: 'box_data', 'class_labels')"
             raise ValidationError(msg)
         data = spec.get("box_data")
         if not isinstance(data, (list, tuple)):
@@ -251,7 +264,7 @@ def check_boxes(boxes: Any, size: tuple[int, int], classes: dict[int, str]) -> d
         ids = sorted({b["class_id"] for b in checked if "class_id" in b})
         missing = [i for i in ids if i not in labels]
         if missing:
-            warn_user(f"{where}: class ids {missing} have no label; using 'class_<id>'")
+            warn_user(f"{where}: class ids {shown(missing, 200)} have no label; using 'class_<id>'")
             labels = dict(sorted({**labels, **{i: f"class_{i}" for i in missing}}.items()))
         outside = [i for i, b in enumerate(checked) if _is_outside(b, size)]
         if outside:
@@ -264,11 +277,11 @@ def check_boxes(boxes: Any, size: tuple[int, int], classes: dict[int, str]) -> d
 
 def _number(v: Any, where: str) -> float | int:
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        msg = f"{where}: expected a number, got {type(v).__name__} {v!r}"
+        msg = f"{where}: expected a number, got {type(v).__name__} {shown(v)}"
         raise MediaTypeError(msg)
     x = v.item() if isinstance(v, np.generic) else v
     if isinstance(x, float) and not math.isfinite(x):
-        msg = f"{where}: expected a finite number, got {x!r}"
+        msg = f"{where}: expected a finite number, got {shown(x)}"
         raise ValidationError(msg)
     return x
 
@@ -304,7 +317,7 @@ def _plain_box(box: Any) -> dict[str, Any] | None:
         out["domain"] = "pixel"
     cid = box.get("class_id")
     if cid is not None:
-        if cid.__class__ is not int:
+        if cid.__class__ is not int or not -_ID_MAX - 1 <= cid <= _ID_MAX:
             return None
         out["class_id"] = cid
     caption = box.get("box_caption")
@@ -329,7 +342,7 @@ def _check_box(box: Any, where: str) -> dict[str, Any]:
         raise MediaTypeError(msg)
     unknown = set(box) - _BOX_KEYS
     if unknown:
-        msg = f"{where}: unexpected keys {sorted(unknown)!r} (allowed: {sorted(_BOX_KEYS)})"
+        msg = f"{where}: unexpected keys {shown(sorted(unknown, key=shown), 200)} (allowed: {sorted(_BOX_KEYS)})"
         raise ValidationError(msg)
     if "position" not in box:
         msg = f"{where}: missing 'position'"
@@ -344,38 +357,39 @@ def _check_box(box: Any, where: str) -> dict[str, Any]:
         p = {k: _number(pos[k], f"{where}.position.{k}") for k in _MINMAX}
         for lo, hi in (("minX", "maxX"), ("minY", "maxY")):
             if p[lo] > p[hi]:
-                msg = f"{where}.position.{lo}: {lo} ({p[lo]!r}) must be <= {hi} ({p[hi]!r})"
+                msg = f"{where}.position.{lo}: {lo} ({shown(p[lo])}) must be <= {hi} ({shown(p[hi])})"
                 raise ValidationError(msg)
         out["position"] = p
     elif keys == {"middle", "width", "height"}:
         mid = pos["middle"]
         if not isinstance(mid, (list, tuple, np.ndarray)) or len(mid) != 2:
-            msg = f"{where}.position.middle: expected [x, y], got {mid!r}"
+            msg = f"{where}.position.middle: expected [x, y], got {shown(mid)}"
             raise ValidationError(msg)
         m = [_number(mid[0], f"{where}.position.middle[0]"), _number(mid[1], f"{where}.position.middle[1]")]
         wd = _number(pos["width"], f"{where}.position.width")
         ht = _number(pos["height"], f"{where}.position.height")
         for k, v in (("width", wd), ("height", ht)):
             if v < 0:
-                msg = f"{where}.position.{k}: expected a number >= 0, got {v!r}"
+                msg = f"{where}.position.{k}: expected a number >= 0, got {shown(v)}"
                 raise ValidationError(msg)
         out["position"] = {"middle": m, "width": wd, "height": ht}
     else:
         msg = (
             f"{where}.position: expected keys {{minX, maxX, minY, maxY}} or {{middle, width, height}}, "
-            f"got {sorted(keys)}"
+            f"got {shown(sorted(keys, key=shown), 200)}"
         )
         raise ValidationError(msg)
     if "domain" in box and box["domain"] is not None:
         if box["domain"] != "pixel":
-            msg = f"{where}.domain: expected 'pixel' or None (fractions of the image), got {box['domain']!r}"
+            msg = f"{where}.domain: expected 'pixel' or None (fractions of the image), got {shown(box['domain'])}"
             raise ValidationError(msg)
         out["domain"] = "pixel"
     if "class_id" in box and box["class_id"] is not None:
         cid = box["class_id"]
         if isinstance(cid, (bool, np.bool_)) or not isinstance(cid, (int, np.integer)):
-            msg = f"{where}.class_id: expected an int, got {type(cid).__name__} {cid!r}"
+            msg = f"{where}.class_id: expected an int, got {type(cid).__name__} {shown(cid)}"
             raise MediaTypeError(msg)
+        _check_id_range(cid, f"{where}.class_id")
         out["class_id"] = int(cid)
     if "box_caption" in box and box["box_caption"] is not None:
         if not isinstance(box["box_caption"], str):
@@ -390,9 +404,9 @@ def _check_box(box: Any, where: str) -> dict[str, Any]:
         checked: dict[str, float | int] = {}
         for k, v in scores.items():
             if not isinstance(k, str):
-                msg = f"{where}.scores: names must be strings, got {k!r}"
+                msg = f"{where}.scores: names must be strings, got {shown(k)}"
                 raise MediaTypeError(msg)
-            checked[k] = _number(v, f"{where}.scores[{k!r}]")
+            checked[k] = _number(v, f"{where}.scores[{shown(k)}]")
         out["scores"] = dict(sorted(checked.items()))
     return out
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import MediakitError, MediaTypeError, ValidationError
+from .._errors import MediakitError, MediaTypeError, ValidationError, shown
 from ._base import Kind
 from ._table_columns import short, where
 
@@ -91,9 +91,9 @@ def parse_all(dtype: Any, names: list[str]) -> list[Cast | None]:
     if isinstance(dtype, dict):
         unknown = [k for k in dtype if k not in names]
         if unknown:
-            msg = f"dtype: {unknown[0]!r} is not a column (columns: {', '.join(map(repr, names))})"
+            msg = f"dtype: {shown(unknown[0])} is not a column (columns: {', '.join(map(repr, names))})"
             raise ValidationError(msg)
-        return [parse(dtype.get(n), f"dtype[{n!r}]") for n in names]
+        return [parse(dtype.get(n), f"dtype[{shown(n)}]") for n in names]
     if isinstance(dtype, (list, tuple)):
         if len(dtype) != len(names):
             msg = f"dtype: expected one type per column ({len(names)}), got {len(dtype)}"

@@ -100,7 +100,7 @@ def describe(cat: str) -> str:
 
 
 def where(row: int | None, name: str) -> str:
-    return f"row {row}, column {name!r}" if row is not None else f"column {name!r}"
+    return f"row {row}, column {shown(name)}" if row is not None else f"column {shown(name)}"
 
 
 def short(value: Any) -> str:
@@ -482,7 +482,7 @@ def json_ready(v: Any, field: str) -> Any:
         return v
     if t is float:
         if not math.isfinite(v):
-            msg = f"{field}: expected finite numbers inside nested values, got {v!r} (use a number column for non-finite values)"
+            msg = f"{field}: expected finite numbers inside nested values, got {shown(v)} (use a number column for non-finite values)"
             raise ValidationError(msg)
         return v
     if isinstance(v, (list, tuple)):
@@ -491,9 +491,9 @@ def json_ready(v: Any, field: str) -> Any:
         out = {}
         for k, x in v.items():
             if not isinstance(k, str):
-                msg = f"{field}: expected string keys in nested dicts, got {type(k).__name__} {k!r}"
+                msg = f"{field}: expected string keys in nested dicts, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = json_ready(x, f"{field}[{k!r}]")
+            out[k] = json_ready(x, f"{field}[{shown(k)}]")
         return out
     if isinstance(v, (np.generic, np.ndarray)) and getattr(v, "dtype", np.dtype(object)).kind in "biuf":
         return json_ready(v.tolist(), field)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from .._gc import paused
 from .._lazy import require
 from . import _table_io as tio
@@ -46,7 +46,7 @@ def check_names(columns: Any, field: str = "columns") -> list[str]:
     seen: set[str] = set()
     for i, n in enumerate(names):
         if n in seen:
-            msg = f"{field}[{i}]: duplicate column name {n!r}"
+            msg = f"{field}[{i}]: duplicate column name {shown(n)}"
             raise ValidationError(msg)
         seen.add(n)
     return names
@@ -93,7 +93,7 @@ def read_source(source: Any, columns: Any) -> tuple[list[str], list[Any]]:
         names, raws = read_frame(source)
         if columns is not None and check_names(columns) != names:
             msg = (
-                f"columns: {list(columns)!r} differ from the frame's columns {names!r}; the frame's columns are the "
+                f"columns: {shown(list(columns), 200)} differ from the frame's columns {shown(names, 300)}; the frame's columns are the "
                 "table's: select or rename columns on the frame (or leave columns out)"
             )[:400]
             raise ValidationError(msg)
@@ -179,12 +179,12 @@ def raw_series(data: Any, name: str) -> tuple[str, Any, Any, Any]:
         return tio.raw_arrow(pa.chunked_array([data.to_arrow()]))
     if isinstance(data, np.ndarray):
         if data.ndim != 1:
-            msg = f"data: expected a 1-D column of values for {name!r}, got shape {data.shape}"
+            msg = f"data: expected a 1-D column of values for {shown(name)}, got shape {data.shape}"
             raise ValidationError(msg)
         return ("array", data, None, None)
     if isinstance(data, (list, tuple)):
         return ("cells", list(data), None, None)
-    msg = f"data: expected a list, 1-D array or Series for column {name!r}, got {type(data).__name__}"
+    msg = f"data: expected a list, 1-D array or Series for column {shown(name)}, got {type(data).__name__}"
     raise MediaTypeError(msg)
 
 

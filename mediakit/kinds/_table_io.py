@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._descriptor import dumps
-from .._errors import DecodeError, MediaTypeError
+from .._errors import DecodeError, MediaTypeError, shown
 from .._gc import paused
 from .._lazy import require
 from ..formats import jsontable
@@ -308,7 +308,7 @@ def restore(
     seen = set(map(type, cells)) - {type(None)}
     if not seen <= allowed:
         bad = next(i for i, c in enumerate(cells) if c is not None and type(c) not in allowed)
-        msg = f"{field}: row {bad}: a {t} column cannot hold {type(cells[bad]).__name__} {str(cells[bad])[:60]}"
+        msg = f"{field}: row {bad}: a {t} column cannot hold {type(cells[bad]).__name__} {shown(cells[bad], 60)}"
         raise DecodeError(msg)
     optional = info["optional"]
     if not optional and None in cells and t not in ("number", "mixed"):
@@ -319,7 +319,7 @@ def restore(
     except (ValueError, TypeError, OverflowError) as e:
         if isinstance(e, DecodeError):
             raise
-        msg = f"{field}: cells do not match the column type {info!r}: {e}"[:400]
+        msg = f"{field}: cells do not match the column type {shown(info)}: {e}"[:400]
         raise DecodeError(msg) from None
     col.optional = optional
     if not optional and col.missing().any():
@@ -352,11 +352,11 @@ def _restore_nested(cells: list[Any], places: list[list[Any]], store: Store | No
         for key in path:
             ok = (isinstance(node, dict) and isinstance(key, str) and key in node) or (isinstance(node, list) and type(key) is int and key < len(node))
             if not ok:
-                msg = f"{field}: row {row}: nested_media place {place!r} is not in the cell"
+                msg = f"{field}: row {row}: nested_media place {shown(place)} is not in the cell"
                 raise DecodeError(msg)
             parent, node = node, node[key]
         if not isinstance(node, dict) or "_type" not in node:
-            msg = f"{field}: row {row}: nested_media place {place!r} does not hold a descriptor"
+            msg = f"{field}: row {row}: nested_media place {shown(place)} does not hold a descriptor"
             raise DecodeError(msg)
         if decode_media:
             parent[path[-1]] = _decode_cell(node, store, f"{field}: row {row} at {path!r}")
@@ -401,7 +401,7 @@ def _restore(name: str, info: dict[str, Any], cells: list[Any], store: Store | N
             raise DecodeError(msg)
         for i, c in enumerate(cells):
             if c is not None and c.get("_type") != kind:
-                msg = f"{field}: row {i}: expected a {kind!r} descriptor, got _type {c.get('_type')!r}"
+                msg = f"{field}: row {i}: expected a {shown(kind)} descriptor, got _type {shown(c.get('_type'))}"
                 raise DecodeError(msg)
         vals = [c if c is None or not decode_media else _decode_cell(c, store, f"{field}: row {i}") for i, c in enumerate(cells)]
         return Column(name, "media", vals, kind=kind)
@@ -501,7 +501,7 @@ def columns_from_arrow(tbl: Any, store: Store | None, *, field: str = "path", de
         for j, name in enumerate(names):
             check_info(types[j], f"{field}.column_types[{j}]")
             side = {k: (info.get(k) or {}).get(name) for k in ("media_rows", "nonfinite", "nested_media")}
-            cols.append(_stored_arrow_column(name, types[j], tbl.column(j), store, side, f"{field}[{name!r}]", decode_media))
+            cols.append(_stored_arrow_column(name, types[j], tbl.column(j), store, side, f"{field}[{shown(name)}]", decode_media))
         return names, cols
     return names, [raw_arrow(tbl.column(j)) for j in range(len(names))]
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy, warn_user
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from ..formats import Source
 from ..formats import audio as codec
 from ..store import Store
@@ -91,8 +91,8 @@ class Audio(FileKind):
         normalize: bool | Literal["none", "peak"] = False,
         subtype: Subtype | None = None,
     ) -> None:
-        if file_type is not None and file_type not in codec.SUBTYPES:
-            msg = f"file_type: expected one of {sorted(codec.SUBTYPES)}, got {file_type!r}"
+        if file_type is not None and (not isinstance(file_type, str) or file_type not in codec.SUBTYPES):
+            msg = f"file_type: expected one of {sorted(codec.SUBTYPES)}, got {shown(file_type)}"
             raise ValidationError(msg)
         normalize = _check_normalize(normalize)
         if sample_rate is not None:
@@ -108,7 +108,7 @@ class Audio(FileKind):
         self.caption = check_caption(caption if caption is not None else inherited.get("caption"))
         if self._info is not None:
             if sample_rate is not None and sample_rate != self._info.sample_rate:
-                msg = f"sample_rate: the file's sample rate is {self._info.sample_rate} Hz, got {sample_rate}; mediakit does not resample"
+                msg = f"sample_rate: the file's sample rate is {self._info.sample_rate} Hz, got {shown(sample_rate)}; mediakit does not resample"
                 raise ValidationError(msg)
             sample_rate = self._info.sample_rate
         elif sample_rate is None:
@@ -178,7 +178,7 @@ class Audio(FileKind):
         finite = np.isfinite(arr)
         if not finite.all():
             frame, ch = (int(i) for i in np.argwhere(~finite)[0])
-            msg = f"data: expected finite samples, got {arr[frame, ch]!r} at frame {frame}, channel {ch}"
+            msg = f"data: expected finite samples, got {shown(arr[frame, ch])} at frame {frame}, channel {ch}"
             raise ValidationError(msg)
         peak = float(np.abs(arr).max())
         if peak <= 1.0:
@@ -203,7 +203,7 @@ class Audio(FileKind):
             kept = False  # an explicit sample encoding means: re-encode
         if subtype is not None and subtype not in codec.SUBTYPES[fmt]:
             allowed = [s for s in codec.SUBTYPES[fmt] if s] or ["None"]
-            msg = f"subtype: {fmt} takes {', '.join(allowed)}, got {subtype!r}"
+            msg = f"subtype: {fmt} takes {', '.join(allowed)}, got {shown(subtype)}"
             raise ValidationError(msg)
         if not kept:
             self._file = None
@@ -260,19 +260,19 @@ def _check_normalize(normalize: object) -> bool:
         return normalize
     if isinstance(normalize, str):
         if normalize not in NORMALIZE_MODES:
-            msg = f"normalize: expected True or False, or one of {tuple(NORMALIZE_MODES)}, got {normalize!r}"
+            msg = f"normalize: expected True or False, or one of {tuple(NORMALIZE_MODES)}, got {shown(normalize)}"
             raise ValidationError(msg)
         return NORMALIZE_MODES[normalize]
-    msg = f"normalize: expected True or False, got {type(normalize).__name__} {normalize!r}"
+    msg = f"normalize: expected True or False, got {type(normalize).__name__} {shown(normalize)}"
     raise MediaTypeError(msg)
 
 
 def _check_rate(rate: object) -> int:
     if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)):
-        msg = f"sample_rate: expected a positive int (samples per second), got {type(rate).__name__} {rate!r}"
+        msg = f"sample_rate: expected a positive int (samples per second), got {type(rate).__name__} {shown(rate)}"
         raise MediaTypeError(msg)
     if not 1 <= int(rate) <= MAX_SAMPLE_RATE:
-        msg = f"sample_rate: expected an int from 1 to {MAX_SAMPLE_RATE}, got {rate!r}"
+        msg = f"sample_rate: expected an int from 1 to {MAX_SAMPLE_RATE}, got {shown(rate)}"
         raise ValidationError(msg)
     return int(rate)
 

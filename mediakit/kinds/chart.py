@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from ..store import Store
 from ._base import Kind
 from .table import Table
@@ -74,10 +74,10 @@ class Chart(Kind):
             msg = f"table: expected a mediakit Table, got {type(table).__name__}"
             raise MediaTypeError(msg)
         if not isinstance(name, str) or not name:
-            msg = f"name: expected a non-empty str, got {name!r}"
+            msg = f"name: expected a non-empty str, got {shown(name)}"
             raise MediaTypeError(msg)
         if source not in ("preset", "user", "fallback"):
-            msg = f"source: expected 'preset', 'user' or 'fallback', got {source!r}"
+            msg = f"source: expected 'preset', 'user' or 'fallback', got {shown(source)}"
             raise ValidationError(msg)
         self.spec = check_spec(spec)
         self.table = table
@@ -87,7 +87,7 @@ class Chart(Kind):
         if title is None:
             title = self.spec.get("title") if isinstance(self.spec.get("title"), str) else ""
         if not isinstance(title, str):
-            msg = f"title: expected a str, got {type(title).__name__} {title!r}"
+            msg = f"title: expected a str, got {type(title).__name__} {shown(title)}"
             raise MediaTypeError(msg)
         self.title = title
         self.source = source
@@ -95,7 +95,7 @@ class Chart(Kind):
         self.reduction = _json_data(reduction, "reduction") if reduction is not None else None
         for key, col in self.fields.items():
             if col not in table.columns:
-                msg = f"fields[{key!r}]: column {col!r} is not in the table (columns: {', '.join(map(repr, table.columns))})"
+                msg = f"fields[{shown(key)}]: column {shown(col)} is not in the table (columns: {', '.join(map(repr, table.columns))})"
                 raise ValidationError(msg)
 
     def __repr__(self) -> str:
@@ -153,12 +153,12 @@ def check_spec(spec: Any) -> dict[str, Any]:
     spec = _json_data(spec, "spec")
     schema = spec.get("$schema", VEGA_LITE_SCHEMA)
     if not isinstance(schema, str) or not schema.startswith("https://vega.github.io/schema/vega-lite/v5"):
-        msg = f"spec.$schema: expected a Vega-Lite v5 schema URL ({VEGA_LITE_SCHEMA}), got {schema!r}"
+        msg = f"spec.$schema: expected a Vega-Lite v5 schema URL ({VEGA_LITE_SCHEMA}), got {shown(schema)}"
         raise ValidationError(msg)
     spec["$schema"] = VEGA_LITE_SCHEMA
     data = spec.get("data")
     if data is not None and data != {"name": DATASET}:
-        msg = f"spec.data: the chart's data is its table; expected no data or {{'name': 'table'}}, got {str(data)[:80]}"
+        msg = f"spec.data: the chart's data is its table; expected no data or {{'name': 'table'}}, got {shown(data)}"
         raise ValidationError(msg)
     if "datasets" in spec:
         msg = "spec.datasets: the chart's data is its table; remove 'datasets' (Chart.vega_lite() adds them)"
@@ -182,16 +182,16 @@ def _json_data(value: Any, field: str) -> Any:
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                msg = f"{field}: expected string keys, got {type(k).__name__} {k!r}"
+                msg = f"{field}: expected string keys, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = _json_data(v, f"{field}[{k!r}]")
+            out[k] = _json_data(v, f"{field}[{shown(k)}]")
         return out
     if isinstance(value, (list, tuple)):
         return [_json_data(v, f"{field}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
-        msg = f"{field}: expected a finite number, got {value!r}"
+        msg = f"{field}: expected a finite number, got {shown(value)}"
         raise ValidationError(msg)
     if value is None or isinstance(value, (str, bool, int, float)):
         return value

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from .._lazy import require
 from ..store import Store
 from ._base import Kind
@@ -74,7 +74,7 @@ class Html(Kind):
     def __init__(self, data: Any, *, inject: bool = True, sanitize: bool = False) -> None:
         for name, flag in (("inject", inject), ("sanitize", sanitize)):
             if not isinstance(flag, bool):
-                msg = f"{name}: expected True or False, got {flag!r}"
+                msg = f"{name}: expected True or False, got {shown(flag)}"
                 raise MediaTypeError(msg)
         text = _read(data)
         if sanitize:

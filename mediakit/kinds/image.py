@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import formats
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from .._limits import MAX_PIXELS, MAX_SIDE
 from ..formats import raster
 from ..store import Store
@@ -106,26 +106,26 @@ class Image(FileKind):
             normalize = "auto" if normalize else "none"
         check_normalize(normalize)
         if layout not in ("auto", "HWC", "CHW"):
-            msg = f"layout: expected 'auto', 'HWC' or 'CHW', got {layout!r}"
+            msg = f"layout: expected 'auto', 'HWC' or 'CHW', got {shown(layout)}"
             raise ValidationError(msg)
         writable = _writable()
-        if file_type is not None and file_type not in writable:
-            msg = f"file_type: expected one of {sorted(writable)}, got {file_type!r}"
+        if file_type is not None and (not isinstance(file_type, str) or file_type not in writable):
+            msg = f"file_type: expected one of {sorted(writable)}, got {shown(file_type)}"
             raise ValidationError(msg)
         if page is not None and (isinstance(page, bool) or not isinstance(page, (int, np.integer)) or page < 0):
-            msg = f"page: expected an int >= 0 or None, got {type(page).__name__} {page!r}"
+            msg = f"page: expected an int >= 0 or None, got {type(page).__name__} {shown(page)}"
             raise (MediaTypeError if not isinstance(page, (int, np.integer)) or isinstance(page, bool) else ValidationError)(msg)
         if mode is not None and mode not in _MODES:
-            msg = f"mode: expected one of {_MODES}, got {mode!r}"
+            msg = f"mode: expected one of {_MODES}, got {shown(mode)}"
             raise ValidationError(msg)
         if quality is not None and (isinstance(quality, bool) or not isinstance(quality, (int, np.integer))):
-            msg = f"quality: expected an int from 1 to 100, got {type(quality).__name__} {quality!r}"
+            msg = f"quality: expected an int from 1 to 100, got {type(quality).__name__} {shown(quality)}"
             raise MediaTypeError(msg)
         if quality is not None and not 1 <= quality <= 100:
-            msg = f"quality: expected an int from 1 to 100, got {quality!r}"
+            msg = f"quality: expected an int from 1 to 100, got {shown(quality)}"
             raise ValidationError(msg)
         if grouping is not None and (isinstance(grouping, bool) or not isinstance(grouping, (int, np.integer))):
-            msg = f"grouping: expected an int or None, got {type(grouping).__name__} {grouping!r}"
+            msg = f"grouping: expected an int or None, got {type(grouping).__name__} {shown(grouping)}"
             raise MediaTypeError(msg)
 
         self._pixels: np.ndarray | None = None
@@ -256,7 +256,7 @@ class Image(FileKind):
 
         if mode == "I;16" or self.pixels.dtype == np.uint16:
             depth = "16-bit " if self.pixels.dtype == np.uint16 else ""
-            msg = f"mode: cannot convert a {depth}{self.mode} image to {mode!r} without losing data; convert the array yourself"
+            msg = f"mode: cannot convert a {depth}{self.mode} image to {shown(mode)} without losing data; convert the array yourself"
             raise ValidationError(msg)
         im = PILImage.fromarray(self.pixels).convert(mode)
         self._pixels = np.asarray(im)
@@ -274,12 +274,12 @@ class Image(FileKind):
             self._orientation = 1
         if self._file is None:
             if self.pixels.dtype == np.uint16 and fmt != "png":
-                msg = f"file_type: 16-bit images can only be stored as png, got {fmt!r}"
+                msg = f"file_type: 16-bit images can only be stored as png, got {shown(fmt)}"
                 raise ValidationError(msg)
             if fmt in ("jpeg", "bmp") and self.mode in ("RGBA", "LA"):
                 # JPEG has no alpha; Pillow writes 32-bit BMPs that readers (Pillow included)
                 # load without it. Dropping it loudly beats storing a file that silently lost it.
-                warn_user(f"file_type={fmt!r} cannot hold transparency: the alpha channel is dropped")
+                warn_user(f"file_type={shown(fmt)} cannot hold transparency: the alpha channel is dropped")
                 self._pixels = np.ascontiguousarray(self.pixels[:, :, :-1] if self.mode == "RGBA" else self.pixels[:, :, 0])
                 self._set_geometry()
             if fmt == "gif":
@@ -346,7 +346,7 @@ class Image(FileKind):
         obj.classes = ov.check_classes(desc.get("classes"))
         masks = {
             name: {
-                "mask_data": raster.decode_pixels(store.read(m["path"]), field=f"masks[{name!r}].path"),
+                "mask_data": raster.decode_pixels(store.read(m["path"]), field=f"masks[{shown(name)}].path"),
                 "class_labels": _given_labels(m),
             }
             for name, m in desc.get("masks", {}).items()

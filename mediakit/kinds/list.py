@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from .._errors import LimitError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError, shown
 from ..store import Store
 from ._base import Kind
 
@@ -22,7 +22,7 @@ class MediaList(Kind):
 
     def __init__(self, items: Sequence[Any], *, field: str = "items") -> None:
         if not isinstance(items, (list, tuple)) or not items:
-            msg = f"{field}: expected a non-empty list of media objects, got {items!r}"
+            msg = f"{field}: expected a non-empty list of media objects, got {shown(items)}"
             raise ValidationError(msg)
         kinds = {type(x) for x in items}
         if len(kinds) != 1 or not isinstance(items[0], Kind):

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from .._errors import LimitError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError, shown
 from ..formats import by_kind
 from ..formats import structure as mf
 from ..formats.structure import MAX_MOLECULE_BYTES
@@ -240,28 +240,32 @@ def _check_file_type(ft: Any) -> str | None:
         raise MediaTypeError(msg)
     fmt = format_table().get(ft.lower().lstrip("."))
     if fmt is None:
-        msg = f"file_type: expected one of {', '.join(format_table())}, got {ft!r}"
+        msg = f"file_type: expected one of {', '.join(format_table())}, got {shown(ft)}"
         raise ValidationError(msg)
     return fmt
 
 
 def _check_bool(v: Any, name: str) -> bool:
     if not isinstance(v, bool):
-        msg = f"{name}: expected True or False, got {v!r}"
+        msg = f"{name}: expected True or False, got {shown(v)}"
         raise MediaTypeError(msg)
     return v
 
 
+#: RDKit takes the iteration count as a C int.
+_MAX_ITERS = 2**31 - 1
+
+
 def _check_iters(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-        msg = f"mmff_optimize_molecule_max_iterations: expected an int >= 0, got {v!r}"
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= _MAX_ITERS:
+        msg = f"mmff_optimize_molecule_max_iterations: expected an int from 0 to {_MAX_ITERS}, got {shown(v)}"
         raise ValidationError(msg)
     return v
 
 
 def _check_out_type(v: Any) -> str:
     if v not in ("sdf", "pdb"):
-        msg = f"file_type: expected 'sdf' or 'pdb', got {v!r}"
+        msg = f"file_type: expected 'sdf' or 'pdb', got {shown(v)}"
         raise ValidationError(msg)
     return str(v)
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from ..store import Store
 from ._base import Kind
 
@@ -22,10 +22,10 @@ class NonFinite(Kind):
 
     def __init__(self, value: float) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-            msg = f"value: expected a float (nan, inf or -inf), got {type(value).__name__} {value!r}"
+            msg = f"value: expected a float (nan, inf or -inf), got {type(value).__name__} {shown(value)}"
             raise MediaTypeError(msg)
         if math.isfinite(value):
-            msg = f"value: expected a non-finite number (nan, inf or -inf), got {value!r}; finite numbers are plain JSON"
+            msg = f"value: expected a non-finite number (nan, inf or -inf), got {shown(value)}; finite numbers are plain JSON"
             raise ValidationError(msg)
         self.value = float(value)
 

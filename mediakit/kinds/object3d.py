@@ -36,7 +36,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._arrays import is_array_like
-from .._errors import LimitError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError, shown
 from .._files import write_atomic
 from .._limits import DEFAULT_LIMITS
 from ..formats import by_kind, glb, gltf, npy, ply, ptsjson
@@ -97,7 +97,7 @@ class Object3D(Kind):
         up_axis: Literal["y", "z"] | None = None,
     ) -> None:
         if up_axis not in (None, "y", "z"):
-            msg = f"up_axis: expected 'y', 'z' or None, got {up_axis!r}"
+            msg = f"up_axis: expected 'y', 'z' or None, got {shown(up_axis)}"
             raise ValidationError(msg)
         self.caption = check_caption(caption)
         self._points: Points | None = None
@@ -146,7 +146,7 @@ class Object3D(Kind):
         """A ``lidar/beta`` scene: points, 3-D boxes (see :func:`box3d`) and vectors."""
         scene = {"type": point_cloud_type, "points": points, "boxes": boxes, "vectors": vectors}
         if point_cloud_type != SCENE_TYPE:
-            msg = f"point_cloud_type: expected {SCENE_TYPE!r}, got {point_cloud_type!r}"
+            msg = f"point_cloud_type: expected {SCENE_TYPE!r}, got {shown(point_cloud_type)}"
             raise ValidationError(msg)
         return cls(scene, **kwargs)
 
@@ -345,7 +345,7 @@ def _check_file_type(ft: Any) -> str | None:
         raise MediaTypeError(msg)
     norm = ft.lower().lstrip(".")
     if norm not in file_types():
-        msg = f"file_type: expected one of {', '.join(file_types())}, got {ft!r}"
+        msg = f"file_type: expected one of {', '.join(file_types())}, got {shown(ft)}"
         raise ValidationError(msg)
     return norm
 

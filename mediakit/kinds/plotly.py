@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._descriptor import dumps
-from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from .._lazy import require
 from ..formats import jsondoc
 from ..store import Store
@@ -168,7 +168,7 @@ def check_figure(doc: Any, field: str) -> dict[str, Any]:
     """Check a parsed plotly figure (untrusted: a user's dict or a stored file) and return its
     ``data``, ``layout`` (and ``frames``); used by the kind and by the plotly renderer."""
     if not isinstance(doc, dict) or not isinstance(doc.get("data", []), list):
-        msg = f"{field}: expected a plotly figure {{'data': [traces], 'layout': {{...}}}}, got {str(doc)[:80]}"
+        msg = f"{field}: expected a plotly figure {{'data': [traces], 'layout': {{...}}}}, got {shown(doc)}"
         raise DecodeError(msg) if not isinstance(doc, dict) else ValidationError(msg)
     extra = set(doc) - {"data", "layout", "frames", "config"}
     if extra:
@@ -182,7 +182,7 @@ def check_figure(doc: Any, field: str) -> dict[str, Any]:
             msg = f"{field}.data[{i}]: expected a trace (dict), got {type(t).__name__}"
             raise ValidationError(msg)
         if "type" in t and not (isinstance(t["type"], str) and _TRACE_TYPE.match(t["type"])):
-            msg = f"{field}.data[{i}].type: expected a plotly trace type name (such as 'scatter'), got {t['type']!r}"
+            msg = f"{field}.data[{i}].type: expected a plotly trace type name (such as 'scatter'), got {shown(t['type'])}"
             raise ValidationError(msg)
     if not isinstance(out["layout"], dict):
         msg = f"{field}.layout: expected a dict, got {type(out['layout']).__name__}"
@@ -196,7 +196,7 @@ def _jsonify(v: Any, field: str) -> Any:
         out = {}
         for k, x in v.items():
             if not isinstance(k, str):
-                msg = f"{field}: expected string keys, got {type(k).__name__} {k!r}"
+                msg = f"{field}: expected string keys, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
             out[k] = _jsonify(x, f"{field}.{k}")
         return out

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from .._errors import DecodeError, LimitError, MediakitError, MediaTypeError, ValidationError
+from .._errors import DecodeError, LimitError, MediakitError, MediaTypeError, ValidationError, shown
 from .._files import write_atomic
 from .._lazy import available, require
 from ..formats import delimited, jsontable, parquet
@@ -141,16 +141,16 @@ class Table(Kind):
         log_mode: str | None = "IMMUTABLE",
     ) -> None:
         if log_mode not in LOG_MODES:
-            msg = f"log_mode: expected one of {LOG_MODES}, got {log_mode!r}"
+            msg = f"log_mode: expected one of {LOG_MODES}, got {shown(log_mode)}"
             raise ValidationError(msg)
         if data is None and rows is None and dataframe is None and ti.looks_like_data(columns):
             # ``Table(df)`` / ``Table(rows)``: the first positional argument is the data, not names.
             columns, data = None, columns
         if not isinstance(allow_mixed_types, bool):
-            msg = f"allow_mixed_types: expected True or False, got {allow_mixed_types!r}"
+            msg = f"allow_mixed_types: expected True or False, got {shown(allow_mixed_types)}"
             raise MediaTypeError(msg)
         if storage not in _STORAGE:
-            msg = f"storage: expected one of {_STORAGE}, got {storage!r}"
+            msg = f"storage: expected one of {_STORAGE}, got {shown(storage)}"
             raise ValidationError(msg)
         self.max_rows = _check_max_rows(max_rows)
         self.allow_mixed_types = allow_mixed_types
@@ -313,7 +313,7 @@ class Table(Kind):
                 msg = f"fn: expected a dict of new column -> value for row {i}, got {type(out).__name__} {short(out)}"
                 raise MediaTypeError(msg)
             if i and set(out) != set(new):
-                msg = f"fn: row {i} gave columns {sorted(out)!r}, row 0 gave {sorted(new)!r}; return the same columns for every row"
+                msg = f"fn: row {i} gave columns {shown(sorted(out), 200)}, row 0 gave {shown(sorted(new), 200)}; return the same columns for every row"
                 raise ValidationError(msg)
             for k, v in out.items():
                 new.setdefault(k, []).append(v)
@@ -325,12 +325,12 @@ class Table(Kind):
         self._flush()
         name = ti.check_name(name, "name")
         if name in self.columns:
-            msg = f"name: column {name!r} already exists"
+            msg = f"name: column {shown(name)} already exists"
             raise ValidationError(msg)
         raw = ti.raw_series(data, name)
         n = ti.count_rows([raw])
         if self._columns and n != len(self):
-            msg = f"data: column {name!r} has {n} values, the table has {len(self)} rows"
+            msg = f"data: column {shown(name)} has {n} values, the table has {len(self)} rows"
             raise ValidationError(msg)
         self._check_rows(n)
         self._columns.append(_build(name, raw, None, optional, self.allow_mixed_types))
@@ -349,7 +349,7 @@ class Table(Kind):
         if convert_to is None:
             return col.to_list()
         if convert_to != "numpy":
-            msg = f"convert_to: expected None or 'numpy', got {convert_to!r}"
+            msg = f"convert_to: expected None or 'numpy', got {shown(convert_to)}"
             raise ValidationError(msg)
         if col.dense and col.mask is None:
             return col.values.copy()
@@ -432,7 +432,7 @@ class Table(Kind):
         for c in self._columns:
             if c.name == name:
                 return c
-        msg = f"name: no column {name!r} (columns: {', '.join(map(repr, self.columns))})"
+        msg = f"name: no column {shown(name)} (columns: {', '.join(map(repr, self.columns))})"
         raise ValidationError(msg)
 
     def _categories(self) -> list[str | None]:
@@ -493,7 +493,7 @@ class Table(Kind):
     def _decode(cls, desc: dict[str, Any], store: Store) -> Table:
         blob = store.read(desc["path"])
         if hashlib.sha256(blob).hexdigest() != desc["sha256"]:
-            msg = f"path: the content of {desc['path']!r} does not match its sha256 (the file was changed)"
+            msg = f"path: the content of {shown(desc['path'])} does not match its sha256 (the file was changed)"
             raise DecodeError(msg)
         nrows = desc["nrows"]
         kwargs: dict[str, Any] = {"max_rows": max(DEFAULT_MAX_ROWS, nrows)}
@@ -518,10 +518,10 @@ def _check_max_rows(max_rows: Any) -> int | None:
     if max_rows is None:
         return None
     if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)):
-        msg = f"max_rows: expected an int or None, got {type(max_rows).__name__} {max_rows!r}"
+        msg = f"max_rows: expected an int or None, got {type(max_rows).__name__} {shown(max_rows)}"
         raise MediaTypeError(msg)
     if max_rows < 0:
-        msg = f"max_rows: expected a number >= 0, got {max_rows}"
+        msg = f"max_rows: expected a number >= 0, got {shown(max_rows)}"
         raise ValidationError(msg)
     return int(max_rows)
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from .._arrays import check_normalize, is_array_like, to_numpy, to_pixels, warn_user
-from .._errors import LimitError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError, shown
 from .._limits import DEFAULT_LIMITS
 from ..formats import Source
 from ..formats import video as codec
@@ -99,7 +99,7 @@ class Video(FileKind):
             normalize = "auto" if normalize else "none"
         check_normalize(normalize)
         if layout not in ("TCHW", "THWC"):
-            msg = f"layout: expected 'TCHW' or 'THWC', got {layout!r}"
+            msg = f"layout: expected 'TCHW' or 'THWC', got {shown(layout)}"
             raise ValidationError(msg)
         requested = _check_file_type(file_type, format)
         self._frames: np.ndarray | None = None
@@ -205,7 +205,7 @@ class Video(FileKind):
         self.fps = _check_fps(rate, field="clip.fps") if rate else fps
         duration = getattr(clip, "duration", None)
         if not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
-            msg = f"data: expected a clip with a finite positive duration, got duration={duration!r}"
+            msg = f"data: expected a clip with a finite positive duration, got duration={shown(duration)}"
             raise ValidationError(msg)
         first = next(iter(clip.iter_frames(fps=self.fps, dtype="uint8")), None)
         if first is None:
@@ -231,7 +231,7 @@ class Video(FileKind):
         else:
             fmt = requested or "gif"
             if self.channels == 4 and fmt != "gif":
-                warnings.warn(f"format={fmt!r} cannot hold transparency: the alpha channel is dropped", UserWarning, stacklevel=3)
+                warnings.warn(f"format={shown(fmt)} cannot hold transparency: the alpha channel is dropped", UserWarning, stacklevel=3)
         if fmt == "ogg":
             warn_user(
                 "file_type='ogg': Theora video plays in Firefox only; Chromium-based browsers (Chrome, Edge, Opera) "
@@ -330,22 +330,22 @@ def _check_file_type(file_type: object, format: object) -> str | None:
     """The format asked for (``file_type=``, or its former name ``format=``), as descriptors name it."""
     names = [(n, v) for n, v in (("file_type", file_type), ("format", format)) if v is not None]
     for name, value in names:
-        if value not in codec.ALIASES:
-            msg = f"{name}: expected one of {list(codec.FORMATS)}, got {value!r}"
+        if not isinstance(value, str) or value not in codec.ALIASES:
+            msg = f"{name}: expected one of {list(codec.FORMATS)}, got {shown(value)}"
             raise ValidationError(msg)
     chosen = {codec.ALIASES[v] for _, v in names}  # type: ignore[index]
     if len(chosen) > 1:
-        msg = f"file_type: got file_type={file_type!r} and format={format!r} (format is its former name); pass one"
+        msg = f"file_type: got file_type={shown(file_type)} and format={shown(format)} (format is its former name); pass one"
         raise ValidationError(msg)
     return chosen.pop() if chosen else None
 
 
 def _check_fps(fps: object, *, field: str = "fps") -> float:
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)):
-        msg = f"{field}: expected a number of frames per second, got {type(fps).__name__} {fps!r}"
+        msg = f"{field}: expected a number of frames per second, got {type(fps).__name__} {shown(fps)}"
         raise MediaTypeError(msg)
-    if not (math.isfinite(fps) and 0 < fps <= MAX_FPS):
-        msg = f"{field}: expected a frame rate above 0 and at most {MAX_FPS:g}, got {fps!r}"
+    if not (0 < fps <= MAX_FPS and math.isfinite(fps)):  # range first: math.isfinite(10**400) overflows
+        msg = f"{field}: expected a frame rate above 0 and at most {MAX_FPS:g}, got {shown(fps)}"
         raise ValidationError(msg)
     return int(fps) if float(fps).is_integer() else float(fps)
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import warn_user
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from ..kinds.chart import Chart
 from . import _curves as cv
 from ._presets import _chart, _check_split_table, _preset, _table, _title
@@ -72,10 +72,10 @@ def pr_curve(
 
 def _interp_size_ignored(interp_size: Any) -> None:
     if isinstance(interp_size, str):
-        msg = f"interp_size: expected an int, got str {interp_size!r}; pass the title by name: pr_curve(y_true, y_probas, title={interp_size!r})"
+        msg = f"interp_size: expected an int, got str {shown(interp_size)}; pass the title by name: pr_curve(y_true, y_probas, title={shown(interp_size)})"
         raise MediaTypeError(msg)
     if isinstance(interp_size, bool) or not isinstance(interp_size, (int, np.integer)) or interp_size < 1:
-        msg = f"interp_size: expected an int >= 1, got {type(interp_size).__name__} {interp_size!r}"
+        msg = f"interp_size: expected an int >= 1, got {type(interp_size).__name__} {shown(interp_size)}"
         raise ValidationError(msg)
     warn_user(
         f"pr_curve: interp_size={int(interp_size)} is ignored: mediakit keeps every threshold "
@@ -198,7 +198,7 @@ def confusion_matrix(
     """
     _check_split_table(split_table)
     if normalize not in (None, "true", "pred", "all"):
-        msg = f"normalize: expected None, 'true', 'pred' or 'all', got {normalize!r}"
+        msg = f"normalize: expected None, 'true', 'pred' or 'all', got {shown(normalize)}"
         raise ValidationError(msg)
     if class_names is None and probs is not None and preds is not None and _looks_like_names(preds):
         class_names, preds = preds, None
@@ -260,7 +260,7 @@ def _whole(a: np.ndarray, field: str) -> np.ndarray:
         bad = ~np.isfinite(a) | (np.floor(a) != a)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            msg = f"{field}[{i}]: expected a class index (whole number) or label, got {a[i].item()!r}"
+            msg = f"{field}[{i}]: expected a class index (whole number) or label, got {shown(a[i].item())}"
             raise ValidationError(msg)
     return a.astype(np.int64)
 

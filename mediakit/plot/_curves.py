@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy
-from .._errors import LimitError, MediaTypeError, ValidationError
+from .._errors import LimitError, MediaTypeError, ValidationError, shown
 
 #: Reduction tolerance: points closer than this (in axis units of the [0, 1] square) to the kept
 #: polyline are dropped. One pixel of an 800-pixel-wide chart.
@@ -75,7 +75,7 @@ def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = 
     if y.dtype.kind == "f":
         if not np.isfinite(y).all() or not (np.floor(y) == y).all():
             i = int(np.flatnonzero(~np.isfinite(y) | (np.floor(y) != y))[0])
-            msg = f"{field}[{i}]: expected a class index (whole number) or label, got {y[i].item()!r}"
+            msg = f"{field}[{i}]: expected a class index (whole number) or label, got {shown(y[i].item())}"
             raise ValidationError(msg)
         y = y.astype(np.int64)
     if y.dtype.kind in "iu":
@@ -98,7 +98,7 @@ def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = 
         missing = [u for u in uniq.tolist() if u not in pos]
         if missing:
             i = int(np.flatnonzero(y.astype(str) == missing[0])[0])
-            msg = f"{field}[{i}]: label {missing[0]!r} is not one of the class names {names[:20]!r}"
+            msg = f"{field}[{i}]: label {shown(missing[0])} is not one of the class names {shown(names[:20], 300)}"
             raise ValidationError(msg)
         lut = np.array([pos[u] for u in uniq.tolist()], dtype=np.int64)
         return Classes(lut[inv.reshape(-1)], names)
@@ -110,14 +110,14 @@ def _labels(labels: Any, n: int | None, field: str) -> list[str] | None:
     if labels is None:
         return None
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
-        msg = f"{field}: expected a list of class names, got {type(labels).__name__} {labels!r}"
+        msg = f"{field}: expected a list of class names, got {type(labels).__name__} {shown(labels)}"
         raise MediaTypeError(msg)
     names = [str(x) for x in list(labels)]
     if n is not None and len(names) != n:
         msg = f"{field}: expected {n} names (one per score column), got {len(names)}"
         raise ValidationError(msg)
     if len(set(names)) != len(names):
-        msg = f"{field}: class names must be unique, got {names[:20]!r}"
+        msg = f"{field}: class names must be unique, got {shown(names[:20], 300)}"
         raise ValidationError(msg)
     return names
 
@@ -160,7 +160,7 @@ def pick_classes(classes_to_plot: Any, names: list[str], field: str = "classes_t
         elif str(c) in pos:
             idx = pos[str(c)]
         else:
-            msg = f"{field}[{k}]: {c!r} is not a class (classes: {names[:20]!r})"
+            msg = f"{field}[{k}]: {shown(c)} is not a class (classes: {shown(names[:20], 300)})"
             raise ValidationError(msg)
         if idx not in out:
             out.append(idx)
@@ -280,7 +280,7 @@ def reduce_all(curves: list[tuple[np.ndarray, np.ndarray]], *, tol: float = TOLE
 def degenerate_warning(kind: str, names: list[str]) -> None:
     if names:
         warnings.warn(
-            f"{kind}: classes {names[:10]!r} have no positive (or no negative) samples; their curves are flat and their metric is null",
+            f"{kind}: classes {shown(names[:10], 300)} have no positive (or no negative) samples; their curves are flat and their metric is null",
             UserWarning,
             stacklevel=4,
         )

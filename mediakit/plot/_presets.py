@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from ..kinds.chart import Chart
 from ..kinds.table import Column, Table, from_array
 from . import _curves as cv
@@ -42,7 +42,7 @@ def _title(title: Any, default: str) -> str:
     if title is None:
         return default
     if not isinstance(title, str):
-        msg = f"title: expected a str, got {type(title).__name__} {title!r}"
+        msg = f"title: expected a str, got {type(title).__name__} {shown(title)}"
         raise MediaTypeError(msg)
     return title
 
@@ -51,7 +51,7 @@ def _check_split_table(split_table: Any) -> None:
     """``split_table`` (the trackers' option to show the chart's table in its own UI section)
     is accepted and has no effect: a mediakit chart always carries its table."""
     if not isinstance(split_table, bool):
-        msg = f"split_table: expected True or False, got {type(split_table).__name__} {split_table!r}"
+        msg = f"split_table: expected True or False, got {type(split_table).__name__} {shown(split_table)}"
         raise MediaTypeError(msg)
 
 
@@ -63,7 +63,7 @@ def _preset(name: str, table: Table, fields: dict[str, Any], strings: dict[str, 
     """Fill preset ``name``: returns (spec, fields, strings, canonical name)."""
     template = tpl.find(name)
     if template is None:  # pragma: no cover - preset names are fixed
-        msg = f"vega_spec_name: no preset {name!r}"
+        msg = f"vega_spec_name: no preset {shown(name)}"
         raise ValidationError(msg)
     types = _types(table)
     mapping = tpl.check_mapping(template["name"], template["fields"], fields, table.columns, types, strict=strict)
@@ -100,7 +100,7 @@ def plot_table(
     """
     _check_split_table(split_table)
     if not isinstance(vega_spec_name, str) or not vega_spec_name:
-        msg = f"vega_spec_name: expected a non-empty str, got {vega_spec_name!r}"
+        msg = f"vega_spec_name: expected a non-empty str, got {shown(vega_spec_name)}"
         raise MediaTypeError(msg)
     table = _as_table(data_table, "data_table")
     if spec is not None:
@@ -115,7 +115,7 @@ def plot_table(
         filled, mapping, strs, name = _preset(vega_spec_name, table, fields, string_fields or {})
         return Chart(filled, table, name=name, fields=mapping, string_fields=strs, title=strs.get("title") or "", source="preset")
     if not isinstance(fields, dict) or not fields:
-        msg = f"fields: expected a non-empty dict of chart field -> table column, got {fields!r}"
+        msg = f"fields: expected a non-empty dict of chart field -> table column, got {shown(fields)}"
         raise (ValidationError if isinstance(fields, dict) else MediaTypeError)(msg)
     mapping = tpl.check_mapping(vega_spec_name, {k: {} for k in fields}, fields, table.columns, _types(table), strict=False)
     strs = tpl.check_strings(vega_spec_name, {}, string_fields, strict=False)
@@ -220,7 +220,7 @@ def histogram(table: Any, value: str, title: str = "", split_table: bool = False
 def _chart(name: str, table: Table, fields: dict[str, Any], strings: dict[str, Any], **extra: Any) -> Chart:
     for key, col in fields.items():
         if col is not None and not isinstance(col, str):
-            msg = f"{key}: expected a column name (str), got {type(col).__name__} {col!r}"
+            msg = f"{key}: expected a column name (str), got {type(col).__name__} {shown(col)}"
             raise MediaTypeError(msg)
     spec, mapping, strs, canonical = _preset(name, table, fields, strings)
     return Chart(spec, table, name=canonical, fields=mapping, string_fields=strs, title=strs.get("title") or "", source="preset", **extra)
@@ -258,14 +258,14 @@ def line_series(xs: Any, ys: Any, keys: Any = None, title: str = "", xname: str 
         names = [f"line_{i}" for i in range(len(series))]
     else:
         if isinstance(keys, (str, bytes)) or not hasattr(keys, "__len__"):
-            msg = f"keys: expected a list of series names, got {type(keys).__name__} {keys!r}"
+            msg = f"keys: expected a list of series names, got {type(keys).__name__} {shown(keys)}"
             raise MediaTypeError(msg)
-        names = [str(k) for k in keys]
-        if len(names) != len(series):
-            msg = f"keys: {len(names)} names for {len(series)} series in ys"
+        if len(keys) != len(series):
+            msg = f"keys: {len(keys)} names for {len(series)} series in ys"
             raise ValidationError(msg)
+        names = [_series_name(k, f"keys[{i}]") for i, k in enumerate(keys)]
     if not isinstance(xname, str):
-        msg = f"xname: expected a str, got {type(xname).__name__} {xname!r}"
+        msg = f"xname: expected a str, got {type(xname).__name__} {shown(xname)}"
         raise MediaTypeError(msg)
     text = [_strings(x) for x in xlist]
     step: Any
@@ -281,6 +281,20 @@ def line_series(xs: Any, ys: Any, keys: Any = None, title: str = "", xname: str 
     key_col = [n for n, y in zip(names, series) for _ in range(y.size)]
     table = _table({"step": step, "lineKey": key_col, "lineVal": vals})
     return _chart("mediakit/line-series", table, {"step": "step", "lineKey": "lineKey", "lineVal": "lineVal"}, {"title": _title(title, ""), "xname": xname})
+
+
+def _series_name(k: Any, field: str) -> str:
+    """A series name: a str, or a number written as text (``str()`` of anything else, such as a
+    list holding one list thousands of times, could take minutes)."""
+    if isinstance(k, str):
+        return k
+    if (isinstance(k, (int, np.integer)) and -(2**63) <= k < 2**64) or isinstance(k, (float, np.floating)):
+        return str(k)
+    if isinstance(k, (int, np.integer)):
+        msg = f"{field}: expected a series name, got an int of more than 64 bits ({shown(k)})"
+        raise ValidationError(msg)
+    msg = f"{field}: expected a series name (str or number), got {type(k).__name__} {shown(k)}"
+    raise MediaTypeError(msg)
 
 
 def _strings(a: np.ndarray) -> bool:

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -154,39 +154,39 @@ def check_mapping(
     Returns the complete mapping (defaults applied, optional fields absent as None).
     """
     if not isinstance(fields, dict):
-        msg = f"fields: expected a dict of chart field -> table column, got {type(fields).__name__} {fields!r}"
+        msg = f"fields: expected a dict of chart field -> table column, got {type(fields).__name__} {shown(fields)}"
         raise MediaTypeError(msg)
     known = ", ".join(spec_fields) or "none"
     out: dict[str, str | None] = {}
     for key, col in fields.items():
         if not isinstance(key, str):
-            msg = f"fields: expected string field names, got {type(key).__name__} {key!r}"
+            msg = f"fields: expected string field names, got {type(key).__name__} {shown(key)}"
             raise MediaTypeError(msg)
         if strict and key not in spec_fields:
-            msg = f"fields[{key!r}]: {template_name} has no field {key!r} (fields: {known})"
+            msg = f"fields[{shown(key)}]: {template_name} has no field {shown(key)} (fields: {known})"
             raise ValidationError(msg)
         if col is None:
             out[key] = None
             continue
         if not isinstance(col, str):
-            msg = f"fields[{key!r}]: expected a column name (str), got {type(col).__name__} {col!r}"
+            msg = f"fields[{shown(key)}]: expected a column name (str), got {type(col).__name__} {shown(col)}"
             raise MediaTypeError(msg)
         if col not in columns:
-            msg = f"fields[{key!r}]: column {col!r} is not in the table (columns: {', '.join(map(repr, columns))})"
+            msg = f"fields[{shown(key)}]: column {shown(col)} is not in the table (columns: {', '.join(map(repr, columns))})"
             raise ValidationError(msg)
         out[key] = col
     for key, spec in spec_fields.items():
         if out.get(key) is None and spec.get("default") is not None:
             out[key] = out.get(spec["default"])
         if out.get(key) is None and not spec.get("optional", False):
-            msg = f"fields[{key!r}]: {template_name} needs a column for field {key!r} (fields: {known})"
+            msg = f"fields[{shown(key)}]: {template_name} needs a column for field {shown(key)} (fields: {known})"
             raise ValidationError(msg)
         col = out.get(key)
         allowed = spec.get("types")
         if col is not None and allowed:
             have = column_types[col]["type"]
             if have not in allowed and have != "null":
-                msg = f"fields[{key!r}]: column {col!r} holds {have} values; {template_name} needs {' or '.join(allowed)} for {key!r}"
+                msg = f"fields[{shown(key)}]: column {shown(col)} holds {have} values; {template_name} needs {' or '.join(allowed)} for {shown(key)}"
                 raise ValidationError(msg)
     return out
 
@@ -196,22 +196,22 @@ def check_strings(template_name: str, defaults: dict[str, Any], string_fields: A
     if string_fields is None:
         string_fields = {}
     if not isinstance(string_fields, dict):
-        msg = f"string_fields: expected a dict of name -> text, got {type(string_fields).__name__} {string_fields!r}"
+        msg = f"string_fields: expected a dict of name -> text, got {type(string_fields).__name__} {shown(string_fields)}"
         raise MediaTypeError(msg)
     out = dict(defaults)
     for key, val in string_fields.items():
         if not isinstance(key, str):
-            msg = f"string_fields: expected string names, got {type(key).__name__} {key!r}"
+            msg = f"string_fields: expected string names, got {type(key).__name__} {shown(key)}"
             raise MediaTypeError(msg)
         if strict and key not in defaults:
-            msg = f"string_fields[{key!r}]: {template_name} has no string field {key!r} (string fields: {', '.join(defaults) or 'none'})"
+            msg = f"string_fields[{shown(key)}]: {template_name} has no string field {shown(key)} (string fields: {', '.join(defaults) or 'none'})"
             raise ValidationError(msg)
         if val is None:
             val = defaults.get(key, "")
         try:
             json.dumps(val, allow_nan=False)
         except (TypeError, ValueError):
-            msg = f"string_fields[{key!r}]: expected text (or JSON data), got {type(val).__name__} {val!r}"
+            msg = f"string_fields[{shown(key)}]: expected text (or JSON data), got {type(val).__name__} {shown(val)}"
             raise MediaTypeError(msg) from None
         out[key] = val
     return out

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from .._errors import LimitError, ValidationError
+from .._errors import LimitError, ValidationError, shown
 from .._limits import DEFAULT_LIMITS, Limits
 from ..formats import Source, gif
 from ..formats import video as codec
@@ -62,13 +62,13 @@ def animated_preview(
     """A small looping animation of the video: at most ``max_frames`` frames picked evenly
     through it, fitted into ``size``, as GIF (FASTOCTREE palettes) or WebP bytes."""
     if format not in ("gif", "webp"):
-        msg = f"format: expected 'gif' or 'webp', got {format!r}"
+        msg = f"format: expected 'gif' or 'webp', got {shown(format)}"
         raise ValidationError(msg)
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or not 1 <= max_frames <= 1000:
-        msg = f"max_frames: expected an int from 1 to 1000, got {max_frames!r}"
+        msg = f"max_frames: expected an int from 1 to 1000, got {shown(max_frames)}"
         raise ValidationError(msg)
     if isinstance(size, bool) or not isinstance(size, int) or not 8 <= size <= 4096:
-        msg = f"size: expected an int from 8 to 4096, got {size!r}"
+        msg = f"size: expected an int from 8 to 4096, got {shown(size)}"
         raise ValidationError(msg)
     blob = _checked_file(desc, store, limits)
     tw, th = fit(desc["width"], desc["height"], size)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, Union
 
-from .._errors import MediaTypeError, StorageError
+from .._errors import MediaTypeError, StorageError, shown
 from .._threads import in_pool, pool
 
 #: Folder (relative to the store root) that holds content-addressed media files.
@@ -50,7 +50,7 @@ def check_suffix(suffix: str) -> str:
         raise MediaTypeError(msg)
     body = suffix[1:]
     if not (suffix.startswith(".") and 0 < len(body) <= 16 and body.isascii() and body.isalnum()):
-        msg = f"suffix: expected '.' followed by 1-16 letters or digits, got {suffix!r}"
+        msg = f"suffix: expected '.' followed by 1-16 letters or digits, got {shown(suffix)}"
         raise StorageError(msg)
     return suffix.lower()
 
@@ -355,7 +355,7 @@ class Store:
         content-addressed files (use :meth:`put`)."""
         path = safe_relpath(path)
         if path == MEDIA_DIR or path.startswith(MEDIA_DIR + "/"):
-            msg = f"path: {path!r} is inside {MEDIA_DIR + '/'!r}, which holds only content-addressed files; use put() or another folder"
+            msg = f"path: {path!r} is inside {shown(MEDIA_DIR + '/')}, which holds only content-addressed files; use put() or another folder"
             raise StorageError(msg)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             msg = f"data: expected bytes, got {type(data).__name__}"

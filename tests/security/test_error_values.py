@@ -7,8 +7,11 @@ and in time."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -90,3 +93,93 @@ def test_free_content_with_shared_references_is_walked_once_per_object() -> None
     with pytest.raises(mk.SchemaError, match=r"^\$\.bounds: expected null, got list \[\[\[0, 0"):
         mk.validate(desc)
     assert time.perf_counter() - t0 < 0.5
+
+
+# -- hostile values through the public API ---------------------------------------------------------
+# Every call below puts a hostile value where the caller's value is quoted in the error message:
+# an int of 5,001 digits (repr refuses it) and a list holding one list at every level (40 KB of
+# memory, 8e9 elements written out). The right MediakitError must come back at once, with a short
+# message that still names the field.
+
+HUGE = 10**5000
+_IMG = np.zeros((8, 8, 3), np.uint8)
+_POS = {"minX": 0.1, "maxX": 0.5, "minY": 0.1, "maxY": 0.5}
+
+
+def _box(**fields: object) -> dict:
+    return {"p": {"box_data": [{"position": dict(_POS), **fields}]}}
+
+
+def _mask(labels: dict) -> dict:
+    return {"m": {"mask_data": np.zeros((8, 8), np.uint8), "class_labels": labels}}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # browser-support hints are not what these tests check
+        yield
+
+
+def _table() -> mk.Table:
+    return mk.Table(columns=["a", "b"], data=[[1, 2], [3, 4]])
+
+
+def _image_desc(store: mk.MemoryStore, **fields: object) -> dict:
+    return {**mk.Image(_IMG).encode(store), **fields}
+
+
+_NUMBER = {"_type": "number", "_version": 1, "value": "NaN"}
+
+# (id, call taking the bad value, error class for the huge int, for the shared list, field named first)
+_CALLS = [
+    ("image box minX", lambda v: mk.Image(_IMG, boxes={"p": {"box_data": [{"position": {**_POS, "minX": v}}]}}), mk.ValidationError, mk.MediaTypeError, "boxes['p'].box_data[0].position.minX"),
+    ("image box class_id", lambda v: mk.Image(_IMG, boxes=_box(class_id=v)), mk.ValidationError, mk.MediaTypeError, "boxes['p'].box_data[0].class_id"),
+    ("image box score", lambda v: mk.Image(_IMG, boxes=_box(scores={"s": [v]})), mk.MediaTypeError, mk.MediaTypeError, "boxes['p'].box_data[0].scores['s']"),
+    ("image mask label", lambda v: mk.Image(_IMG, masks=_mask({1: v})), mk.MediaTypeError, mk.MediaTypeError, "masks['m'].class_labels[1]"),
+    ("image classes id", lambda v: mk.Image(_IMG, classes=[{"id": v, "name": "x"}]), mk.ValidationError, mk.MediaTypeError, "classes[0].id"),
+    ("image classes name", lambda v: mk.Image(_IMG, classes=[{"id": 1, "name": v}]), mk.MediaTypeError, mk.MediaTypeError, "classes[0].name"),
+    ("image caption", lambda v: mk.Image(_IMG, caption=v), mk.MediaTypeError, mk.MediaTypeError, "caption"),
+    ("image quality", lambda v: mk.Image(_IMG, quality=v), mk.ValidationError, mk.MediaTypeError, "quality"),
+    ("image mode", lambda v: mk.Image(_IMG, mode=v), mk.ValidationError, mk.ValidationError, "mode"),
+    ("image file_type", lambda v: mk.Image(_IMG, file_type=v), mk.ValidationError, mk.ValidationError, "file_type"),
+    ("audio sample_rate", lambda v: mk.Audio(np.zeros(100, np.float32), sample_rate=v), mk.ValidationError, mk.MediaTypeError, "sample_rate"),
+    ("audio file_type", lambda v: mk.Audio(np.zeros(100, np.float32), sample_rate=8000, file_type=v), mk.ValidationError, mk.ValidationError, "file_type"),
+    ("video fps", lambda v: mk.Video(np.zeros((2, 3, 8, 8), np.uint8), fps=v), mk.ValidationError, mk.MediaTypeError, "fps"),
+    ("video format", lambda v: mk.Video(np.zeros((2, 3, 8, 8), np.uint8), format=v), mk.ValidationError, mk.ValidationError, "format"),
+    ("table log_mode", lambda v: mk.Table(columns=["a"], data=[[1]], log_mode=v), mk.ValidationError, mk.ValidationError, "log_mode"),
+    ("table column", lambda v: _table().get_column(v), mk.ValidationError, mk.ValidationError, "name"),
+    ("point cloud type", lambda v: mk.Object3D.from_point_cloud(np.zeros((4, 3)), point_cloud_type=v), mk.ValidationError, mk.ValidationError, "point_cloud_type"),
+    ("point cloud box label", lambda v: mk.Object3D.from_point_cloud(np.zeros((4, 3)), boxes=[{"corners": [[0, 0, 0]] * 8, "label": v, "color": [0, 0, 0]}]), mk.MediaTypeError, mk.MediaTypeError, "boxes[0].label"),
+    ("molecule sanitize", lambda v: mk.Molecule.from_smiles("CCO", sanitize=v), mk.MediaTypeError, mk.MediaTypeError, "sanitize"),
+    ("molecule iterations", lambda v: mk.Molecule.from_smiles("CCO", mmff_optimize_molecule_max_iterations=v), mk.ValidationError, mk.ValidationError, "mmff_optimize_molecule_max_iterations"),
+    ("molecule file_type", lambda v: mk.Molecule.from_smiles("CCO", file_type=v), mk.ValidationError, mk.ValidationError, "file_type"),
+    ("plot line title", lambda v: mk.plot.line(_table(), "a", "b", title=v), mk.MediaTypeError, mk.MediaTypeError, "title"),
+    ("plot line x", lambda v: mk.plot.line(_table(), v, "b"), mk.MediaTypeError, mk.MediaTypeError, "x"),
+    ("plot_table fields", lambda v: mk.plot_table("mediakit/line/v0", _table(), v, {}), mk.MediaTypeError, mk.MediaTypeError, "fields"),
+    ("line_series key", lambda v: mk.plot.line_series([1, 2], [[1, 2]], keys=[v]), mk.ValidationError, mk.MediaTypeError, "keys[0]"),
+    ("validate number", lambda v: mk.validate({**_NUMBER, "value": v}), mk.SchemaError, mk.SchemaError, "$.value"),
+    ("decode number", lambda v: mk.decode({**_NUMBER, "value": v}, mk.MemoryStore()), mk.SchemaError, mk.SchemaError, "$.value"),
+    ("decode image caption", lambda v: (s := mk.MemoryStore(), mk.decode(_image_desc(s, caption=v), s)), mk.SchemaError, mk.SchemaError, "$.caption"),
+    ("thumbnail size", lambda v: (s := mk.MemoryStore(), mk.thumbnail(_image_desc(s), s, size=v)), mk.ValidationError, mk.MediaTypeError, "size"),
+    ("thumbnail format", lambda v: (s := mk.MemoryStore(), mk.thumbnail(_image_desc(s), s, format=v)), mk.ValidationError, mk.ValidationError, "format"),
+    ("thumbnail width", lambda v: (s := mk.MemoryStore(), mk.thumbnail(_image_desc(s, width=v), s)), mk.SchemaError, mk.SchemaError, "$.width"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "field", "bad"),
+    [pytest.param(c, huge_err, f, "huge", id=f"{name}-huge int") for name, c, huge_err, _, f in _CALLS]
+    + [pytest.param(c, shared_err, f, "shared", id=f"{name}-shared lists") for name, c, _, shared_err, f in _CALLS],
+)
+def test_public_calls_quote_hostile_values_safely(call, error: type, field: str, bad: str) -> None:
+    value = HUGE if bad == "huge" else SHARED
+    t0 = time.perf_counter()
+    with _quiet(), pytest.raises(error) as info:
+        call(value)
+    assert time.perf_counter() - t0 < 1.0
+    assert type(info.value) is error
+    text = str(info.value)
+    assert len(text) < 1000
+    assert text.startswith(field)
+    assert ("<int of 5001 digits>" if bad == "huge" else "[[[0, 0, 0") in text

@@ -1,0 +1,84 @@
+"""Descriptors built in Python may hold one list or object many times (JSON text cannot).
+
+Written out, a list holding one list 300 times, three levels deep, is 27 million values from
+900 in memory; every walk, copy or serialisation of it (validation's content-path rule, the
+file references a thumbnail reads, a chart's decode) took seconds to minutes, and one level more
+would exhaust memory. Such a value is refused before the work: a ``LimitError`` when written
+out it is more than 4x what it holds in memory (beyond a million values), a ``SchemaError``
+when it holds itself. Modest sharing stays valid."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import mediakit as mk
+from mediakit._schema import SHARED_SLACK, free_walk
+
+BOMB = [[[0.5] * 300] * 300] * 300
+STORE = mk.MemoryStore()
+
+
+def _chart() -> dict:
+    return mk.plot.line(mk.Table(columns=["x", "y"], data=[[0, 1], [1, 2]]), "x", "y", title="t").encode(STORE)
+
+
+def _call(name: str, desc: dict) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        {"validate": mk.validate, "decode": lambda d: mk.decode(d, STORE), "thumbnail": lambda d: mk.thumbnail(d, STORE, size=32)}[name](desc)
+
+
+@pytest.mark.parametrize("call", ["validate", "decode", "thumbnail"])
+@pytest.mark.parametrize("where", ["spec", "string_fields"])
+def test_shared_reference_bomb_in_free_content_is_refused_at_once(call: str, where: str) -> None:
+    desc = _chart()
+    desc[where]["title" if where == "spec" else "k"] = BOMB
+    t0 = time.perf_counter()
+    with pytest.raises(mk.LimitError, match=rf"^\$\.{where}: holds the same list or object so many times that, written out, it is more than 4x"):
+        _call(call, desc)
+    assert time.perf_counter() - t0 < 0.5
+
+
+def test_a_value_holding_itself_is_refused() -> None:
+    desc = _chart()
+    loop: list = [1]
+    loop.append(loop)
+    desc["spec"]["title"] = loop
+    with pytest.raises(mk.SchemaError, match=r"^\$\.spec: holds itself \(a reference cycle\)"):
+        mk.validate(desc)
+
+
+def test_modest_sharing_stays_valid() -> None:
+    desc = _chart()
+    shared = {"text": "same"}
+    desc["spec"]["usermeta"] = {"a": shared, "b": [shared] * 1000}
+    assert mk.validate(desc) is desc
+
+
+@pytest.mark.parametrize(
+    ("value", "verdict"),
+    [
+        (BOMB, "shared"),
+        ({"k": [BOMB]}, "shared"),
+        ([[0] * 10] * 1000, None),  # 11,001 values from 1,011: under the slack
+        ([[0] * 100] * (SHARED_SLACK // 50), "shared"),
+        ({"path": "media/ab/cd.png", "sha256": "ef"}, "path"),
+        ([1, [2, [3, {"a": None}]]], None),
+    ],
+    ids=["bomb", "nested bomb", "small sharing", "wide sharing", "bad path", "plain"],
+)
+def test_free_walk_verdicts(value: object, verdict: str | None) -> None:
+    assert free_walk(value) == verdict
+
+
+def test_free_walk_is_linear_in_what_is_held() -> None:
+    deep = [np.float64(1.0)]
+    for _ in range(25):
+        deep = [deep, deep]  # 2^25 leaves written out, 50 references in memory
+    t0 = time.perf_counter()
+    assert free_walk(deep, max_depth=64) == "shared"
+    assert time.perf_counter() - t0 < 0.05

@@ -16,6 +16,7 @@ import numpy as np
 
 from ._arrays import to_numpy
 from ._errors import MediakitError, MediaTypeError, shown
+from ._schema import check_plain
 from .kinds._base import Kind
 from .store import Store, coerce_store
 
@@ -41,6 +42,7 @@ def encode(value: Any, store: Any, *, keep_arrays: bool = False) -> Any:
     The value with every media object replaced by its descriptor. If anything fails, no file
     written by this call is left in the store.
     """
+    check_plain(value, "value")
     st = coerce_store(store)
     with st.transaction():
         return _encode(value, st, "value", keep_arrays)

@@ -23,7 +23,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._errors import MediaFileNotFoundError, MediaTypeError, SchemaError, shown
+from ._errors import LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError, shown
+from ._limits import MAX_JSON_DEPTH
 from ._validator import ASSERTIONS, Rules, Validator, lookup, split_ref
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -139,6 +140,26 @@ def free_walk(node: Any, max_depth: int = 32, *, paths: bool = True) -> str | No
                 if id(v) not in sizes:
                     stack.append((v, depth + 1, False))
     return None
+
+
+def check_plain(value: Any, field: str) -> None:
+    """Refuse, before anything recurses into it, a caller's JSON-like value (a chart spec, a
+    figure dict, a nested table cell, a dict given to ``encode``) that holds itself, is nested
+    more than ``MAX_JSON_DEPTH`` deep (Python's recursion would give out first), or is a
+    shared-reference bomb (see :func:`free_walk`)."""
+    reason = free_walk(value, MAX_JSON_DEPTH, paths=False)
+    if reason == "cycle":
+        msg = f"{field}: holds itself (a reference cycle); JSON data cannot"
+        raise ValidationError(msg)
+    if reason == "depth":
+        msg = f"{field}: nested more than {MAX_JSON_DEPTH} levels deep; flatten it"
+        raise LimitError(msg)
+    if reason == "shared":
+        msg = (
+            f"{field}: holds the same list or object so many times that, written out, it is more than "
+            f"{SHARED_FACTOR}x the data it holds in memory (a shared-reference bomb); pass plain data"
+        )
+        raise LimitError(msg)
 
 
 def _all_paths_ok(node: Any) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import MediaTypeError, ValidationError, shown
+from .._schema import check_plain
 from ..formats.jsontable import COLUMN_TYPES
 from ._base import Kind
 
@@ -477,6 +478,12 @@ _BUILDERS = {
 
 def json_ready(v: Any, field: str) -> Any:
     """A nested cell value as plain JSON data (tuples to lists, numpy to Python), checked."""
+    if isinstance(v, (list, dict)):
+        check_plain(v, field)
+    return _json_ready(v, field)
+
+
+def _json_ready(v: Any, field: str) -> Any:
     t = type(v)
     if v is None or t is str or t is bool or t is int:
         return v
@@ -486,17 +493,17 @@ def json_ready(v: Any, field: str) -> Any:
             raise ValidationError(msg)
         return v
     if isinstance(v, (list, tuple)):
-        return [json_ready(x, f"{field}[{i}]") for i, x in enumerate(v)]
+        return [_json_ready(x, f"{field}[{i}]") for i, x in enumerate(v)]
     if isinstance(v, dict):
         out = {}
         for k, x in v.items():
             if not isinstance(k, str):
                 msg = f"{field}: expected string keys in nested dicts, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = json_ready(x, f"{field}[{shown(k)}]")
+            out[k] = _json_ready(x, f"{field}[{shown(k)}]")
         return out
     if isinstance(v, (np.generic, np.ndarray)) and getattr(v, "dtype", np.dtype(object)).kind in "biuf":
-        return json_ready(v.tolist(), field)
+        return _json_ready(v.tolist(), field)
     if isinstance(v, str):
         return str(v)
     if isinstance(v, Kind):

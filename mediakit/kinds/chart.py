@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._errors import MediaTypeError, ValidationError, shown
+from .._schema import check_plain
 from ..store import Store
 from ._base import Kind
 from .table import Table
@@ -178,16 +179,21 @@ def check_spec(spec: Any) -> dict[str, Any]:
 
 def _json_data(value: Any, field: str) -> Any:
     """Plain JSON data (numpy numbers become Python numbers), finite numbers only."""
+    check_plain(value, field)
+    return _json_rec(value, field)
+
+
+def _json_rec(value: Any, field: str) -> Any:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
                 msg = f"{field}: expected string keys, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = _json_data(v, f"{field}[{shown(k)}]")
+            out[k] = _json_rec(v, f"{field}[{shown(k)}]")
         return out
     if isinstance(value, (list, tuple)):
-        return [_json_data(v, f"{field}[{i}]") for i, v in enumerate(value)]
+        return [_json_rec(v, f"{field}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy
-from .._errors import MediaTypeError, ValidationError
+from .._errors import MediaTypeError, ValidationError, shown
 from .._limits import MAX_BINS
 from ..store import Store
 from ._base import Kind
@@ -41,10 +41,10 @@ class Histogram(Kind):
 
     def __init__(self, sequence: Any = None, np_histogram: Any = None, num_bins: int = 64) -> None:
         if isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer)):
-            msg = f"num_bins: expected an int, got {type(num_bins).__name__} {num_bins!r}"
+            msg = f"num_bins: expected an int, got {type(num_bins).__name__} {shown(num_bins)}"
             raise MediaTypeError(msg)
         if not 1 <= num_bins <= MAX_BINS:
-            msg = f"num_bins: expected 1 to {MAX_BINS} bins, got {num_bins}"
+            msg = f"num_bins: expected 1 to {MAX_BINS} bins, got {shown(num_bins)}"
             raise ValidationError(msg)
         if (sequence is None) == (np_histogram is None):
             msg = "Histogram: give exactly one of 'sequence' or 'np_histogram'"

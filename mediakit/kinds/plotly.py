@@ -27,6 +27,7 @@ import numpy as np
 from .._descriptor import dumps
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from .._lazy import require
+from .._schema import check_plain
 from ..formats import jsondoc
 from ..store import Store
 from ._base import Kind, check_caption
@@ -192,18 +193,23 @@ def check_figure(doc: Any, field: str) -> dict[str, Any]:
 
 def _jsonify(v: Any, field: str) -> Any:
     """Plain JSON for a figure dict: numpy arrays as plotly typed arrays, NaN/inf in lists as null."""
+    check_plain(v, field)
+    return _jsonify_rec(v, field)
+
+
+def _jsonify_rec(v: Any, field: str) -> Any:
     if isinstance(v, dict):
         out = {}
         for k, x in v.items():
             if not isinstance(k, str):
                 msg = f"{field}: expected string keys, got {type(k).__name__} {shown(k)}"
                 raise MediaTypeError(msg)
-            out[k] = _jsonify(x, f"{field}.{k}")
+            out[k] = _jsonify_rec(x, f"{field}.{k}")
         return out
     if isinstance(v, (list, tuple)):
-        return [_jsonify(x, f"{field}[{i}]") for i, x in enumerate(v)]
+        return [_jsonify_rec(x, f"{field}[{i}]") for i, x in enumerate(v)]
     if isinstance(v, np.ndarray):
-        return typed_array(v) if v.dtype.kind in "iuf" and v.dtype.itemsize <= 8 and v.dtype.name != "int64" and v.dtype.name != "uint64" else _jsonify(v.tolist(), field)
+        return typed_array(v) if v.dtype.kind in "iuf" and v.dtype.itemsize <= 8 and v.dtype.name != "int64" and v.dtype.name != "uint64" else _jsonify_rec(v.tolist(), field)
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):

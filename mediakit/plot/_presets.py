@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError, shown
+from .._schema import check_plain
 from ..kinds.chart import Chart
 from ..kinds.table import Column, Table, from_array
 from . import _curves as cv
@@ -125,6 +126,7 @@ def plot_table(
 
 def _load_spec(spec: Any) -> dict[str, Any]:
     if isinstance(spec, dict):
+        check_plain(spec, "spec")
         return spec
     if isinstance(spec, (str, os.PathLike)):
         p = Path(spec)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import MediaTypeError, ValidationError, shown
+from .._schema import check_plain
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -208,6 +209,7 @@ def check_strings(template_name: str, defaults: dict[str, Any], string_fields: A
             raise ValidationError(msg)
         if val is None:
             val = defaults.get(key, "")
+        check_plain(val, f"string_fields[{shown(key)}]")
         try:
             json.dumps(val, allow_nan=False)
         except (TypeError, ValueError):

@@ -82,3 +82,43 @@ def test_free_walk_is_linear_in_what_is_held() -> None:
     t0 = time.perf_counter()
     assert free_walk(deep, max_depth=64) == "shared"
     assert time.perf_counter() - t0 < 0.05
+
+
+def _deep(n: int) -> list:
+    x: list = []
+    for _ in range(n):
+        x = [x]
+    return x
+
+
+TABLE = mk.Table(columns=["x", "y"], data=[[0, 1], [1, 2]])
+ENTRY_POINTS = {
+    "table cell": (lambda v: mk.Table(columns=["a"], data=[[v]]), r"row 0, column 'a'"),
+    "table dict cell": (lambda v: mk.Table(columns=["a"], data=[[{"k": v}]]), r"row 0, column 'a'"),
+    "plotly figure": (lambda v: mk.Plotly({"data": [{"type": "scatter", "x": v}], "layout": {}}), r"figure"),
+    "chart string field": (lambda v: mk.plot_table("mediakit/line", TABLE, {"x": "x", "y": "y"}, {"title": v}), r"string_fields\['title'\]"),
+    "chart user spec": (lambda v: mk.plot_table("mediakit/line", TABLE, {"x": "x", "y": "y"}, spec={"mark": "line", "title": v}), r"spec"),
+    "encode": (lambda v: mk.encode({"a": v}, mk.MemoryStore()), r"value"),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+@pytest.mark.parametrize(
+    ("value", "error", "what"),
+    [
+        (BOMB, mk.LimitError, "holds the same list or object so many times"),
+        (_deep(100_000), mk.LimitError, "nested more than 512 levels deep; flatten it"),
+        (None, mk.ValidationError, r"holds itself \(a reference cycle\)"),
+    ],
+    ids=["shared bomb", "deep", "cycle"],
+)
+def test_python_json_data_is_refused_before_any_recursion(entry: str, value: object, error: type, what: str) -> None:
+    """Before, these cost a minute of walking and copying (bomb) or let RecursionError out."""
+    if value is None:
+        value = [1]
+        value.append(value)  # type: ignore[attr-defined]
+    make, field = ENTRY_POINTS[entry]
+    t0 = time.perf_counter()
+    with pytest.raises(error, match=rf"^{field}: {what}"):
+        make(value)
+    assert time.perf_counter() - t0 < 1.0

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._errors import MediaTypeError, ValidationError, shown
+from ._errors import LimitError, MediaTypeError, ValidationError, shown
 
 Normalize = Literal["auto", "clip", "minmax", "none"]
 NORMALIZE_CHOICES = ("auto", "clip", "minmax", "none")
@@ -66,6 +66,9 @@ def to_numpy(x: Any, *, field: str = "data") -> np.ndarray:
             arr = obj.numpy()
         else:
             arr = np.asarray(obj)
+    except MemoryError as e:
+        msg = f"{field}: the {type(x).__name__} needs more memory than is available as an array ({shown(str(e), 160)})"
+        raise LimitError(msg) from None
     except Exception as e:
         msg = f"{field}: could not convert {type(x).__name__} to a numpy array: {e}"
         raise MediaTypeError(msg) from e

@@ -193,7 +193,9 @@ def bounds_json(lo: np.ndarray, hi: np.ndarray) -> dict[str, list[float]] | None
     lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         return None
-    return {"min": [float(x) for x in lo], "max": [float(x) for x in hi]}
+    # +0.0 turns -0.0 into 0.0: which zero a min/max returns when both occur depends on the
+    # order the reduction meets them (SIMD lanes, file order), and bounds must not.
+    return {"min": [float(x) + 0.0 for x in lo], "max": [float(x) + 0.0 for x in hi]}
 
 
 def export_glb(scene_or_geometry: Any, *, field: str = "data") -> bytes:

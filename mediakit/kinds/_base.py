@@ -24,6 +24,12 @@ class Kind:
     TYPE: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_mediakit_guarded", False):
+            cls.__init__ = _memory_guarded(init)  # type: ignore[method-assign]
+
     # -- contract -------------------------------------------------------------------------------
     def encode(self, store: Any) -> dict[str, Any]:
         """Write this object's files into ``store`` and return its (schema-valid) descriptor.
@@ -185,3 +191,22 @@ def pick_adapter(table: Sequence[tuple[Callable[[Any], bool], Callable[..., None
 
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _memory_guarded(init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` with a ``MemoryError`` (numpy asked for an array the machine cannot hold: a
+    nested list whose shared references expand to billions of values, a shape too large) raised
+    as a :class:`~mediakit.LimitError`, so constructors let only mediakit errors out."""
+    import functools
+
+    @functools.wraps(init)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except MemoryError as e:
+            msg = f"{type(self).__name__}: the input needs more memory than is available ({type(e).__name__}: {shown(str(e), 160)})"
+            raise LimitError(msg) from None
+
+    guarded._mediakit_guarded = True  # type: ignore[attr-defined]
+    return guarded
+

@@ -122,3 +122,52 @@ def test_python_json_data_is_refused_before_any_recursion(entry: str, value: obj
     with pytest.raises(error, match=rf"^{field}: {what}"):
         make(value)
     assert time.perf_counter() - t0 < 1.0
+
+
+class _Huge:
+    """Array-like data numpy cannot allocate (what a nested list expanding to 60 GiB does)."""
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        raise MemoryError("Unable to allocate 60.3 GiB for an array with shape (300, 300, 300, 300) and data type float64")
+
+    def __len__(self) -> int:
+        return 300
+
+
+class _HugeInt(int):
+    """An int whose use as a bin count runs out of memory."""
+
+    def __index__(self) -> int:
+        raise MemoryError("Unable to allocate 60.3 GiB for an array with shape (300, 300, 300, 300) and data type float64")
+
+    def __int__(self) -> int:
+        return self.__index__()
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: mk.Histogram(_Huge()), "sequence: the _Huge needs more memory than is available as an array"),
+        (lambda: mk.Audio(_Huge(), sample_rate=8000), "data: the _Huge needs more memory than is available as an array"),
+        (lambda: mk.Image(_Huge()), "data: the _Huge needs more memory than is available as an array"),
+        (lambda: mk.Histogram([1.0], num_bins=_HugeInt()), "Histogram: the input needs more memory than is available"),
+    ],
+    ids=["Histogram", "Audio", "Image", "constructor guard"],
+)
+def test_an_array_too_big_to_allocate_is_a_limit_error_from_any_constructor(make: object, name: str) -> None:
+    """numpy's MemoryError is a LimitError naming the field where arrays are made, and any other
+    MemoryError inside a kind's constructor is a LimitError too (the constructor guard)."""
+    with pytest.raises(mk.LimitError, match=rf"^{name} .*Unable to allocate 60.3 GiB"):
+        make()  # type: ignore[operator]
+
+
+def test_object3d_bounds_have_one_zero() -> None:
+    """Found by the property suite: with both -0.0 and 0.0 in a coordinate, which zero min()
+    returns depends on the order the reduction meets them, so decoding and encoding again gave
+    other descriptor bytes. Bounds hold +0.0."""
+    pts = np.array([[0.0, 0.0, -0.5], [-0.0, -0.0, 3.0], [1.0, 0.0, 1.0]])
+    store = mk.MemoryStore()
+    desc = mk.Object3D(pts).encode(store)
+    assert [str(x) for x in desc["bounds"]["min"]] == ["0.0", "0.0", "-0.5"]
+    again = mk.decode(desc, store).encode(store)
+    assert again["bounds"] == desc["bounds"] and again["sha256"] == desc["sha256"]

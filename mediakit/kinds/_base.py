@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import numpy as np
 
 from .._descriptor import validate
-from .._errors import LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError, shown
+from .._errors import (
+    DecodeError,
+    LimitError,
+    MediaFileNotFoundError,
+    MediakitError,
+    MediaTypeError,
+    SchemaError,
+    ValidationError,
+    shown,
+)
 from ..store import Store, coerce_store
 
 
@@ -50,7 +59,16 @@ class Kind:
         if desc["_type"] != cls.TYPE:
             msg = f"_type: {cls.__name__}.decode expected a {cls.TYPE!r} descriptor, got {shown(desc['_type'])}"
             raise SchemaError(msg, field="$._type")
-        return cls._decode(desc, coerce_store(store))
+        try:
+            return cls._decode(desc, coerce_store(store))
+        except (MediakitError, MemoryError):
+            raise
+        except Exception as e:
+            # A valid descriptor the kind cannot rebuild (a value past what numpy holds, a
+            # library refusing what the schema allows): the caller gets a mediakit error, as
+            # from thumbnail, with the cause chained for whoever debugs it.
+            msg = f"{cls.TYPE}: could not decode this descriptor ({type(e).__name__}: {shown(str(e), 160)})"
+            raise DecodeError(msg) from e
 
     def _encode(self, store: Store) -> dict[str, Any]:
         raise NotImplementedError

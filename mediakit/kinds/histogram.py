@@ -80,14 +80,33 @@ class Histogram(Kind):
 
     @classmethod
     def _decode(cls, desc: dict[str, Any], store: Store) -> Histogram:
-        ints = all(isinstance(v, int) and -(2**63) <= v < 2**63 for v in desc["values"])  # else float64, never overflow
-        values = np.asarray(desc["values"], dtype=np.int64 if ints else np.float64)
-        h = cls(np_histogram=(values, np.asarray(desc["bins"], np.float64)))
+        ints = all(isinstance(v, int) and -(2**63) <= v < 2**63 for v in desc["values"])  # else float64
+        values = _floats(desc["values"], "values", np.int64 if ints else np.float64)
+        h = cls(np_histogram=(values, _floats(desc["bins"], "bins", np.float64)))
         h.nonfinite = dict(desc["nonfinite"])
         return h
 
     def _content(self) -> tuple[Any, ...]:
         return (self.values, self.bins, self.nonfinite)
+
+
+def _floats(values: list[Any], field: str, dtype: Any) -> np.ndarray:
+    """A descriptor's numbers as ``dtype``; JSON allows integers past float64's range, which
+    are a ValidationError naming the field."""
+    try:
+        return np.asarray(values, dtype=dtype)
+    except OverflowError:
+        i = next((i for i, v in enumerate(values) if _overflows(v)), 0)
+        msg = f"{field}[{i}]: {shown(values[i])} is beyond the float64 range"
+        raise ValidationError(msg) from None
+
+
+def _overflows(v: Any) -> bool:
+    try:
+        float(v)
+    except OverflowError:
+        return True
+    return False
 
 
 def _as_array(sequence: Any) -> np.ndarray:

@@ -348,7 +348,9 @@ def _bars(d: ImageDraw.ImageDraw, t: dict[str, Any], x: np.ndarray, y: np.ndarra
     for p0, q0, p1, q1 in zip(sx0.tolist(), sy0.tolist(), sx1.tolist(), sy1.tolist()):
         xa, xb = sorted((p0, p1))
         ya, yb = sorted((q0, q1))
-        d.rectangle((max(box[0], xa), max(box[1], ya), min(box[2], max(xa, xb - 1)), min(box[3], max(ya, yb))), fill=color)
+        x0, y0, x1, y1 = max(box[0], xa), max(box[1], ya), min(box[2], max(xa, xb - 1)), min(box[3], max(ya, yb))
+        if x1 >= x0 and y1 >= y0:  # a bar wholly outside the plot area (clipped away) is not drawn
+            d.rectangle((x0, y0, x1, y1), fill=color)
 
 
 def _heatmap(im: PILImage.Image, box: tuple[int, int, int, int], z: np.ndarray) -> None:

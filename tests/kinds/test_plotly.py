@@ -221,3 +221,15 @@ def test_hostile_plotly_files_are_bounded(mem):
     raises(LimitError, r"exceeds the point limit", lambda: mk.thumbnail(big, mem, limits=Limits(max_points=100)))
     ref = mem.put(b"not json", suffix=".json")
     raises(DecodeError, r"path: not plotly JSON", lambda: mk.thumbnail({**desc, **ref.to_dict()}, mem))
+
+
+def test_zero_height_bars_of_several_traces_render_at_tiny_sizes() -> None:
+    """Found by the long property profile: clipped to an 8 px plot area, a zero-height bar came
+    out with its corners swapped and Pillow refused to draw it ("x1 must be greater than or
+    equal to x0"), so a valid figure had no thumbnail."""
+    fig = {"data": [{"type": "bar", "y": [0.0]}, {"type": "bar", "y": [0.0]}, {"type": "bar", "y": [0.0, 0.0]}], "layout": {}}
+    store = mk.MemoryStore()
+    desc = mk.Plotly(fig).encode(store)
+    for size in (8, 17, 64):
+        with PILImage.open(io.BytesIO(mk.thumbnail(desc, store, size=size))) as im:
+            assert max(im.size) == size and im.mode in ("RGB", "RGBA")

@@ -183,3 +183,32 @@ def test_public_calls_quote_hostile_values_safely(call, error: type, field: str,
     assert len(text) < 1000
     assert text.startswith(field)
     assert ("<int of 5001 digits>" if bad == "huge" else "[[[0, 0, 0") in text
+
+
+@pytest.mark.parametrize(
+    ("values", "bins", "message"),
+    [
+        ([10**400, 14], [0, 1, 2], r"^values\[0\]: <int of 401 digits> is beyond the float64 range$"),
+        ([1, 2], [0, 1, 10**309], r"^bins\[2\]: <int of 310 digits> is beyond the float64 range$"),
+    ],
+    ids=["values", "bins"],
+)
+def test_histogram_descriptor_numbers_past_float64_are_refused_on_decode(values: list, bins: list, message: str) -> None:
+    """JSON allows such integers (validate accepts them); decoding them raised OverflowError
+    (found by the long property profile)."""
+    desc = {"_type": "histogram", "_version": 1, "values": values, "bins": bins, "count": 3, "nonfinite": {"nan": 0, "neginf": 0, "posinf": 0}}
+    with pytest.raises(mk.ValidationError, match=message):
+        mk.decode(desc, mk.MemoryStore())
+
+
+def test_decode_reports_a_kind_that_cannot_rebuild_a_valid_descriptor_as_a_decode_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last line of defence: whatever a kind's rebuild raises comes out as a DecodeError."""
+    store = mk.MemoryStore()
+    desc = mk.Histogram([1.0, 2.0]).encode(store)
+
+    def broken(cls: object, d: object, s: object) -> None:
+        raise OverflowError("int too large to convert to float")
+
+    monkeypatch.setattr(mk.Histogram, "_decode", classmethod(broken))
+    with pytest.raises(mk.DecodeError, match=r"^histogram: could not decode this descriptor \(OverflowError: 'int too large to convert to float'\)$"):
+        mk.decode(desc, store)

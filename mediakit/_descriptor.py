@@ -14,7 +14,7 @@ from typing import Any
 from ._errors import LimitError, MediaTypeError, SchemaError, shown
 from ._limits import MAX_BOXES
 from ._registry import load_entry_point
-from ._schema import SHARED_FACTOR, content_path_ok, free_walk, has_schema, schema_names, validator_for
+from ._schema import check_plain, content_path_ok, has_schema, schema_names, validator_for
 
 #: Descriptor fields that hold nested descriptors, validated recursively by :func:`validate`.
 _NESTED = {"items"}
@@ -128,19 +128,14 @@ MAX_NESTING = 3
 
 
 def _check_sharing(desc: dict[str, Any], where: str) -> None:
-    """Refuse a field that holds itself or is a shared-reference bomb (see
-    :func:`mediakit._schema.free_walk`) before anything walks it."""
+    """Refuse a field that holds itself or is a shared-reference bomb before anything walks
+    it (deep nesting is the content-path walk's to report)."""
     for key, value in desc.items():
-        reason = free_walk(value, max_depth=1 << 30, paths=False)
-        if reason == "cycle":
-            msg = f"{where}.{key}: holds itself (a reference cycle); a descriptor is JSON data, which cannot"
-            raise SchemaError(msg, field=f"{where}.{key}")
-        if reason == "shared":
-            msg = (
-                f"{where}.{key}: holds the same list or object so many times that, written out, it is more than "
-                f"{SHARED_FACTOR}x the data it holds in memory (a shared-reference bomb); pass plain JSON data"
-            )
-            raise LimitError(msg)
+        try:
+            check_plain(value, f"{where}.{key}", max_depth=1 << 30, cycle=SchemaError)
+        except SchemaError as e:
+            e.field = f"{where}.{key}"
+            raise
 
 
 def _check_content_paths(node: Any, where: str, depth: int = 0) -> None:

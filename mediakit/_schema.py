@@ -142,15 +142,15 @@ def free_walk(node: Any, max_depth: int = 32, *, paths: bool = True) -> str | No
     return None
 
 
-def check_plain(value: Any, field: str) -> None:
-    """Refuse, before anything recurses into it, a caller's JSON-like value (a chart spec, a
-    figure dict, a nested table cell, a dict given to ``encode``) that holds itself, is nested
-    more than ``MAX_JSON_DEPTH`` deep (Python's recursion would give out first), or is a
-    shared-reference bomb (see :func:`free_walk`)."""
-    reason = free_walk(value, MAX_JSON_DEPTH, paths=False)
+def check_plain(value: Any, field: str, *, max_depth: int = MAX_JSON_DEPTH, cycle: type[ValidationError] = ValidationError) -> None:
+    """Refuse, before anything recurses into it, a JSON-like value (a chart spec, a figure
+    dict, a nested table cell, a dict given to ``encode``, a descriptor's field) that holds
+    itself (``cycle``, the error class), is nested more than ``max_depth`` deep (Python's
+    recursion would give out first), or is a shared-reference bomb (see :func:`free_walk`)."""
+    reason = free_walk(value, max_depth, paths=False)
     if reason == "cycle":
         msg = f"{field}: holds itself (a reference cycle); JSON data cannot"
-        raise ValidationError(msg)
+        raise cycle(msg)
     if reason == "depth":
         msg = f"{field}: nested more than {MAX_JSON_DEPTH} levels deep; flatten it"
         raise LimitError(msg)

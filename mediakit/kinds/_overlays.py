@@ -44,7 +44,8 @@ def check_class_labels(labels: Any, where: str) -> dict[int, str]:
     for k, v in labels.items():
         key = k
         if isinstance(k, str) and k.lstrip("-").isascii() and k.lstrip("-").isdigit():
-            key = int(k) if len(k) <= 20 else _ID_MAX + 1  # int() of a 5,000-digit string raises
+            # int() of a 5,000-digit string raises; past 20 significant digits it is out of range anyway
+            key = int(k) if len(k.lstrip("-").lstrip("0")) <= 20 else _ID_MAX + 1
         if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
             msg = f"{where}: class ids must be integers, got key {shown(k)}"
             raise MediaTypeError(msg)

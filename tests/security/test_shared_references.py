@@ -48,8 +48,9 @@ def test_a_value_holding_itself_is_refused() -> None:
     loop: list = [1]
     loop.append(loop)
     desc["spec"]["title"] = loop
-    with pytest.raises(mk.SchemaError, match=r"^\$\.spec: holds itself \(a reference cycle\)"):
+    with pytest.raises(mk.SchemaError, match=r"^\$\.spec: holds itself \(a reference cycle\)") as e:
         mk.validate(desc)
+    assert e.value.field == "$.spec"
 
 
 def test_modest_sharing_stays_valid() -> None:

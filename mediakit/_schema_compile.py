@@ -41,6 +41,23 @@ _TYPE_EXPR = {
 _COMPARE = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
 
 
+#: Long arrays of objects are checked this many values at a time: the ~30 column passes over one
+#: block then find its dicts and numbers still in the CPU cache (100,000 boxes: ~25% less time
+#: than whole-column passes, whose working set is tens of MB).
+CHUNK = 2048
+
+
+def _chunked(check: Callable[[list[Any]], bool], vs: list[Any]) -> bool:
+    """``check`` (a column function) over ``vs`` one block of :data:`CHUNK` values at a time."""
+    n = len(vs)
+    if n <= CHUNK:
+        return check(vs)
+    for i in range(0, n, CHUNK):
+        if not check(vs[i : i + CHUNK]):
+            return False
+    return True
+
+
 def same(a: Any, b: Any) -> bool:
     """JSON equality as the validator means it: booleans equal only booleans."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -93,6 +110,8 @@ class Compiler:
             "_interp": interpret,
             "_orule": object_rule,
             "_free": free_rule,
+            "_chunked": _chunked,
+            "_itemgetter": _itemgetter,
         }
         self._names: dict[tuple[Any, ...], str] = {}
         self._keep: list[Any] = []  # nodes named by id(): kept alive while the predicate lives
@@ -258,7 +277,7 @@ class Compiler:
         seq = f"{x}[{len(prefix)}:]" if prefix else x
         if "items" in s and not self._simple(s["items"], f):
             # Arrays of objects (boxes, points): checked column by column (see _column).
-            lines.append(f"{inner}if not {self._column(s['items'], f)}({seq}): return False")
+            lines.append(f"{inner}if not _chunked({self._column(s['items'], f)}, {seq}): return False")
         else:
             body = self._sub(s["items"], f, y, inner + "    ") if "items" in s else self._free(y, inner + "    ")
             if body:
@@ -401,12 +420,29 @@ class Compiler:
             lines = ["    n = len(vs)", f"    total = n * {int(size)}"]
         if "maxProperties" in s:
             lines.append(f"    if max(map(len, vs)) > {int(s['maxProperties'])}: return False")
-        if not props:
+        if not props and isinstance(extra, dict):
+            # A map of free keys to one schema (a box's scores): when every value has the first
+            # value's keys and no others (each has them all and the sizes add up), the keys are
+            # checked once and the values come out key by key; else keys and values of all.
+            col = self._column(extra, f)
+            lines += [
+                "    keys = list(vs[0])",
+                "    cols = None",
+                "    if len(keys) <= 16 and set(map(type, keys)) <= _STR and total == n * len(keys):",
+                "        cols = []",
+                "        try:",
+                "            for k in keys:",
+                "                cols += map(_itemgetter(k), vs)",
+                "        except KeyError:",
+                "            cols = None",
+                "    if cols is None:",
+                "        if not all(isinstance(k, str) for k in set(_chain.from_iterable(vs))): return False",
+                "        cols = list(_chain.from_iterable(map(dict.values, vs)))",
+                f"    if not {col}(cols): return False",
+            ]
+        elif not props:
             lines.append("    if not all(isinstance(k, str) for k in set(_chain.from_iterable(vs))): return False")
-            if isinstance(extra, dict):
-                col = self._column(extra, f)
-                lines += ["    col = list(_chain.from_iterable(map(dict.values, vs)))", f"    if not {col}(col): return False"]
-            elif extra is False:
+            if extra is False:
                 lines.append("    if total: return False")
             elif self._rules:
                 lines.append(f"    {fallback}")

@@ -252,3 +252,56 @@ def test_plain_box_fast_path_matches_full_check(box: dict[str, Any]) -> None:
         assert fast is None
         return
     assert fast is None or (fast == full and list(fast) == list(full) and all(type(fast[k]) is type(full[k]) for k in fast))
+
+
+# -- long lists are checked in blocks; maps of scores key by key ---------------------------------
+
+
+@pytest.mark.parametrize("index", [0, 2047, 2048, 4095, 4096, 5999])
+def test_block_boundaries_do_not_hide_a_bad_box(index: int) -> None:
+    """Long box lists are checked one block of ``CHUNK`` values at a time: a bad value on
+    either side of a block boundary, or in the short last block, is still found."""
+    from mediakit import _schema_compile
+
+    assert _schema_compile.CHUNK == 2048
+    desc = _many_boxes(6000)
+    assert fast_ok(desc)
+    desc["boxes"]["p"]["box_data"][index]["position"]["minY"] = math.nan
+    assert not fast_ok(desc)
+    assert not slow_ok(desc)
+
+
+def _scored(scores: list[Any]) -> dict[str, Any]:
+    desc = _many_boxes(len(scores))
+    for box, s in zip(desc["boxes"]["p"]["box_data"], scores, strict=True):
+        box["scores"] = s
+    return desc
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        # every box with the first box's keys (the key-by-key path)
+        [{"a": 0.5, "b": 1}] * 3000,
+        # keys in another order in some boxes: same keys, still valid
+        [{"a": 0.5, "b": 1}, {"b": 2.0, "a": 0.25}] * 1500,
+        # some boxes with fewer, more or other keys: the general path, still valid
+        [{"a": 0.5}, {"a": 0.5, "b": 1.0}, {}, {"c": 3}] * 750,
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5, "b": 1.0, "c": 2.0}],
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5}],
+        # invalid: a bad value behind a key the first box has or lacks, a key that is no string
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5, "b": "x"}],
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5, "c": math.inf}],
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5, "b": 1.0, "c": "x"}],
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5, "b": 1.0, 7: 1.0}],
+        [{"a": 0.5, "b": 1.0}] * 2999 + [{"a": 0.5, 7: 1.0}],
+        [{"a": 0.5, 7: 1.0}] + [{"a": 0.5}] * 2999,
+        [{"a": True}] + [{"a": 0.5}] * 2999,
+        [{"a": 0.5}] * 2999 + [[("a", 0.5)]],
+    ],
+)
+def test_scores_checked_key_by_key_agree_with_interpreter(scores: list[Any]) -> None:
+    desc = _scored(copy.deepcopy(scores))
+    valid = all(isinstance(s, dict) and all(isinstance(k, str) and type(v) in (int, float) and math.isfinite(v) for k, v in s.items()) for s in scores)
+    assert slow_ok(desc) is valid
+    assert fast_ok(desc) is valid

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from ._errors import StorageError
 
@@ -12,6 +11,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, field: str = "out
     """Write ``data`` to ``path`` through a hidden temporary file in the same folder and a rename,
     so a reader never sees a half-written file; the temporary file never outlives a failure.
     A missing folder is an error unless ``make_parents`` (the CLI's own output trees)."""
+    from pathlib import Path  # here: pathlib is not needed to import mediakit's kinds
+
     dst = Path(path)
     tmp = dst.with_name(f".{dst.name}.partial")
     try:

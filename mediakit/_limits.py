@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ._record import FrozenRecord
 
 #: Largest image side accepted anywhere (JPEG and WebP cannot go beyond 65,535).
 MAX_SIDE = 65_500
@@ -26,9 +26,9 @@ MAX_DECOMPRESSED_BYTES = 1 << 30
 MAX_AUDIO_SAMPLES = 1 << 30
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for work on untrusted descriptors and files.
+class Limits(FrozenRecord):
+    """Resource limits for work on untrusted descriptors and files (immutable; hashable; a
+    variant is ``limits.replace(max_pixels=...)``).
 
     - ``max_pixels``, ``max_side``: largest decoded image (pixel count, longest side).
     - ``max_frames``: most frames decoded from one animation or video.
@@ -57,20 +57,60 @@ class Limits:
       same default.
     """
 
-    max_pixels: int = MAX_PIXELS
-    max_side: int = MAX_SIDE
-    max_frames: int = 100_000
-    max_points: int = 50_000_000
-    max_file_bytes: int = 2 << 30
-    max_boxes: int = MAX_BOXES
-    render_seconds: float = 20.0
-    render_bytes: int = 1 << 30
-    max_canvas_frames: int = MAX_CANVAS_FRAMES
-    max_raster_fragments: int = 50_000_000
-    max_json_bytes: int = MAX_JSON_BYTES
-    max_json_depth: int = MAX_JSON_DEPTH
-    max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
-    max_audio_samples: int = MAX_AUDIO_SAMPLES
+    __slots__ = __match_args__ = (
+        "max_pixels",
+        "max_side",
+        "max_frames",
+        "max_points",
+        "max_file_bytes",
+        "max_boxes",
+        "render_seconds",
+        "render_bytes",
+        "max_canvas_frames",
+        "max_raster_fragments",
+        "max_json_bytes",
+        "max_json_depth",
+        "max_decompressed_bytes",
+        "max_audio_samples",
+    )
+
+    max_pixels: int
+    max_side: int
+    max_frames: int
+    max_points: int
+    max_file_bytes: int
+    max_boxes: int
+    render_seconds: float
+    render_bytes: int
+    max_canvas_frames: int
+    max_raster_fragments: int
+    max_json_bytes: int
+    max_json_depth: int
+    max_decompressed_bytes: int
+    max_audio_samples: int
+
+    def __init__(
+        self,
+        max_pixels: int = MAX_PIXELS,
+        max_side: int = MAX_SIDE,
+        max_frames: int = 100_000,
+        max_points: int = 50_000_000,
+        max_file_bytes: int = 2 << 30,
+        max_boxes: int = MAX_BOXES,
+        render_seconds: float = 20.0,
+        render_bytes: int = 1 << 30,
+        max_canvas_frames: int = MAX_CANVAS_FRAMES,
+        max_raster_fragments: int = 50_000_000,
+        max_json_bytes: int = MAX_JSON_BYTES,
+        max_json_depth: int = MAX_JSON_DEPTH,
+        max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES,
+        max_audio_samples: int = MAX_AUDIO_SAMPLES,
+    ) -> None:
+        self._init(
+            max_pixels, max_side, max_frames, max_points, max_file_bytes, max_boxes, render_seconds, render_bytes,
+            max_canvas_frames, max_raster_fragments, max_json_bytes, max_json_depth, max_decompressed_bytes,
+            max_audio_samples,
+        )
 
 
 DEFAULT_LIMITS = Limits()

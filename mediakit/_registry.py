@@ -27,12 +27,14 @@ import re
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import MediaTypeError, UnknownKindError, ValidationError, shown
 from ._schema import has_schema, read_schema, register_schema, unregister_schema
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _KINDS: dict[str, str] = {
     "audio": "mediakit.kinds.audio:Audio",
@@ -196,6 +198,8 @@ def _register(
         # A relative path is relative to the module of the class that declares it.
         owner = cls if schema is not None else next(k for k in cls.__mro__ if "SCHEMA" in k.__dict__)
         module_file = getattr(sys.modules.get(owner.__module__), "__file__", None)
+        from pathlib import Path  # here, not at import: pathlib is 4-5 ms of mk.Image's first use
+
         doc = read_schema(name, source, base=Path(module_file).parent if module_file else None)
     elif not has_schema(name):
         msg = f"schema: kind {shown(name)} has no JSON Schema; pass schema= or set {cls.__name__}.SCHEMA (a dict or a .json path)"

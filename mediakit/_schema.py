@@ -20,14 +20,17 @@ import os
 import threading
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import LimitError, MediaFileNotFoundError, MediaTypeError, SchemaError, ValidationError, shown
 from ._limits import MAX_JSON_DEPTH
 from ._validator import ASSERTIONS, Rules, Validator, lookup, split_ref
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+if TYPE_CHECKING:
+    from pathlib import Path
+
+#: The shipped schema files (a ``str``: pathlib is imported only when a schema is read).
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 SUFFIX = ".schema.json"
 
 #: Keywords that only annotate or structure a schema.
@@ -46,7 +49,10 @@ _validators: dict[str, Validator] = {}
 @cache
 def _shipped_files() -> frozenset[str]:
     """Every schema file shipped in ``schemas/`` (``image.schema.json``, ``_defs/common.schema.json``)."""
-    return frozenset(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*" + SUFFIX))
+    from pathlib import Path
+
+    root = Path(SCHEMA_DIR)
+    return frozenset(p.relative_to(root).as_posix() for p in root.rglob("*" + SUFFIX))
 
 
 @cache
@@ -63,9 +69,10 @@ def load_schema(name: str) -> dict[str, Any]:
     doc = _docs.get(name)
     if doc is None:
         if name not in _shipped_files():
-            msg = f"_type: no schema named {shown(name)} in {str(SCHEMA_DIR)!r}"
+            msg = f"_type: no schema named {shown(name)} in {SCHEMA_DIR!r}"
             raise SchemaError(msg)
-        doc = _docs[name] = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+        with open(os.path.join(SCHEMA_DIR, name), encoding="utf-8") as f:
+            doc = _docs[name] = json.loads(f.read())
     return doc
 
 
@@ -214,6 +221,8 @@ def read_schema(type_name: str, source: Any, *, base: Path | None = None) -> dic
     """A plugin's schema for ``type_name`` from a dict or a path to a ``.json`` file (relative to
     ``base``), copied and checked (see :func:`check_schema`); nothing is registered yet."""
     if isinstance(source, (str, os.PathLike)):
+        from pathlib import Path
+
         path = Path(source)
         if base is not None and not path.is_absolute():
             path = base / path

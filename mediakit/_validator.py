@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ._errors import SchemaError, shown
+from ._record import FrozenRecord
 
 ID_BASE = "https://mediakit.invalid/schemas/"
 
@@ -46,17 +46,28 @@ ASSERTIONS = frozenset(
     "$ref".split()
 )
 
-@dataclass(frozen=True)
-class Rules:
+
+class Rules(FrozenRecord):
     """Checks beyond JSON Schema folded into a validator's compiled predicate:
     ``object_rule(obj)`` on every object that may hold one of ``keys``, ``free_rule(value)`` on
     every object or array the schema leaves unconstrained (it must look inside by itself),
     except within properties named in ``skip``."""
 
+    __slots__ = __match_args__ = ("object_rule", "free_rule", "keys", "skip")
+
     object_rule: Callable[[dict[str, Any]], bool]
     free_rule: Callable[[Any], bool]
     keys: frozenset[str]
-    skip: frozenset[str] = frozenset()
+    skip: frozenset[str]
+
+    def __init__(
+        self,
+        object_rule: Callable[[dict[str, Any]], bool],
+        free_rule: Callable[[Any], bool],
+        keys: frozenset[str],
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
+        self._init(object_rule, free_rule, keys, skip)
 
 
 def split_ref(ref: str, base_file: str) -> tuple[str, str]:

@@ -14,13 +14,15 @@ enums are checked against it by a test).
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import threading
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import MediaTypeError, ValidationError, shown
 from ._spec import FormatSpec, Source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "FormatSpec",
@@ -45,7 +47,9 @@ _EXTRA: dict[str, FormatSpec] = {}  # registered at run time (plugins)
 
 
 def _module_names() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
+    import pkgutil  # only here: 1 ms at import otherwise
+
+    return sorted(m.name for m in pkgutil.iter_modules([os.path.dirname(__file__)]) if not m.name.startswith("_"))
 
 
 def _load() -> dict[str, FormatSpec]:
@@ -192,6 +196,8 @@ def spec_for_suffix(suffix: str) -> FormatSpec | None:
 def spec_for_path(path: str | Path) -> FormatSpec | None:
     """The format of a file name, by its longest known suffix (``x.pts.json`` before ``.json``;
     ``.gz`` is looked through)."""
+    from pathlib import Path  # here: pathlib is not needed to import the format layer
+
     name = Path(path).name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -229,6 +235,8 @@ def kind_of(path: str | Path) -> str:
     ``.json`` holding ``columns``/``data`` a table)."""
     spec = spec_for_path(path)
     if spec is None:
+        from pathlib import Path
+
         sfx = Path(path).suffix.lower()
         known = ", ".join(sorted(_suffix_table()))
         msg = f"{str(path)!r}: unknown file type {shown(sfx or '(no suffix)')}; known: {known}"

@@ -9,19 +9,18 @@ importing a format module costs next to nothing.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import LimitError, MediaFileNotFoundError, MediaTypeError, ValidationError
+from .._record import FrozenRecord
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-@dataclass(frozen=True)
-class FormatSpec:
+class FormatSpec(FrozenRecord):
     """One file format as mediakit knows it.
 
     - ``name``: the format's name in descriptors and ``file_type=`` arguments (``"png"``).
@@ -47,38 +46,83 @@ class FormatSpec:
     Every ``probe(source) -> dict`` returns cheap facts without converting anything.
     """
 
+    __slots__ = __match_args__ = (
+        "name",
+        "kinds",
+        "suffixes",
+        "media_type",
+        "magic",
+        "sniff",
+        "stored",
+        "extra",
+        "probe",
+        "decode",
+        "encode",
+        "converts_to",
+        "convert",
+        "classify",
+        "aliases",
+        "description",
+        "notes",
+        "by_kind",
+    )
+
     name: str
     kinds: tuple[str, ...]
     suffixes: tuple[str, ...]
     media_type: str
-    magic: tuple[bytes, ...] = ()
-    sniff: Callable[[bytes], bool] | None = None
-    stored: bool = True
-    extra: str | None = None
-    probe: Callable[..., Any] | None = None
-    decode: Callable[..., Any] | None = None
-    encode: Callable[..., Any] | None = None
-    converts_to: tuple[str, ...] = ()
-    convert: Callable[..., None] | None = None
-    classify: Callable[[Source], str] | None = None
-    aliases: tuple[str, ...] = ()
-    description: str = ""
-    notes: dict[str, Any] = field(default_factory=dict)
-    by_kind: dict[str, dict[str, Any]] = field(default_factory=dict)
+    magic: tuple[bytes, ...]
+    sniff: Callable[[bytes], bool] | None
+    stored: bool
+    extra: str | None
+    probe: Callable[..., Any] | None
+    decode: Callable[..., Any] | None
+    encode: Callable[..., Any] | None
+    converts_to: tuple[str, ...]
+    convert: Callable[..., None] | None
+    classify: Callable[[Source], str] | None
+    aliases: tuple[str, ...]
+    description: str
+    notes: dict[str, Any]
+    by_kind: dict[str, dict[str, Any]]
 
-    def __post_init__(self) -> None:
-        bad = [s for s in self.suffixes if not (s.startswith(".") and s == s.lower() and len(s) > 1)]
-        if not self.suffixes or bad:
-            msg = f"suffixes: format {self.name!r} needs lower-case suffixes starting with '.', got {self.suffixes!r}"
+    def __init__(
+        self,
+        name: str,
+        kinds: tuple[str, ...],
+        suffixes: tuple[str, ...],
+        media_type: str,
+        magic: tuple[bytes, ...] = (),
+        sniff: Callable[[bytes], bool] | None = None,
+        stored: bool = True,
+        extra: str | None = None,
+        probe: Callable[..., Any] | None = None,
+        decode: Callable[..., Any] | None = None,
+        encode: Callable[..., Any] | None = None,
+        converts_to: tuple[str, ...] = (),
+        convert: Callable[..., None] | None = None,
+        classify: Callable[[Source], str] | None = None,
+        aliases: tuple[str, ...] = (),
+        description: str = "",
+        notes: dict[str, Any] | None = None,
+        by_kind: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        bad = [s for s in suffixes if not (s.startswith(".") and s == s.lower() and len(s) > 1)]
+        if not suffixes or bad:
+            msg = f"suffixes: format {name!r} needs lower-case suffixes starting with '.', got {suffixes!r}"
             raise ValueError(msg)
-        if not self.kinds:
-            msg = f"kinds: format {self.name!r} names no kind"
+        if not kinds:
+            msg = f"kinds: format {name!r} names no kind"
             raise ValueError(msg)
+        self._init(
+            name, kinds, suffixes, media_type, magic, sniff, stored, extra, probe, decode, encode, converts_to, convert,
+            classify, aliases, description, {} if notes is None else notes, {} if by_kind is None else by_kind,
+        )
 
     def for_kind(self, kind: str) -> FormatSpec:
         """This spec as ``kind`` sees it (``by_kind`` overrides applied)."""
         over = self.by_kind.get(kind)
-        return dataclasses.replace(self, **over) if over else self
+        return self.replace(**over) if over else self
 
     @property
     def suffix(self) -> str:
@@ -117,6 +161,8 @@ class Source:
         if isinstance(data, Source):
             self._path, self._bytes, self._fileobj = data._path, data._bytes, data._fileobj
         elif isinstance(data, (str, os.PathLike)):
+            from pathlib import Path  # here: pathlib is 4-5 ms of mk.Image's import otherwise
+
             self._path = Path(os.fspath(data))
         elif isinstance(data, (bytes, bytearray, memoryview)):
             self._bytes = bytes(data)
@@ -221,6 +267,9 @@ class Source:
             self._check_size(self._stat_size())
             yield self._path
             return
+        import tempfile  # only here: it costs 5 ms at import (shutil, random, bz2, lzma)
+        from pathlib import Path
+
         blob = self.read()
         fd, name = tempfile.mkstemp(prefix="mediakit-", suffix=suffix)
         try:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from PIL import Image as PILImage
 from .._errors import DecodeError, LimitError, MediaFileNotFoundError, ValidationError
 from .._files import write_atomic
 from .._limits import MAX_PIXELS, MAX_SIDE
+from .._record import FrozenRecord
 from ._spec import Source
 from .png import CHANNELS as PNG_CHANNELS
 from .png import chunks as png_chunks
@@ -308,15 +308,19 @@ EAGER_PIXELS = 1 << 24
 _SLICE = 1 << 22
 
 
-@dataclass(frozen=True)
-class KeptFile:
+class KeptFile(FrozenRecord):
     """What an Image needs of a big kept file, without its pixels."""
+
+    __slots__ = __match_args__ = ("width", "height", "mode", "bit_depth", "orientation")
 
     width: int  # as displayed
     height: int
     mode: str
     bit_depth: int
     orientation: int
+
+    def __init__(self, width: int, height: int, mode: str, bit_depth: int, orientation: int) -> None:
+        self._init(width, height, mode, bit_depth, orientation)
 
 
 def check_big_file(data: bytes, fmt: str, *, field: str, eager_pixels: int | None = None) -> KeptFile | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ import numpy as np
 from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import MediaFileNotFoundError, MediaTypeError, ValidationError, shown
 from .._limits import MAX_BOXES, MAX_MASKS
+from .._record import Record
 from ..geometry import box_extent
 
 _BOX_KEYS = {"position", "class_id", "box_caption", "scores", "domain"}
@@ -97,13 +97,15 @@ def check_classes(classes: Any) -> dict[int, str]:
     return dict(sorted(out.items()))
 
 
-@dataclass
-class Mask:
+class Mask(Record):
     """One named segmentation mask: a uint8 (H, W) array of class ids plus labels."""
 
-    data: np.ndarray
-    class_labels: dict[int, str]
-    unlabeled_ids: list[int] = field(default_factory=list)
+    __slots__ = __match_args__ = ("data", "class_labels", "unlabeled_ids")
+
+    def __init__(self, data: np.ndarray, class_labels: dict[int, str], unlabeled_ids: list[int] | None = None) -> None:
+        self.data = data
+        self.class_labels = class_labels
+        self.unlabeled_ids = [] if unlabeled_ids is None else unlabeled_ids
 
     def content(self) -> tuple[Any, ...]:
         return (self.data, self.class_labels)
@@ -218,14 +220,22 @@ def _load_mask_file(path: Any, where: str) -> np.ndarray:
 # -- boxes -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class BoxSet:
+class BoxSet(Record):
     """One named group of boxes; ``boxes`` are normalised dicts (Python numbers only)."""
 
-    boxes: list[dict[str, Any]]
-    class_labels: dict[int, str]
-    unlabeled_ids: list[int] = field(default_factory=list)
-    outside: list[int] = field(default_factory=list)
+    __slots__ = __match_args__ = ("boxes", "class_labels", "unlabeled_ids", "outside")
+
+    def __init__(
+        self,
+        boxes: list[dict[str, Any]],
+        class_labels: dict[int, str],
+        unlabeled_ids: list[int] | None = None,
+        outside: list[int] | None = None,
+    ) -> None:
+        self.boxes = boxes
+        self.class_labels = class_labels
+        self.unlabeled_ids = [] if unlabeled_ids is None else unlabeled_ids
+        self.outside = [] if outside is None else outside
 
     def content(self) -> tuple[Any, ...]:
         return (self.boxes, self.class_labels)

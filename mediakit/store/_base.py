@@ -6,30 +6,33 @@ A store knows nothing about media kinds: it keeps bytes under names derived from
 from __future__ import annotations
 
 import builtins
-import hashlib
 import io
 import posixpath
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, Union
 
 from .._errors import MediaTypeError, StorageError, shown
+from .._record import FrozenRecord
 from .._threads import in_pool, pool
 
 #: Folder (relative to the store root) that holds content-addressed media files.
 MEDIA_DIR = "media"
 
-@dataclass(frozen=True)
-class FileRef:
+
+class FileRef(FrozenRecord):
     """Where a stored file lives and what it is. ``path`` is relative to the store root."""
+
+    __slots__ = __match_args__ = ("path", "sha256", "size", "media_type")
 
     path: str
     sha256: str
     size: int
     media_type: str
+
+    def __init__(self, path: str, sha256: str, size: int, media_type: str) -> None:
+        self._init(path, sha256, size, media_type)
 
     def to_dict(self) -> dict[str, Any]:
         """The file fields of a descriptor."""
@@ -88,7 +91,16 @@ DataLike = Union[bytes, bytearray, memoryview, IO[bytes]]  # noqa: UP007 - a run
 
 
 def hash_bytes(data: bytes | bytearray | memoryview) -> str:
+    import hashlib  # on first use: OpenSSL's start-up is 3-5 ms of ``mk.Image``'s import otherwise
+
     return hashlib.sha256(data).hexdigest()
+
+
+def random_token() -> str:
+    """A fresh random hex token (a uuid4), for transaction markers and temporary names."""
+    import uuid  # on first use, like hashlib
+
+    return uuid.uuid4().hex
 
 
 #: Blobs of at least this many bytes are hashed on a worker thread while the store stages them
@@ -252,7 +264,7 @@ class Store:
             # name was someone's before, so it is not ours to remove on rollback.
             self._write_atomic(path, blob)
         stack = self._stack()
-        token = uuid.uuid4().hex if stack else None
+        token = random_token() if stack else None
         with self._claim_lock():
             if token is not None and self.marker_first:
                 self._marker_set(path, token)  # before the content: see marker_first

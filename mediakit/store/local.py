@@ -7,17 +7,18 @@ Across processes and store instances on one folder, the decisions of the ownersh
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._errors import StorageError
-from ._base import MEDIA_DIR, STALE_SECONDS, Store, safe_relpath
+from ._base import MEDIA_DIR, STALE_SECONDS, Store, random_token, safe_relpath
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 try:
     import fcntl
@@ -35,6 +36,8 @@ class LocalStore(Store):
     kind = "local"
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
+        from pathlib import Path  # here, not at import: pathlib is 4-5 ms of mk.Image's first use
+
         super().__init__()
         try:
             self.root = Path(root).expanduser()
@@ -99,6 +102,8 @@ class LocalStore(Store):
         return self._full(path).read_bytes()
 
     def _sha256(self, path: str) -> str:
+        import hashlib  # on first use (see hash_bytes)
+
         h = hashlib.sha256()
         with open(self._full(path), "rb") as f:
             while chunk := f.read(_CHUNK):
@@ -108,7 +113,7 @@ class LocalStore(Store):
     def _temp(self, full: Path, data: bytes) -> Path:
         """Write ``data`` to a new temporary file beside ``full`` (mode 0666 minus the umask)."""
         full.parent.mkdir(parents=True, exist_ok=True)
-        tmp = full.parent / f".tmp-{uuid.uuid4().hex}{full.suffix}"
+        tmp = full.parent / f".tmp-{random_token()}{full.suffix}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -140,10 +145,14 @@ class LocalStore(Store):
         return self._temp(self._full(MEDIA_DIR) / ".staged", data)
 
     def _unstage(self, staged: object) -> None:
+        from pathlib import Path
+
         assert isinstance(staged, Path)
         staged.unlink(missing_ok=True)
 
     def _create(self, path: str, data: bytes, *, seen: bool, staged: object | None = None) -> bool:
+        from pathlib import Path
+
         # Other processes may have deleted it since: always look again, under the lock.
         full = self._full(path)
         if full.is_file():
@@ -239,6 +248,8 @@ class LocalStore(Store):
                 break
 
     def _list(self) -> Iterator[str]:
+        from pathlib import Path
+
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
                 if not name.startswith(_HIDDEN):

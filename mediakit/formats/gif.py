@@ -1,19 +1,34 @@
-"""GIF: our animated-GIF writer, frame reading and probing (Pillow, core).
+"""GIF: our animated-GIF writer, frame reading and probing (Pillow, core; giflib's LZW through
+``imagecodecs``, the ``speed`` extra, when installed).
 
 Frames share one palette (the global colour table) made by Pillow's fast octree quantiser
 (``Quantize.FASTOCTREE``) from a sample of the first frames, and are mapped to it by Pillow's
 cached nearest-colour search; a scene the palette fits badly gets a palette of its own (see
-:func:`encode_gif`). Each frame is written whole with its own delay; the container is assembled here so that no frame is merged or dropped (Pillow's
-``save_all`` folds identical frames together, which changes the frame count).
+:func:`encode_gif`). Each frame is written whole with its own delay; the container is assembled
+here so that no frame is merged or dropped (Pillow's ``save_all`` folds identical frames
+together, which changes the frame count).
+
+Speed: frames go through in blocks of at most :data:`BLOCK_PIXELS` pixels, stacked into one tall
+image so that one Pillow call maps a whole block (no per-frame Pillow objects), with the palette
+checks vectorised over the block; the bytes are those of mapping frame by frame. Each frame's
+LZW data is written by giflib (``imagecodecs.gif_encode``, which releases the GIL: blocks are
+compressed on the shared worker threads, a bounded number in flight, while the next block is
+mapped) or, without the extra, by Pillow's GIF encoder on the calling thread. Both give the same
+indices, so the same decoded pixels, but not always the same LZW bytes: a GIF's bytes (and
+content address) depend on whether the extra is installed, never on threads or timing.
 
 A GIF is a video when it is animated, else an image (:func:`classify`); still GIFs as images are
 decoded by :mod:`mediakit.formats.raster`.
+
+(Over 500 lines: the writer, the reader and the block scanner of one container share its block
+layout and helpers; splitting the writer into a module of its own is the natural next cut.)
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -54,19 +69,38 @@ REPALETTE_ERROR = 3.0
 #: Mean change (per channel, 0-255, on a sparse grid) since the last check that makes the writer
 #: measure the palette's fit again.
 CHANGE_LEVELS = 6.0
+#: Pixels per block: frames (all of one size) stacked and mapped by one Pillow call, and one LZW
+#: job. A frame larger than this is a block of its own. Small, so that the stacked copy stays a
+#: small fraction of a typical input.
+BLOCK_PIXELS = 1 << 16
+#: LZW jobs (blocks) queued or running on the worker threads before the writer waits for the first.
+LZW_IN_FLIGHT = 4
+_codec: Any = None  # imagecodecs (giflib) once looked up; False when it is not installed
 
 
-def _pil_rgb(frame: np.ndarray) -> Any:
-    """``(H, W, 3+)`` uint8 as a Pillow RGB image without a per-frame transpose when the frame
-    is a view of channel-first data (the usual ``(T, C, H, W)`` input): each channel plane is
-    then contiguous and Pillow merges the planes (7x faster than numpy's interleaving copy)."""
-    from PIL import Image as PILImage
+def _giflib() -> Any:
+    """``imagecodecs`` when it is installed (giflib's LZW, GIL released), else None."""
+    global _codec
+    if _codec is None:
+        try:
+            import imagecodecs
+            from imagecodecs import gif_encode  # noqa: F401  (its codecs load on first use: this one must)
 
-    h, w = frame.shape[:2]
-    if frame.shape[2] == 3 and frame.flags.c_contiguous:
-        return PILImage.frombuffer("RGB", (w, h), frame, "raw", "RGB", 0, 1)
-    planes = [np.ascontiguousarray(frame[:, :, k]) for k in range(3)]
-    return PILImage.merge("RGB", [PILImage.frombuffer("L", (w, h), p, "raw", "L", 0, 1) for p in planes])
+            _codec = imagecodecs
+        except ImportError:  # the speed extra is not installed: Pillow's encoder, same pixels
+            _codec = False
+    return _codec or None
+
+
+def backend() -> str:
+    """Which LZW encoder writes the frames (``"giflib 6.1.1 (imagecodecs 2026.3.6)"`` or
+    ``"pillow 13.0.0"``): part of what determines the exact bytes written."""
+    codec = _giflib()
+    if codec is not None:
+        return f"{codec.gif_version()} (imagecodecs {codec.__version__})"
+    import PIL
+
+    return f"pillow {PIL.__version__}"
 
 
 class _Palette:
@@ -81,38 +115,51 @@ class _Palette:
         step = 1
         while len(frames) * ((h + step - 1) // step) * ((w + step - 1) // step) > PALETTE_SAMPLE_PIXELS:
             step += 1
-        sh, sw = (h + step - 1) // step, (w + step - 1) // step
-        sample = np.empty((len(frames) * sh, sw, 3), np.uint8)
-        for i, f in enumerate(frames):
-            sample[i * sh : (i + 1) * sh] = f[::step, ::step, :3]
-        self.image = PILImage.fromarray(sample, "RGB").quantize(colours, method=PILImage.Quantize.FASTOCTREE)
+        sample, px, _ = _tall(frames, step)
+        self.image = sample.quantize(colours, method=PILImage.Quantize.FASTOCTREE)
         raw = bytes(self.image.getpalette() or [])[: 3 * colours]
         self.rgb = np.frombuffer(raw.ljust(3 * colours, b"\x00"), np.uint8).reshape(-1, 3)
+        self._rgb16 = self.rgb.astype(np.int16)
         self.table = raw
-        self.error = self.sample_error(self.image, sample)
+        self.error = float(self.errors(np.asarray(self.image)[None], _error_grid(px.reshape(1, -1, *px.shape[2:])))[0])
 
-    def sample_error(self, indexed: Any, frame: np.ndarray) -> float:
-        """Mean absolute error (0-255) of ``indexed`` (P image of ``frame``) on a sparse grid."""
-        idx = np.asarray(indexed)
-        s = max(1, min(idx.shape) // 32)
-        return float(np.abs(self.rgb[idx[::s, ::s]].astype(np.int16) - frame[::s, ::s, :3]).mean())
+    def errors(self, idx: np.ndarray, want: np.ndarray, which: list[int] | None = None) -> np.ndarray:
+        """Mean absolute error (0-255) on a sparse grid of ``idx`` (``(n, H, W)`` indices) against
+        ``want`` (the pixels on that grid, :func:`_error_grid`), per frame (or per frame ``which``)."""
+        got = idx[:, :: _error_step(idx.shape[1:]), :: _error_step(idx.shape[1:])]
+        if which is not None:
+            got, want = got[which], want[which]
+        diff = np.abs(self._rgb16[got] - want).reshape(len(got), -1)
+        return diff.sum(axis=1) / diff.shape[1]  # exact integer sums: the mean, as numpy gives it
 
-    def map(self, frame: np.ndarray) -> Any:
+    def map(self, rgb: Any) -> np.ndarray:
+        """A Pillow RGB image's indices (nearest colour, no dithering) as ``(rows, columns)`` uint8."""
         from PIL import Image as PILImage
 
-        return _pil_rgb(frame).quantize(palette=self.image, dither=PILImage.Dither.NONE)
+        return np.asarray(rgb.quantize(palette=self.image, dither=PILImage.Dither.NONE))
+
+
+def _error_step(shape: tuple[int, ...]) -> int:
+    return max(1, min(shape) // 32)
+
+
+def _error_grid(px: np.ndarray) -> np.ndarray:
+    """The pixels palette errors are measured on: a sparse grid of ``(n, H, W, 3+)``."""
+    s = _error_step(px.shape[1:3])
+    return px[:, ::s, ::s, :3].copy(order="K")  # in the memory order of px (planes stay planes)
 
 
 def _table_bits(table: bytes) -> int:
     return max(1, (max(1, len(table) // 3) - 1).bit_length())
 
 
-def _gif_image_block(im: Any, table: bytes | None, delay_cs: int, transparent: int | None) -> bytes:
-    """Graphic control extension, image descriptor (with a local colour table unless ``table``
-    is None: the global one applies), LZW data."""
+def _gif_image_block(size: tuple[int, int], table: bytes | None, delay_cs: int, transparent: int | None) -> bytes:
+    """Graphic control extension and image descriptor (with a local colour table unless ``table``
+    is None: the global one applies); the frame's LZW data (code size, sub-blocks, terminator)
+    follows."""
     packed = (2 << 2 | 1) if transparent is not None else 0  # disposal 2: holes show through
     gce = b"!\xf9\x04" + bytes([packed]) + delay_cs.to_bytes(2, "little") + bytes([transparent or 0]) + b"\x00"
-    w, h = im.size
+    w, h = size
     flags = b"\x00"
     local = b""
     if table is not None:
@@ -120,32 +167,191 @@ def _gif_image_block(im: Any, table: bytes | None, delay_cs: int, transparent: i
         local = table.ljust(3 << bits, b"\x00")[: 3 << bits]
         flags = bytes([0x80 | (bits - 1)])
     desc = b"," + b"\x00\x00\x00\x00" + w.to_bytes(2, "little") + h.to_bytes(2, "little") + flags
-    # Pillow's GIF encoder (a public encoder name for Image.tobytes) gives the LZW sub-blocks for
-    # 8-bit codes; the block terminator follows.
-    return gce + desc + local + b"\x08" + im.tobytes("gif", "P") + b"\x00"
+    return gce + desc + local
 
 
-def _indexed(frame: np.ndarray, palette: _Palette, *, check: bool = True) -> tuple[Any, int | None, float]:
-    """``frame`` mapped to ``palette`` (RGBA frames get index 255 where alpha is below half),
-    and the palette's sampled error on it (transparent pixels included: they keep colour; 0.0
-    when ``check`` is off)."""
+def _lzw(idx: np.ndarray) -> bytes | list[bytes]:
+    """The LZW data of ``(n, H, W)`` indices: giflib's GIF87a of the n frames (:func:`_frames_lzw`
+    splits it, on the writing thread: the worker holds the GIL only to return), or with Pillow
+    each frame's code size, sub-blocks and terminator."""
+    codec = _giflib()
+    if codec is not None:
+        return bytes(codec.gif_encode(idx))  # 256-colour table, code size 8
     from PIL import Image as PILImage
 
-    im = palette.map(frame)
-    err = palette.sample_error(im, frame) if check else 0.0
-    if frame.shape[2] != 4:
-        return im, None, err
-    idx = np.array(im)
-    idx[frame[:, :, 3] < 128] = 255  # GIF transparency is on/off
-    return PILImage.frombuffer("P", (idx.shape[1], idx.shape[0]), idx, "raw", "P", 0, 1), 255, err
+    # Pillow's GIF encoder (a public encoder name for Image.tobytes) gives the sub-blocks.
+    h, w = idx.shape[1:]
+    return [b"\x08" + PILImage.frombuffer("P", (w, h), f, "raw", "P", 0, 1).tobytes("gif", "P") + b"\x00" for f in idx]
 
 
-def _changed(frame: np.ndarray, seen: np.ndarray | None) -> tuple[bool, np.ndarray]:
-    """Whether ``frame`` differs from the frame last checked against the palette (``seen``, a
-    sparse grid of it) by more than :data:`CHANGE_LEVELS` on average; and the frame's grid."""
-    s = max(1, min(frame.shape[:2]) // 16)
-    grid = frame[::s, ::s, :3].astype(np.int16)
-    return seen is None or float(np.abs(grid - seen).mean()) > CHANGE_LEVELS, grid
+def _frames_lzw(blob: bytes, n: int) -> list[memoryview]:
+    """Each frame's LZW data (code size, sub-blocks, terminator) in giflib's GIF of ``n`` frames."""
+    view, out = memoryview(blob), []
+    pos = 13 + (3 << ((blob[10] & 7) + 1) if blob[10] & 0x80 else 0)
+    while blob[pos] != 0x3B:
+        if blob[pos] == 0x21:
+            pos = _skip_sub_blocks(blob, pos + 2)
+            continue
+        start = pos + 10 + (3 << ((blob[pos + 9] & 7) + 1) if blob[pos + 9] & 0x80 else 0)
+        if blob[pos] != 0x2C or blob[start] != 8:
+            msg = f"giflib wrote an unexpected block at byte {pos}"
+            raise AssertionError(msg)
+        pos = _skip_sub_blocks(blob, start + 1)
+        out.append(view[start:pos])
+    if len(out) != n:
+        msg = f"giflib wrote {len(out)} of {n} frames"
+        raise AssertionError(msg)
+    return out
+
+
+class _Writer:
+    """Writes image blocks in frame order, each with its delay. With giflib each run's LZW is a
+    job on the shared worker threads (at most :data:`LZW_IN_FLIGHT` waiting, so memory stays a
+    few blocks); with Pillow it runs inline. Calls ``progress`` per frame written."""
+
+    def __init__(self, out: io.BytesIO, fps: float, count: int | None, progress: Progress | None) -> None:
+        from .._threads import in_pool, pool
+
+        self.out, self.count, self.progress = out, count, progress
+        self.delays = _gif_delays(fps)
+        self.pool = pool() if _giflib() is not None and not in_pool() else None
+        self.in_flight = LZW_IN_FLIGHT if self.pool is not None else 0
+        self.pending: deque[tuple[Any, list[tuple[int, bytes | None, int | None]], tuple[int, int]]] = deque()
+        self.written = 0
+
+    def add(self, idx: np.ndarray, table: bytes | None, transparent: int | None) -> None:
+        """Queue ``(n, H, W)`` indices drawn with ``table`` (None: the global one)."""
+        meta = [(next(self.delays), table, transparent) for _ in range(len(idx))]
+        job = self.pool.submit(_lzw, idx) if self.pool is not None else _lzw(idx)
+        self.pending.append((job, meta, (idx.shape[2], idx.shape[1])))
+        while len(self.pending) > self.in_flight:
+            self._write_next()
+
+    def add_runs(self, runs: Iterable[tuple[np.ndarray, bytes | None, int | None]]) -> None:
+        for idx, table, transparent in runs:
+            self.add(idx, table, transparent)
+
+    def _write_next(self) -> None:
+        job, meta, size = self.pending.popleft()
+        lzws = job if isinstance(job, (list, bytes)) else job.result()  # inline, or a future
+        if not isinstance(lzws, list):
+            lzws = _frames_lzw(lzws, len(meta))
+        for lzw, (delay, table, transparent) in zip(lzws, meta):
+            self.out.write(_gif_image_block(size, table, delay, transparent))
+            self.out.write(lzw)
+            self.written += 1
+            if self.progress:
+                self.progress(self.written, self.count)
+
+    def finish(self) -> None:
+        while self.pending:
+            self._write_next()
+
+    def cancel(self) -> None:
+        for job, _, _ in self.pending:
+            if not isinstance(job, (list, bytes)):
+                job.cancel()
+
+
+def _blocks(frames: Iterator[np.ndarray]) -> Iterator[list[np.ndarray]]:
+    """Consecutive frames of one shape, at most :data:`BLOCK_PIXELS` pixels (or one frame)."""
+    block: list[np.ndarray] = []
+    per = 1
+    for f in frames:
+        if block and (len(block) >= per or f.shape != block[0].shape):
+            yield block
+            block = []
+        if not block:
+            per = max(1, BLOCK_PIXELS // max(1, f.shape[0] * f.shape[1]))
+        block.append(f)
+    if block:
+        yield block
+
+
+def _tall(frames: list[np.ndarray], step: int = 1) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """``frames`` (of one shape, every ``step``-th row and column) stacked as one tall Pillow RGB
+    image, with their pixels ``(n, H, W, 3)`` and alpha ``(n, H, W)`` (None without) as views of
+    the stacked copy. Channel-first views (the usual ``(T, C, H, W)`` input) are copied plane by
+    plane and merged by Pillow (much faster than numpy's interleaving copy)."""
+    from PIL import Image as PILImage
+
+    first = frames[0][::step, ::step]
+    h, w, c = first.shape
+    n = len(frames)
+    if frames[0][:, :, 0].flags.c_contiguous:
+        planes = np.empty((c, n, h, w), np.uint8)
+        for i, f in enumerate(frames):
+            planes[:, i] = f.transpose(2, 0, 1)[:, ::step, ::step]
+        bands = [PILImage.frombuffer("L", (w, n * h), planes[k], "raw", "L", 0, 1) for k in range(3)]
+        return PILImage.merge("RGB", bands), planes[:3].transpose(1, 2, 3, 0), planes[3] if c == 4 else None
+    px = np.stack([f[::step, ::step] for f in frames]) if step > 1 else np.stack(frames)
+    mode = "RGB" if c == 3 else "RGBA"
+    rgb = PILImage.frombuffer(mode, (w, n * h), px, "raw", mode, 0, 1)
+    return rgb if c == 3 else rgb.convert("RGB"), px[..., :3], px[..., 3] if c == 4 else None
+
+
+def _stacked(block: list[np.ndarray]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]:
+    """A block as one tall Pillow RGB image (:func:`_tall`) with the sparse grids its checks
+    need (the change grid as int16, :func:`_error_grid`) and where it is opaque (None without
+    alpha); the stacked copy is freed on return."""
+    rgb, px, alpha = _tall(block)
+    s = max(1, min(px.shape[1:3]) // 16)
+    return rgb, px[:, ::s, ::s].astype(np.int16), _error_grid(px), None if alpha is None else alpha >= 128
+
+
+class _Colour:
+    """The palette state of a colour GIF: the global palette, the one in use, and the sparse grid
+    of the frame whose fit was last measured."""
+
+    def __init__(self, glob: _Palette, colours: int) -> None:
+        self.glob = self.current = glob
+        self.colours = colours
+        self.seen: np.ndarray | None = None
+
+    def _checks(self, grids: np.ndarray) -> list[bool]:
+        """Per frame (of change grids): whether it moved on by more than :data:`CHANGE_LEVELS`
+        on average since the frame last checked (which it then becomes)."""
+        out = [False] * len(grids)
+        size = grids[0].size
+        i = 0
+        while i < len(grids):
+            if self.seen is None or self.seen.shape != grids.shape[1:]:
+                moved = np.array([True])
+            else:  # mean change of every frame left against the one last checked
+                moved = np.abs(grids[i:] - self.seen).reshape(len(grids) - i, -1).sum(axis=1) / size > CHANGE_LEVELS
+            if not moved.any():
+                break
+            i += int(np.argmax(moved))
+            out[i], self.seen = True, grids[i]
+            i += 1
+        return out
+
+    def segments(self, block: list[np.ndarray]) -> Iterator[tuple[np.ndarray, bytes | None, int | None]]:
+        """The block's indices in runs drawn with one palette: ``(indices, local table or None,
+        transparent index or None)``. A checked frame the palette fits badly starts a new palette,
+        made from it, and the rest of the block is mapped again with that."""
+        rgb, grids, want, opaque = _stacked(block)  # opaque: GIF transparency is on/off
+        n, (h, w) = len(block), block[0].shape[:2]
+        checks = self._checks(grids)
+        pal, start = self.current, 0
+        idx = pal.map(rgb).reshape(n, h, w)
+        while True:
+            which = [i for i in range(start, n) if checks[i] and (start == 0 or i > start)]
+            cut = n
+            if which:
+                errs = pal.errors(idx, want[start:], [i - start for i in which])
+                bad = (errs > REPALETTE_ERROR) & (errs > 2 * pal.error + 1)
+                cut = which[int(np.argmax(bad))] if bad.any() else n
+            if cut > start:
+                run = idx[: cut - start]
+                if opaque is not None:  # index 255 where alpha is below half
+                    run = np.where(opaque[start:cut], run, np.uint8(255))
+                yield run, None if pal is self.glob else pal.table, None if opaque is None else 255
+            if cut == n:
+                return
+            pal = self.current = _Palette([block[cut]], self.colours)
+            start = cut
+            idx = pal.map(rgb.crop((0, start * h, w, n * h))).reshape(n - start, h, w)
 
 
 def encode_gif(
@@ -158,52 +364,37 @@ def encode_gif(
     sample of the first :data:`PALETTE_FRAMES` frames and every frame is mapped to it (nearest
     colour, no dithering); a frame the palette in use fits badly (a scene change) gets its own
     palette as a local colour table, used by the frames after it while it fits. Grey frames use
-    a grey ramp (lossless)."""
-    from PIL import Image as PILImage
+    a grey ramp (lossless). RGBA frames are transparent (index 255) where alpha is below half.
 
+    Streaming: the first :data:`PALETTE_FRAMES` frames are buffered for the palette, then at most
+    a block (:data:`BLOCK_PIXELS`) and the LZW jobs in flight; ``progress(written, count)`` is
+    called once per frame as it is written."""
     it = iter(frames)
-    head: list[np.ndarray] = []
-    for frame in it:
-        head.append(frame)
-        if len(head) >= PALETTE_FRAMES:
-            break
+    head = list(itertools.islice(it, PALETTE_FRAMES))
     out = io.BytesIO()
     out.write(b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little"))
     grey = bool(head) and head[0].shape[2] == 1
     alpha = bool(head) and head[0].shape[2] == 4
-    glob: _Palette | None = None
+    colour: _Colour | None = None
     if grey:
         out.write(b"\xf7\x00\x00" + _GREY_PALETTE)  # global table of 256 greys
     elif head:
-        glob = _Palette(head, 255 if alpha else 256)
-        bits = _table_bits(glob.table)
-        out.write(bytes([0x80 | (bits - 1) << 4 | (bits - 1), 0, 0]) + glob.table.ljust(3 << bits, b"\x00"))
+        colour = _Colour(_Palette(head, 255 if alpha else 256), 255 if alpha else 256)
+        bits = _table_bits(colour.glob.table)
+        out.write(bytes([0x80 | (bits - 1) << 4 | (bits - 1), 0, 0]) + colour.glob.table.ljust(3 << bits, b"\x00"))
     else:
         out.write(b"\x00\x00\x00")
     out.write(b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")  # loop forever
-    current = glob
-    written = 0
-    seen: np.ndarray | None = None  # grid of the frame last checked against the palette in use
-    for frame, delay in zip(itertools.chain(head, it), _gif_delays(fps)):
-        if grey:
-            im = PILImage.frombuffer("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame[:, :, 0]), "raw", "P", 0, 1)
-            block = _gif_image_block(im, None, delay, None)
-        else:
-            assert current is not None and glob is not None
-            # The palette's fit is measured only when the picture has moved on since it was last
-            # measured (a cut, or a slow drift adding up): most frames of a scene are not.
-            check, grid = _changed(frame, seen)
-            if check:
-                seen = grid
-            im, transparent, err = _indexed(frame, current, check=check)
-            if err > REPALETTE_ERROR and err > 2 * current.error + 1:
-                current = _Palette([frame], 255 if alpha else 256)
-                im, transparent, _ = _indexed(frame, current, check=False)
-            block = _gif_image_block(im, None if current is glob else current.table, delay, transparent)
-        out.write(block)
-        written += 1
-        if progress:
-            progress(written, count)
+    writer = _Writer(out, fps, count, progress)
+    try:
+        for block in _blocks(itertools.chain(head, it)):
+            if colour is None:  # grey: the values are the indices
+                writer.add(np.stack([f[:, :, 0] for f in block]), None, None)
+            else:
+                writer.add_runs(colour.segments(block))
+        writer.finish()
+    finally:  # an error (or a failing frame source): queued LZW jobs are not started
+        writer.cancel()
     out.write(b";")
     return out.getvalue()
 

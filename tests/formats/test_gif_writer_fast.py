@@ -1,0 +1,218 @@
+"""The GIF writer's fast path: frames mapped a block at a time (the bytes do not depend on the
+block size or the input's memory layout), LZW by giflib (``imagecodecs``, the speed extra) on
+worker threads or by Pillow without it (same decoded pixels), deterministic under threads and
+processes, progress per frame, bounded buffering."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import subprocess
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+from test_gif_palette import _local_tables
+
+from mediakit.formats import gif
+
+
+def _scenes(h: int = 24, w: int = 32, c: int = 3) -> np.ndarray:
+    """Three scenes: a red ramp drifting, a blue ramp (fits the first palette badly) and noise,
+    then the red ramp again; ``(T, H, W, c)`` uint8 (c = 4: alpha is a checkerboard)."""
+    rng = np.random.default_rng(7)
+    t = np.arange(20)[:, None, None]
+    red = np.zeros((20, h, w, 3), np.int64)
+    red[..., 0] = np.linspace(0, 255, w)[None, None, :] - 2 * t
+    red[..., 1] = 40
+    blue = np.zeros((9, h, w, 3), np.int64)
+    blue[..., 2] = np.linspace(0, 255, h)[None, :, None]
+    blue[..., 1] = 200
+    noise = rng.integers(0, 256, (7, h, w, 3))
+    rgb = np.clip(np.concatenate([red, blue, noise, red[:5]]), 0, 255).astype(np.uint8)
+    if c == 3:
+        return rgb
+    alpha = np.where((np.indices((h, w)).sum(0) // 4) % 2 == 0, 255, 0).astype(np.uint8)
+    return np.concatenate([rgb, np.broadcast_to(alpha[None, :, :, None], (len(rgb), h, w, 1))], axis=-1)
+
+
+def _channel_first_views(frames: np.ndarray) -> np.ndarray:
+    """The same frames as views of a ``(T, C, H, W)`` array (what Video hands the writer)."""
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(frames, -1, 1)), 1, -1)
+
+
+def _encode(frames: np.ndarray, **kw: Any) -> bytes:
+    return gif.encode_gif(iter(frames), width=frames.shape[2], height=frames.shape[1], fps=10, **kw)
+
+
+def _pixels(blob: bytes) -> list[np.ndarray]:
+    im = PILImage.open(io.BytesIO(blob))
+    out = []
+    for i in range(im.n_frames):
+        im.seek(i)
+        out.append(np.asarray(im.convert("RGBA")))
+    return out
+
+
+def _block_imagecodecs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer as installed without the speed extra: ``imagecodecs`` cannot be imported."""
+    real_import = builtins.__import__
+
+    def blocked(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "imagecodecs" or name.startswith("imagecodecs."):
+            raise ImportError("No module named 'imagecodecs'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", blocked)
+    monkeypatch.setattr(gif, "_codec", None)
+
+
+def test_giflib_is_the_lzw_encoder_when_the_speed_extra_is_installed() -> None:
+    import imagecodecs
+
+    assert gif.backend() == f"{imagecodecs.gif_version()} (imagecodecs {imagecodecs.__version__})"
+    assert gif.backend().startswith("giflib ")
+
+
+@pytest.mark.parametrize("c", [1, 3, 4])
+def test_without_imagecodecs_pillow_writes_the_same_pixels(c: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import PIL
+
+    frames = _scenes(c=3)[..., :1] if c == 1 else _scenes(c=c)
+    assert gif.backend().startswith("giflib ")
+    giflib = _encode(frames)
+    _block_imagecodecs(monkeypatch)
+    assert gif.backend() == f"pillow {PIL.__version__}"
+    pillow = _encode(frames)
+    assert gif.scan(pillow)[2] == gif.scan(giflib)[2] == len(frames)
+    assert _local_tables(pillow) == _local_tables(giflib)
+    got_pillow, got_giflib = _pixels(pillow), _pixels(giflib)
+    assert len(got_pillow) == len(got_giflib) == len(frames)
+    for a, b in zip(got_pillow, got_giflib):
+        np.testing.assert_array_equal(a, b)
+    # The pictures are the input's (grey: exactly; the two ramps: close; alpha: on/off at half).
+    for got, want in zip(got_giflib[:29], frames[:29]):
+        if c == 1:
+            np.testing.assert_array_equal(got[..., 0], want[..., 0])
+        else:
+            opaque = want[..., 3] >= 128 if c == 4 else np.ones(want.shape[:2], bool)
+            np.testing.assert_array_equal(got[..., 3] == 255, opaque)
+            err = np.abs(got[..., :3].astype(np.int16) - want[..., :3])[opaque].mean()
+            assert err < 2.0
+
+
+@pytest.mark.parametrize("c", [3, 4])
+@pytest.mark.parametrize("giflib", [True, False])
+def test_blocks_and_layout_do_not_change_the_bytes(c: int, giflib: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scene changes land inside blocks, at their edges and in the buffered head; the bytes are
+    # those of the frame-by-frame writer (a block of one frame) whatever the block size.
+    if not giflib:
+        _block_imagecodecs(monkeypatch)
+    frames = _scenes(c=c)
+    monkeypatch.setattr(gif, "BLOCK_PIXELS", 1)
+    one_by_one = _encode(frames)
+    assert _local_tables(one_by_one).count(True) >= 2  # the test has scene changes
+    for per in (3, 5, 16, 64):
+        monkeypatch.setattr(gif, "BLOCK_PIXELS", per * 24 * 32)
+        assert _encode(frames) == one_by_one, per
+        assert _encode(_channel_first_views(frames)) == one_by_one, per
+        assert _encode(np.ascontiguousarray(frames[:, ::-1])[:, ::-1]) == one_by_one, per
+
+
+def test_progress_is_called_once_per_frame_in_order() -> None:
+    frames = _channel_first_views(_scenes())
+    calls: list[tuple[int, int | None]] = []
+    _encode(frames, count=len(frames), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i + 1, len(frames)) for i in range(len(frames))]
+
+
+@pytest.mark.parametrize("c", [1, 3])
+def test_frames_are_pulled_as_they_are_written(c: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Streaming: besides the palette's head, at most the blocks in flight are read ahead.
+    monkeypatch.setattr(gif, "BLOCK_PIXELS", 2 * 24 * 32)
+    frames = _scenes()[..., :c]
+    frames = np.concatenate([frames] * 3)
+    pulled = [0]
+    ahead: list[int] = []
+
+    def source() -> Any:
+        for f in frames:
+            pulled[0] += 1
+            yield f
+
+    def progress(done: int, total: int | None) -> None:
+        ahead.append(pulled[0] - done)
+
+    gif.encode_gif(source(), width=32, height=24, fps=10, progress=progress)
+    assert len(ahead) == len(frames)
+    bound = gif.PALETTE_FRAMES + 2 * (gif.LZW_IN_FLIGHT + 2)  # head, then blocks of 2 frames
+    assert max(ahead) <= bound
+    assert ahead[-1] == 0
+
+
+def test_same_bytes_from_threads_at_once() -> None:
+    frames = _channel_first_views(_scenes(48, 64))
+    want = _encode(frames)
+    got: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(3):
+                got.append(_encode(frames))
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(got) == 12
+    assert all(g == want for g in got)
+
+
+_CHILD = """
+import hashlib, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_gif_writer_fast import _channel_first_views, _encode, _scenes
+blobs = {{_encode(_channel_first_views(_scenes(48, 64))) for _ in range(3)}}
+print(len(blobs), hashlib.sha256(blobs.pop()).hexdigest())
+"""
+
+
+def test_same_bytes_from_processes_at_once() -> None:
+    import hashlib
+    from pathlib import Path
+
+    want = hashlib.sha256(_encode(_channel_first_views(_scenes(48, 64)))).hexdigest()
+    code = _CHILD.format(tests=str(Path(__file__).resolve().parent))
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert outs == [["1", want], ["1", want]]
+
+
+def test_a_failing_frame_source_stops_the_writer() -> None:
+    frames = _scenes()
+
+    def source() -> Any:
+        yield from frames[:30]
+        raise RuntimeError("camera unplugged")
+
+    with pytest.raises(RuntimeError, match="camera unplugged"):
+        gif.encode_gif(source(), width=32, height=24, fps=10)
+
+
+def test_on_a_worker_thread_the_lzw_runs_inline_with_the_same_bytes() -> None:
+    # A GIF encoded on one of mediakit's own worker threads (batch encoding) must not wait on the
+    # pool it runs on.
+    from mediakit._threads import pool
+
+    frames = _channel_first_views(_scenes())
+    assert pool().submit(_encode, frames).result(timeout=60) == _encode(frames)

@@ -176,7 +176,10 @@ def _lzw(idx: np.ndarray) -> bytes | list[bytes]:
     each frame's code size, sub-blocks and terminator."""
     codec = _giflib()
     if codec is not None:
-        return bytes(codec.gif_encode(idx))  # 256-colour table, code size 8
+        # 256-colour table, code size 8. imagecodecs sizes its output for compressible data
+        # (about one byte per pixel); LZW of noise takes up to 12 bits per pixel, plus a length
+        # byte per 255 and the headers: room for 2 bytes per pixel, so no input overflows it.
+        return bytes(codec.gif_encode(idx, out=4096 + 2 * idx.size + 1024 * len(idx)))
     from PIL import Image as PILImage
 
     # Pillow's GIF encoder (a public encoder name for Image.tobytes) gives the sub-blocks.

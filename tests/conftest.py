@@ -82,3 +82,22 @@ def roundtrip(obj: Any, store: mk.Store) -> tuple[dict[str, Any], Any]:
     again = obj.encode(store)
     assert dumps(again) == dumps(desc), "encoding is not deterministic"
     return desc, mk.decode(desc, store)
+
+
+@pytest.fixture
+def block_import(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A set of package names: while a name is in it (``block_import.add("isal")``), importing
+    that package or its submodules raises ImportError, as on an install without the extra that
+    brings it; ``discard`` lets it import again. Restored after the test."""
+    import builtins
+
+    real_import = builtins.__import__
+    blocked: set[str] = set()
+
+    def guarded(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.split(".")[0] in blocked:
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", guarded)
+    return blocked

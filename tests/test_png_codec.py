@@ -239,20 +239,11 @@ def test_size_close_to_pillow_default(name: str) -> None:
     assert size <= pil(1)
 
 
-def test_zlib_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zlib_fallback(monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
     """Without the isal package the stdlib zlib writes the same pixels (both paths)."""
-    import builtins
-
     arr = pixels((700, 1500), 3, np.uint8, smooth=True)
     small = pixels((30, 40), 4, np.uint8, smooth=True)
-    real_import = builtins.__import__
-
-    def no_isal(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "isal" or name.startswith("isal."):
-            raise ImportError("No module named 'isal'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_isal)
+    block_import.add("isal")
     monkeypatch.setattr(png, "_deflater", None)
     assert png.backend() == f"zlib {zlib.ZLIB_RUNTIME_VERSION}"
     for a in (arr, small):
@@ -260,7 +251,7 @@ def test_zlib_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
         np.testing.assert_array_equal(decode_pixels(data), a)
         np.testing.assert_array_equal(np.asarray(pil_decode(data)), a)
     monkeypatch.setattr(png, "_deflater", None)
-    monkeypatch.setattr(builtins, "__import__", real_import)
+    block_import.discard("isal")
     assert png.backend().startswith("isal ")
 
 

@@ -5,7 +5,6 @@ processes, progress per frame, bounded buffering."""
 
 from __future__ import annotations
 
-import builtins
 import io
 import subprocess
 import sys
@@ -57,16 +56,9 @@ def _pixels(blob: bytes) -> list[np.ndarray]:
     return out
 
 
-def _block_imagecodecs(monkeypatch: pytest.MonkeyPatch) -> None:
+def _block_imagecodecs(monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
     """The writer as installed without the speed extra: ``imagecodecs`` cannot be imported."""
-    real_import = builtins.__import__
-
-    def blocked(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "imagecodecs" or name.startswith("imagecodecs."):
-            raise ImportError("No module named 'imagecodecs'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", blocked)
+    block_import.add("imagecodecs")
     monkeypatch.setattr(gif, "_codec", None)
 
 
@@ -78,13 +70,13 @@ def test_giflib_is_the_lzw_encoder_when_the_speed_extra_is_installed() -> None:
 
 
 @pytest.mark.parametrize("c", [1, 3, 4])
-def test_without_imagecodecs_pillow_writes_the_same_pixels(c: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_imagecodecs_pillow_writes_the_same_pixels(c: int, monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
     import PIL
 
     frames = _scenes(c=3)[..., :1] if c == 1 else _scenes(c=c)
     assert gif.backend().startswith("giflib ")
     giflib = _encode(frames)
-    _block_imagecodecs(monkeypatch)
+    _block_imagecodecs(monkeypatch, block_import)
     assert gif.backend() == f"pillow {PIL.__version__}"
     pillow = _encode(frames)
     assert gif.scan(pillow)[2] == gif.scan(giflib)[2] == len(frames)
@@ -106,11 +98,11 @@ def test_without_imagecodecs_pillow_writes_the_same_pixels(c: int, monkeypatch: 
 
 @pytest.mark.parametrize("c", [3, 4])
 @pytest.mark.parametrize("giflib", [True, False])
-def test_blocks_and_layout_do_not_change_the_bytes(c: int, giflib: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blocks_and_layout_do_not_change_the_bytes(c: int, giflib: bool, monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
     # Scene changes land inside blocks, at their edges and in the buffered head; the bytes are
     # those of the frame-by-frame writer (a block of one frame) whatever the block size.
     if not giflib:
-        _block_imagecodecs(monkeypatch)
+        _block_imagecodecs(monkeypatch, block_import)
     frames = _scenes(c=c)
     monkeypatch.setattr(gif, "BLOCK_PIXELS", 1)
     one_by_one = _encode(frames)
@@ -220,12 +212,12 @@ def test_on_a_worker_thread_the_lzw_runs_inline_with_the_same_bytes() -> None:
 
 @pytest.mark.parametrize("giflib", [True, False])
 @pytest.mark.parametrize(("n", "h", "w"), [(20, 50, 40), (2, 300, 400), (1, 1, 1)])
-def test_incompressible_frames_are_written_whole(giflib: bool, n: int, h: int, w: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_incompressible_frames_are_written_whole(giflib: bool, n: int, h: int, w: int, monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
     """Noise: LZW makes it larger than the pixels (up to 12 bits each). giflib's output buffer
     is sized for that (imagecodecs' default, about a byte per pixel, overflowed with
     "Write failed (disk full?)"), and both encoders decode back to the same indices."""
     if not giflib:
-        _block_imagecodecs(monkeypatch)
+        _block_imagecodecs(monkeypatch, block_import)
     rng = np.random.default_rng(n * h)
     idx = rng.integers(0, 256, (n, h, w), dtype=np.uint8)
     frames = idx[..., None]  # grey: the values are the indices

@@ -8,7 +8,8 @@ few chunk-sized buffers whatever the input's size, and gives exactly ``np.histog
 from __future__ import annotations
 
 import math
-import queue
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -176,7 +177,7 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
     """Counts, edges and non-finite tallies of ``arr`` with ``bins`` equal-width bins.
 
     Identical to ``np.histogram(arr[np.isfinite(arr)], bins)`` (same edge dtype, same rounding
-    corrections), computed chunk by chunk on up to two threads.
+    corrections), computed chunk by chunk on the shared pool's threads.
     """
     n = arr.size
     if arr.dtype.kind == "b":
@@ -200,7 +201,10 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
             return np.inf, -np.inf, nan, pos, bad.size - nan - pos
         return float(good.min()), float(good.max()), nan, pos, bad.size - nan - pos
 
-    parts = list(_map(scan, chunks))
+    def scan_all(spans: Iterator[tuple[int, int]]) -> list[tuple[float, float, int, int, int]]:
+        return [scan(span) for span in spans]
+
+    parts = [p for got in _share(scan_all, chunks) for p in got]
     lo = min((p[0] for p in parts), default=np.inf)
     hi = max((p[1] for p in parts), default=-np.inf)
     nonfinite = {
@@ -238,8 +242,6 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
     est = np.dtype(np.float64) if work == np.float64 else np.dtype(np.float32)
     lo_w, hi_w = float(edges[0]), float(edges[-1])
     scale_f = bins / (hi_w - lo_w)
-    with np.errstate(over="ignore"):
-        lo_e, scale = est.type(lo_w), est.type(scale_f)
     mag = max(abs(lo_w), abs(hi_w)) * scale_f
     fw, fe = np.finfo(work), np.finfo(est)
     # In bin widths: rounding of the edges (linspace adds i * step to lo, so its error grows
@@ -249,94 +251,132 @@ def histogram(arr: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, dict[
         + float(fe.eps) * (bins + 2 * mag)
         + (float(fw.smallest_subnormal) + float(fe.smallest_subnormal)) * scale_f * (bins + 2)
     )
-    exact = not (math.isfinite(tol) and tol < 0.25 and np.isfinite(scale))
+    # The estimate is x * scale + shift = (x - lo) * scale + 1 + t: a sample is "near" an edge
+    # when it and x * scale + shift - 2t truncate to different integers. t = 2 * tol leaves
+    # tol for the product and the rounding of the shifts and sums (each a few eps * mag).
+    t = 2 * tol
+    with np.errstate(over="ignore"):
+        scale = est.type(scale_f)
+        shift, shift_lo = est.type(1 + t - lo_w * scale_f), est.type(1 - t - lo_w * scale_f)
+    exact = not (math.isfinite(t) and t < 0.25 and np.isfinite(scale) and np.isfinite(shift) and np.isfinite(shift_lo))
+    # Shifted indices run 1 to bins + 1 (bins + 1 only for a sample near the top edge, fixed
+    # later): uint8 up to 254 bins, counted two at a time (see _count), uint16 above.
+    w = bins + 2
+    ind = np.dtype(np.uint8) if bins <= 254 else np.dtype(np.uint16)
 
-    spare: queue.SimpleQueue[tuple[np.ndarray, ...]] = queue.SimpleQueue()
-
-    def count(span: tuple[int, int]) -> np.ndarray:
-        c = arr[span[0] : span[1]]
-        if has_bad:
-            c = c[np.isfinite(c)]
-        if exact:
-            # The estimate may be a bin or more off (narrow float types, subnormals, huge
-            # offsets): do what np.histogram does, in its arithmetic, for every sample.
-            x = c.astype(work, copy=False)
+    def count_exact(spans: Iterator[tuple[int, int]]) -> np.ndarray:
+        # The estimate may be a bin or more off (narrow float types, subnormals, huge
+        # offsets): do what np.histogram does, in its arithmetic, for every sample.
+        counts = np.zeros(bins, np.int64)
+        for span in spans:
+            x = _finite(arr[span[0] : span[1]], has_bad).astype(work, copy=False)
             lo_n, hi_n = edges[0], edges[-1]
             idx = ((x - lo_n) / (hi_n - lo_n) * bins).astype(np.intp)
             idx[idx == bins] -= 1
             idx[x < edges[idx]] -= 1
             idx[(x >= edges[idx + 1]) & (idx != bins - 1)] += 1
-            return np.bincount(idx, minlength=bins)
-        # Work arrays are reused from chunk to chunk (one set per thread at work) and written in
-        # place: fresh chunk-sized arrays cost page faults on every pass, more than the
-        # arithmetic itself.
-        try:
-            bufs = spare.get_nowait()
-        except queue.Empty:
-            bufs = _buffers(est)
-        try:
-            return _count_into(c, bufs)
-        finally:
-            spare.put(bufs)
+            counts += np.bincount(idx, minlength=bins)
+        return counts
 
-    def _count_into(c: np.ndarray, bufs: tuple[np.ndarray, ...]) -> np.ndarray:
-        n = c.size
-        f, idx, m1, m2 = (b[:n] for b in bufs[:4])
-        np.subtract(c, lo_e, out=f, dtype=est, casting="unsafe")
-        f *= scale
-        # f is in [0, bins] (give or take rounding), so int32 holds it; float -> int32 and a
-        # same-type subtraction are several times faster than going through int64 or float64.
-        np.copyto(idx, f, casting="unsafe")
-        np.subtract(f, idx, out=f, dtype=est, casting="unsafe")
-        np.less(f, tol, out=m1)
-        np.greater(f, 1 - tol, out=m2)
-        m1 |= m2
-        near = np.flatnonzero(m1)
-        if near.size:
-            xs = c[near].astype(work, copy=False)
-            ids = np.minimum(idx[near], bins - 1)
-            ids -= xs < edges[ids]
-            ids += (xs >= edges[ids + 1]) & (ids != bins - 1)
-            idx[near] = ids
-        return _bincount(idx, bins, bufs[4])
+    def count(spans: Iterator[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Counts of the estimated shifted indices (of paired codes for uint8) over the chunks
+        this thread takes, and the corrections for the samples near an edge."""
+        tally = np.zeros(w * w if ind == np.uint8 else w, np.int64)
+        fix = np.zeros(w, np.int64)
+        pending: list[tuple[np.ndarray, np.ndarray]] = []
+        held = 0
+        # Work arrays are reused from chunk to chunk and written in place: fresh chunk-sized
+        # arrays cost page faults on every pass, more than the arithmetic itself.
+        bufs: tuple[np.ndarray, ...] = ()
+        for span in spans:
+            c = _finite(arr[span[0] : span[1]], has_bad)
+            bufs = bufs or _buffers(est, ind)
+            g, a, b, m = (buf[: c.size] for buf in bufs[:4])
+            np.multiply(c, scale, out=g, dtype=est, casting="unsafe")
+            # g + shift is in [1, bins + 2) give or take rounding, so the small unsigned type
+            # holds it (float -> uint8 is the cheapest conversion numpy has); each sum is cast
+            # as it is made, in one call (every call is a trip through the GIL).
+            np.add(g, shift, out=a, casting="unsafe")
+            np.add(g, shift_lo, out=b, casting="unsafe")
+            np.not_equal(a, b, out=m)
+            near = np.flatnonzero(m)
+            tally += _count(a, w, bufs[4], bufs[5])
+            # Near samples are checked against the edges a batch at a time (a handful of small
+            # operations, not worth doing per chunk); the batch stays under a chunk's size.
+            pending.append((c[near], a[near]))
+            held += near.size
+            if held > CHUNK:
+                fix += _settle(pending, edges, w)
+                pending, held = [], 0
+        return tally, fix + _settle(pending, edges, w)
 
-    counts = np.zeros(bins, np.int64)
-    for part in _map(count, chunks):
-        counts += part
-    return counts, edges.astype(np.float64), nonfinite
+    if exact:
+        return sum(_share(count_exact, chunks[::-1]), np.zeros(bins, np.int64)), edges.astype(np.float64), nonfinite
+    counts = np.zeros(w, np.int64)
+    # Last chunk first: the scan just read them in order, so the last ones may still be cached.
+    for tally, fix in _share(count, chunks[::-1]):
+        counts += fix
+        if ind == np.uint8:
+            sq = tally.reshape(w, w)
+            counts += sq.sum(axis=1) + sq.sum(axis=0)
+        else:
+            counts += tally
+    # Index 0 holds the odd-sized chunks' middle samples' partners (see _count); bins + 1 is
+    # empty once the near samples are settled.
+    return counts[1 : bins + 1].copy(), edges.astype(np.float64), nonfinite
 
 
-def _buffers(est: np.dtype) -> tuple[np.ndarray, ...]:
-    """Work arrays for one chunk estimated in ``est``: estimate, int32 index, two masks and the
-    paired codes for :func:`_bincount`."""
+def _finite(c: np.ndarray, has_bad: bool) -> np.ndarray:
+    return c[np.isfinite(c)] if has_bad else c
+
+
+def _settle(pending: list[tuple[np.ndarray, np.ndarray]], edges: np.ndarray, w: int) -> np.ndarray:
+    """Corrections to the shifted counts for samples that were near an edge: their estimated
+    index out, the index ``np.histogram`` gives them (compared against the edges) in."""
+    if not pending:
+        return np.zeros(w, np.int64)
+    xs = np.concatenate([p[0] for p in pending]).astype(edges.dtype, copy=False)
+    est_ids = np.concatenate([p[1] for p in pending]).astype(np.intp)
+    bins = w - 2
+    ids = np.minimum(est_ids - 1, bins - 1)
+    ids -= xs < edges[ids]
+    ids += (xs >= edges[ids + 1]) & (ids != bins - 1)
+    return np.bincount(ids + 1, minlength=w) - np.bincount(est_ids, minlength=w)
+
+
+def _buffers(est: np.dtype, ind: np.dtype) -> tuple[np.ndarray, ...]:
+    """Work arrays for one chunk estimated in ``est``: estimate, two shifted indices in ``ind``,
+    a mask and the paired codes for :func:`_count` (uint16, and intp for ``np.bincount``)."""
     return (
         np.empty(CHUNK, est),
-        np.empty(CHUNK, np.int32),
+        np.empty(CHUNK, ind),
+        np.empty(CHUNK, ind),
         np.empty(CHUNK, bool),
-        np.empty(CHUNK, bool),
-        np.empty(CHUNK // 2, np.intp),
+        np.empty(CHUNK // 2 + 1, np.uint16),
+        np.empty(CHUNK // 2 + 1, np.intp),
     )
 
 
-def _bincount(idx: np.ndarray, bins: int, code: np.ndarray) -> np.ndarray:
-    """``np.bincount(idx, minlength=bins)`` for int32 ``idx`` in ``[0, bins)``, with ``code`` a
-    work array of at least ``idx.size // 2`` intp.
+def _count(a: np.ndarray, w: int, code: np.ndarray, wide: np.ndarray) -> np.ndarray:
+    """``np.bincount(a, minlength=w)`` for indices ``a`` in ``[1, w)``, or for uint8 ``a`` the
+    counts of index pairs: ``w * w`` codes ``a[i] * w + a[k + i]`` (``k = ceil(a.size / 2)``,
+    the middle sample of an odd size paired with 0), with ``code`` (uint16) and ``wide`` (intp)
+    work arrays of at least ``k``. Row plus column sums of the ``w`` by ``w`` grid give the
+    counts (plus junk at index 0 from the pairs with 0).
 
-    ``np.bincount`` holds the GIL, so it is the serial part of the threaded count; pairing two
-    indices into one code of ``bins * bins`` values halves the elements it walks, and the
-    pairing itself is GIL-free arithmetic.
+    ``np.bincount`` holds the GIL, so it is the serial part of the threaded count; pairing
+    halves the elements it walks, and the pairing and the widening to intp (which bincount
+    would otherwise do itself, under the GIL, in a fresh array) are GIL-free ufuncs.
     """
-    h = idx.size // 2
-    if h < 4096:
-        return np.bincount(idx, minlength=bins)
-    code = code[:h]
-    np.multiply(idx[:h], bins, out=code)
-    code += idx[h : 2 * h]
-    grid = np.bincount(code, minlength=bins * bins).reshape(bins, bins)
-    counts = grid.sum(axis=1) + grid.sum(axis=0)
-    if idx.size % 2:
-        counts[idx[-1]] += 1
-    return counts
+    if a.dtype != np.uint8:
+        return np.bincount(a, minlength=w)
+    h = a.size // 2
+    k = h + a.size % 2
+    code = code[:k]
+    np.multiply(a[:k], w, out=code, dtype=np.uint16)
+    np.add(code[:h], a[k:], out=wide[:h], dtype=np.uint16)
+    wide[h:k] = code[h:]
+    return np.bincount(wide[:k], minlength=w * w)
 
 
 def _edges(lo: float, hi: float, bins: int, work: np.dtype, *, native: bool = True) -> np.ndarray | None:
@@ -350,9 +390,26 @@ def _edges(lo: float, hi: float, bins: int, work: np.dtype, *, native: bool = Tr
     return edges if ok else None
 
 
-def _map(fn: Any, items: list[Any]) -> Any:
+def _share(task: Callable[[Iterator[Any]], Any], items: list[Any]) -> list[Any]:
+    """``task`` run on each of the pool's threads, all drawing from ``items`` (each item goes to
+    whichever thread is free): one result per thread. One task per thread rather than one per
+    item keeps the hand-offs between threads (and the GIL trips they cost) to a few."""
     if len(items) < 8:
-        return map(fn, items)
-    from .._threads import pool as _pool
+        return [task(iter(items))]
+    from .._threads import in_pool, pool, workers
 
-    return _pool().map(fn, items)
+    if in_pool():  # waiting on the pool from one of its threads could wait for itself
+        return [task(iter(items))]
+    lock = threading.Lock()
+    source = iter(items)
+
+    def draw() -> Iterator[Any]:
+        while True:
+            with lock:
+                item = next(source, None)
+            if item is None:
+                return
+            yield item
+
+    futures = [pool().submit(task, draw()) for _ in range(min(workers(), len(items)))]
+    return [f.result() for f in futures]

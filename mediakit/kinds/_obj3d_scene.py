@@ -10,21 +10,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._arrays import is_array_like, to_numpy, warn_user
 from .._errors import LimitError, MediaTypeError, ValidationError, shown
+from .._hashing import prehashed
 from .._limits import DEFAULT_LIMITS, MAX_BOXES
-from .._threads import in_pool, pool, workers
-from ..palette import PALETTE
+from .._threads import in_pool
+from ._obj3d_fill import CATEGORY_RANGE, _category_lut, _column_bounds, _fill_hashing, _fill_slice, _slices
+
+if TYPE_CHECKING:
+    from ..store import FileRef, Store
 
 #: Largest point count accepted (the server-side render limit).
 MAX_POINTS = DEFAULT_LIMITS.max_points
 MAX_VECTORS = MAX_BOXES
-#: Categories of ``(N, 4)`` clouds (the reference docs' range).
-CATEGORY_RANGE = (1, 14)
 SCENE_TYPE = "lidar/beta"
 SCENE_KEYS = ("boxes", "points", "type", "vectors")
 BOX_KEYS = ("color", "corners", "label", "score")
@@ -32,24 +34,22 @@ VECTOR_KEYS = ("end", "start")
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
-#: Colours of categories 1-14 in the stored PLY (so viewers show them): the shared class palette.
-def _category_lut() -> np.ndarray:
-    return np.array([(0, 0, 0), *PALETTE[: CATEGORY_RANGE[1]]], np.uint8)
-
-
 @dataclass
 class Points:
     """A normalised point cloud: float32 positions and optional uint8 colours or categories.
 
-    Made by :func:`check_points`, the arrays are views into ``ply``, the binary PLY that will be
-    stored (the input is cast straight into the file's bytes: one pass, no intermediate copies).
+    Made by :func:`check_points`, the arrays are read-only views into ``ply``, the immutable
+    bytes of the binary PLY that will be stored (the input is cast straight into the file's
+    records, which are then frozen into bytes). ``digest`` pairs those bytes (the very object)
+    with their sha256 when it was computed during the fill (big clouds), for the store.
     """
 
     xyz: np.ndarray  # (N, 3) float32
     rgb: np.ndarray | None = None  # (N, 3) uint8
     category: np.ndarray | None = None  # (N,) uint8 in CATEGORY_RANGE
-    ply: np.ndarray | None = None  # uint8 buffer of the whole PLY file, when built
+    ply: bytes | None = None  # the whole PLY file, when built
     box: tuple[np.ndarray, np.ndarray] | None = None  # cached bounds
+    digest: tuple[bytes, str] | None = None  # (the hashed bytes object, its sha256 hex)
 
     @property
     def colors(self) -> str:
@@ -65,7 +65,7 @@ class Points:
             cols.append(self.category[:, None].astype(np.float32))
         if self.rgb is not None:
             cols.append(self.rgb.astype(np.float32))
-        return np.ascontiguousarray(np.hstack(cols)) if len(cols) > 1 else np.ascontiguousarray(self.xyz)
+        return np.ascontiguousarray(np.hstack(cols)) if len(cols) > 1 else np.array(self.xyz)  # a copy: never the file's bytes
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         if len(self.xyz) == 0:
@@ -74,20 +74,23 @@ class Points:
             self.box = _column_bounds(self.xyz)
         return self.box
 
+    def put(self, store: Store, suffix: str) -> FileRef:
+        """Store the PLY, handing over the digest computed while it was filled (if any): the
+        store uses it only for that very bytes object, and hashes anything else itself."""
+        blob = self.to_ply()
+        if self.digest is None:
+            return store.put(blob, suffix=suffix)
+        with prehashed(*self.digest):
+            return store.put(blob, suffix=suffix)
+
     def to_ply(self) -> bytes:
         """The binary PLY bytes (float32 xyz, uint8 rgb; categories also as palette colours)."""
         if self.ply is not None:
-            return self.ply.tobytes()
+            return self.ply
         from ..formats.ply import write_points
 
         rgb = _category_lut()[self.category] if self.category is not None else self.rgb
         return write_points(self.xyz, rgb, self.category)
-
-
-def _column_bounds(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # Column by column: numpy's axis-0 reductions of (N, 3) arrays are several times slower.
-    cols = [a[:, i] for i in range(a.shape[1])]
-    return np.array([c.min() for c in cols], np.float64), np.array([c.max() for c in cols], np.float64)
 
 
 def _where(field: str, idx: tuple[int, ...]) -> str:
@@ -133,87 +136,40 @@ def check_points(data: Any, *, field: str = "data", allow_empty: bool = False) -
     from ..formats.ply import ply_point_records
 
     buf, rec = ply_point_records(n, rgb=k != 3, category=k == 4)
-    pts = Points(rec["xyz"], ply=buf)
     # Rows are cast into the PLY records and checked in slices, on both cores for big clouds
-    # (numpy's casts and reductions release the GIL); each slice reports its bounds.
+    # (numpy's casts and reductions release the GIL); each slice reports its bounds. Big clouds
+    # are hashed meanwhile, slice by slice in file order as each is finished (hashlib releases
+    # the GIL too), so the store need not hash the file again.
     pieces = _slices(n)
+    sha = None
     if len(pieces) > 1 and not in_pool():
-        parts = list(pool().map(lambda sl: _fill_slice(arr, rec, sl), pieces))
+        parts, sha = _fill_hashing(arr, rec, buf, pieces)
     else:
         parts = [_fill_slice(arr, rec, sl) for sl in pieces]
+    box = None
     if n:
         lo = np.min([p[0] for p in parts], axis=0)
         hi = np.max([p[1] for p in parts], axis=0)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             _raise_first_bad(arr, field)
-        pts.box = (lo, hi)
+        box = (lo, hi)
+    if k != 3 and any(p[2] for p in parts):
+        _raise_first_bad(arr, field)
+    if k == 6 and arr.dtype.kind == "f" and n and 0 < max(p[3] for p in parts) <= 1:
+        warn_user(
+            f"{field}: every colour value is within [0, 1]; point colours are 0-255, so these points will be almost black (multiply by 255)"
+        )
+    # Frozen: the file becomes immutable bytes (nothing writes ``buf`` after the slices were
+    # hashed) and the arrays read-only views into them, so the digest stays the file's.
+    ply = buf.tobytes()
+    del buf
+    rec = np.frombuffer(ply, rec.dtype, count=n, offset=len(ply) - n * rec.dtype.itemsize)
+    pts = Points(rec["xyz"], ply=ply, box=box, digest=None if sha is None else (ply, sha))
     if k == 4:
-        if any(p[2] for p in parts):
-            _raise_first_bad(arr, field)
         pts.category = rec["category"]
-        colors = _category_lut()[pts.category]
-        for i in range(3):
-            rec["rgb"][:, i] = colors[:, i]
     elif k == 6:
-        if any(p[2] for p in parts):
-            _raise_first_bad(arr, field)
-        if arr.dtype.kind == "f" and n and 0 < max(p[3] for p in parts) <= 1:
-            warn_user(
-                f"{field}: every colour value is within [0, 1]; point colours are 0-255, so these points will be almost black (multiply by 255)"
-            )
         pts.rgb = rec["rgb"]
     return pts
-
-
-#: Clouds of more points than this are checked in slices on the shared worker threads.
-_SLICE_ROWS = 1 << 18
-
-
-def _slices(n: int) -> list[slice]:
-    if n < 2 * _SLICE_ROWS:
-        return [slice(0, n)]
-    parts = min(workers(), n // _SLICE_ROWS)
-    step = -(-n // parts)
-    return [slice(i, min(n, i + step)) for i in range(0, n, step)]
-
-
-def _fill_slice(arr: np.ndarray, rec: np.ndarray, sl: slice) -> tuple[np.ndarray, np.ndarray, bool, float]:
-    """Cast rows ``sl`` of ``arr`` into the PLY records: (xyz minima, xyz maxima, whether a
-    category or colour failed its rule, the largest colour value)."""
-    src = arr[sl]
-    xyz = rec["xyz"][sl]
-    with np.errstate(over="ignore", invalid="ignore"):
-        xyz[...] = src[:, :3]  # values beyond float32 become inf: caught with NaN by the caller
-    if len(xyz):
-        lo, hi = _column_bounds(xyz)
-    else:
-        lo = hi = np.zeros(3)
-    k = arr.shape[1]
-    bad, top = False, 0.0
-    if k == 4 and len(src):
-        c = src[:, 3]
-        c_lo, c_hi = CATEGORY_RANGE
-        bad = not (c_lo <= c.min() and c.max() <= c_hi)  # also true for NaN
-        if not bad and arr.dtype.kind == "f":
-            bad = bool((c != np.floor(c)).any())
-        if not bad:
-            rec["category"][sl] = c
-    elif k == 6 and len(src):
-        # A contiguous float32 copy is checked (flat min/max: NaN propagates) and rounded half
-        # up (the uint8 cast truncates) faster than strided passes over the float64 source.
-        with np.errstate(over="ignore", invalid="ignore"):
-            rgb = np.ascontiguousarray(src[:, 3:], dtype=np.float32)
-        lo_c, hi_c = rgb.min(), rgb.max()
-        bad = not (lo_c >= 0 and hi_c <= 255)  # NaN fails both
-        top = float(hi_c)
-        if not bad:
-            if arr.dtype.kind == "f":
-                rgb += np.float32(0.5)
-            u8 = rgb.astype(np.uint8)
-            out = rec["rgb"][sl]
-            for i in range(3):  # 1-D strided copies: numpy's 2-D copy into a 15-byte record is 5x slower
-                out[:, i] = u8[:, i]
-    return lo, hi, bad, top
 
 
 def _raise_first_bad(arr: np.ndarray, field: str) -> None:

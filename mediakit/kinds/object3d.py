@@ -274,7 +274,8 @@ class Object3D(Kind):
 
     # -- encode / decode ---------------------------------------------------------------------------
     def _encode(self, store: Store) -> dict[str, Any]:
-        ref = store.put(self.file_bytes, suffix="." + self.format)
+        pts, suffix = self._points, "." + self.format
+        ref = pts.put(store, suffix) if self._file is None and pts is not None else store.put(self.file_bytes, suffix=suffix)
         s = self.stats
         desc: dict[str, Any] = {
             **self._header(),

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import IO, Any, BinaryIO, Union
 
 from .._errors import MediaTypeError, StorageError, shown
+from .._hashing import known_sha256
 from .._record import FrozenRecord
 from .._threads import in_pool, pool
 
@@ -227,7 +228,10 @@ class Store:
         staged: object | None = None
         path = f"{MEDIA_DIR}/(unnamed){suffix}"
         try:
-            if len(blob) >= PARALLEL_HASH_BYTES and not in_pool():
+            known = known_sha256(blob)  # hashed by mediakit while it made these very bytes
+            if known is not None:
+                sha = known
+            elif len(blob) >= PARALLEL_HASH_BYTES and not in_pool():
                 hashing = pool().submit(hash_bytes, blob)
                 try:
                     staged = self._stage(blob)

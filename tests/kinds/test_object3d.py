@@ -529,9 +529,9 @@ def test_empty_lidar_scene_is_an_empty_point_cloud(mem, empty):
 
 @pytest.mark.parametrize("k", [4, 6])
 def test_big_clouds_checked_in_slices_name_the_bad_row_in_any_slice(k, mem):
-    from mediakit.kinds import _obj3d_scene
+    from mediakit.kinds import _obj3d_fill
 
-    n = 3 * _obj3d_scene._SLICE_ROWS + 5  # several slices on the worker threads
+    n = 3 * _obj3d_fill._SLICE_ROWS + 5  # several slices on the worker threads
     rng = np.random.default_rng(0)
     pts = np.c_[rng.normal(size=(n, 3)), rng.integers(1, 15, size=(n, 1)) if k == 4 else rng.integers(0, 256, size=(n, 3))]
     desc = mk.Object3D(pts).encode(mem)

@@ -177,9 +177,11 @@ def _lzw(idx: np.ndarray) -> bytes | list[bytes]:
     codec = _giflib()
     if codec is not None:
         # 256-colour table, code size 8. imagecodecs sizes its output for compressible data
-        # (about one byte per pixel); LZW of noise takes up to 12 bits per pixel, plus a length
-        # byte per 255 and the headers: room for 2 bytes per pixel, so no input overflows it.
-        return bytes(codec.gif_encode(idx, out=4096 + 2 * idx.size + 1024 * len(idx)))
+        # (about one byte per pixel); LZW of noise takes at most one 12-bit code per pixel (plus a
+        # clear code per ~4,000 codes), a length byte per 255 bytes and the headers: room for 1.5
+        # bytes per pixel and a 1/64 margin, so no input overflows it (and the buffer of each job
+        # running stays small).
+        return bytes(codec.gif_encode(idx, out=4096 + (3 * idx.size) // 2 + idx.size // 64 + 1024 * len(idx)))
     from PIL import Image as PILImage
 
     # Pillow's GIF encoder (a public encoder name for Image.tobytes) gives the sub-blocks.

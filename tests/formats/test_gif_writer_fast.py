@@ -211,7 +211,7 @@ def test_on_a_worker_thread_the_lzw_runs_inline_with_the_same_bytes() -> None:
 
 
 @pytest.mark.parametrize("giflib", [True, False])
-@pytest.mark.parametrize(("n", "h", "w"), [(20, 50, 40), (2, 300, 400), (1, 1, 1)])
+@pytest.mark.parametrize(("n", "h", "w"), [(20, 50, 40), (2, 300, 400), (1, 1024, 1024), (1, 1, 1)])
 def test_incompressible_frames_are_written_whole(giflib: bool, n: int, h: int, w: int, monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
     """Noise: LZW makes it larger than the pixels (up to 12 bits each). giflib's output buffer
     is sized for that (imagecodecs' default, about a byte per pixel, overflowed with

@@ -1,7 +1,8 @@
 """The PNG writer and its fast reader: exact round trips through Pillow and
-``decode_png_fast`` for every channel count and depth, odd sizes, the block path for large
-images (bounded memory, same bytes whatever the thread count), the filter choice, the zlib
-fallback, deterministic output, and malformed input."""
+``decode_png_fast`` for every channel count and depth, odd sizes, one stream with a filter per
+block of rows for mid-sized images, the block path for large images (bounded memory), the same
+bytes whatever thread (fresh or not) and heap state, the filter choice, the zlib fallback,
+deterministic output, and malformed input."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from PIL import Image as PILImage
 
 from mediakit._errors import DecodeError, LimitError, MediaTypeError
 from mediakit.formats import png
-from mediakit.formats.png import BLOCK_BYTES, decode_png_fast, encode_png
+from mediakit.formats.png import BLOCK_BYTES, STREAM_BYTES, decode_png_fast, encode_png
 from mediakit.formats.raster import decode_pixels
 
 RNG = np.random.default_rng(99)
@@ -115,8 +116,10 @@ def test_non_contiguous_input() -> None:
 
 @pytest.mark.parametrize(("dtype", "channels"), [(np.uint8, 3), (np.uint16, 4), (np.uint8, 1)])
 def test_block_path(dtype: Any, channels: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Images above BLOCK_BYTES are written block by block on the worker pool: one IDAT chunk per
-    block, together one valid zlib stream (zlib checks the combined Adler-32), exact pixels."""
+    """Images above STREAM_BYTES (lowered here) are written block by block on the worker pool:
+    one IDAT chunk per block, together one valid zlib stream (zlib checks the combined
+    Adler-32), exact pixels."""
+    monkeypatch.setattr(png, "STREAM_BYTES", BLOCK_BYTES)
     itemsize = np.dtype(dtype).itemsize
     h, w = 700, BLOCK_BYTES // (700 * channels * itemsize) * 3 + 50
     arr = pixels((h, w), channels, dtype, smooth=True)
@@ -147,6 +150,7 @@ def test_block_path_bytes_do_not_depend_on_threads(monkeypatch: pytest.MonkeyPat
     the inline path (used on the pool's own threads) write the same bytes."""
     from concurrent.futures import ThreadPoolExecutor
 
+    monkeypatch.setattr(png, "STREAM_BYTES", BLOCK_BYTES)
     arr = pixels((1500, 1200), 3, np.uint8, smooth=True)
     assert arr.nbytes > 2 * BLOCK_BYTES
     outputs = []
@@ -161,15 +165,78 @@ def test_block_path_bytes_do_not_depend_on_threads(monkeypatch: pytest.MonkeyPat
     np.testing.assert_array_equal(decode_pixels(outputs[0]), arr)
 
 
-def test_inline_on_pool_threads() -> None:
+def test_inline_on_pool_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Encoding on one of the shared pool's threads does not wait on the pool (no deadlock even
     when every worker is busy encoding)."""
     from mediakit._threads import pool, workers
 
+    monkeypatch.setattr(png, "STREAM_BYTES", BLOCK_BYTES)
     arr = pixels((600, 1800), 3, np.uint8, smooth=True)
     expected = encode_png(arr)
     futures = [pool().submit(encode_png, arr) for _ in range(workers() + 1)]
     assert all(f.result(timeout=60) == expected for f in futures)
+
+
+def test_mid_sized_images_are_one_stream_with_a_filter_per_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between BLOCK_BYTES and STREAM_BYTES of rows: one IDAT chunk (one deflate call), each
+    block of rows with its own filter (here Sub for the top half, Up for the bottom half), the
+    pool not used."""
+    calls: list[Any] = []
+    monkeypatch.setattr(png, "_block", lambda *a: calls.append(a))
+    h, w = 1400, 1500  # 4.2 MB of 3-channel rows
+    per = BLOCK_BYTES // (w * 3 + 1)
+    y, x = np.mgrid[0:h, 0:w]
+    ramp = np.stack([(x * 7 + c) % 256 for c in range(3)], -1).astype(np.uint8)  # rows: Sub wins
+    rows = np.broadcast_to(RNG.integers(0, 256, (1, w, 3), dtype=np.uint8), (h, w, 3))  # columns: Up wins
+    shift = RNG.integers(0, 256, (h, 1, 1), dtype=np.uint8)  # each row of the ramp moved: Up residuals large
+    arr = np.where((y < 2 * per)[..., None], ramp + shift, rows).astype(np.uint8)
+    assert BLOCK_BYTES < arr.nbytes < STREAM_BYTES
+    data = encode_png(arr)
+    assert calls == []
+    chunks = _chunk_list(data)
+    assert [t for t, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    raw = np.frombuffer(zlib.decompress(chunks[1][1]), np.uint8).reshape(h, w * 3 + 1)
+    assert set(raw[: 2 * per, 0]) == {1} and set(raw[2 * per :, 0]) == {2}
+    np.testing.assert_array_equal(decode_pixels(data), arr)
+
+
+def _dirty_heap() -> None:
+    """Free blocks of random bytes of the sizes deflaters allocate (state, tables, windows,
+    output buffers), so a library reading memory it never wrote would see garbage."""
+    junk = [RNG.integers(0, 256, n, dtype=np.uint8).tobytes() for n in (1 << 12, 1 << 14, 1 << 16, 200_000, 1 << 18, 1 << 20, 1 << 21)]
+    del junk
+
+
+@pytest.mark.parametrize("path", ["one stream", "blocks"])
+def test_bytes_do_not_depend_on_the_thread_or_the_heap(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Content addresses need the same bytes for the same pixels: the calling thread, fresh
+    threads (fresh, zeroed heap arenas) and threads that ran on a dirtied heap all agree, for
+    both deflate paths (CI once saw ISA-L's streaming interface disagree between threads)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    if path == "blocks":
+        monkeypatch.setattr(png, "STREAM_BYTES", BLOCK_BYTES)
+    arr = pixels((1100, 1000), 3, np.uint8, smooth=True)
+    arr[::13] = RNG.integers(0, 256, arr[::13].shape, dtype=np.uint8)
+    expected = encode_png(arr)
+    outputs: list[bytes] = []
+
+    def run(dirty: bool) -> None:
+        if dirty:
+            _dirty_heap()
+        outputs.append(encode_png(arr))
+
+    for dirty in (False, True):
+        t = threading.Thread(target=run, args=(dirty,))
+        t.start()
+        t.join()
+        with ThreadPoolExecutor(3) as ex:
+            list(ex.map(run, [dirty] * 3))
+        run(dirty)
+    assert len(outputs) == 10
+    assert all(o == expected for o in outputs)
+    assert [t for t, _ in _chunk_list(expected)].count(b"IDAT") == (1 if path == "one stream" else 2)
 
 
 def test_large_image_memory_is_bounded() -> None:

@@ -2,18 +2,24 @@
 
 The writer is built for the one-image-at-a-time path of a training loop:
 
-- **Filter**: one PNG filter per block of rows, chosen by a sampled estimate (sum of absolute
-  residuals over every 8th row and 4th byte) among Up, Sub and, for 8-bit images, Average;
-  vectorised numpy, a few passes over the block. Per-row adaptive filtering (what Pillow and
-  zlib-based writers do) buys ~3 % of size for ten times the filter time.
-- **Deflate**: ISA-L (the ``isal`` package, the ``speed`` extra, imported on first use) at level 1: about 5x faster than
-  zlib level 1 at the same size on photos. Without ``isal`` the stdlib zlib is used (level 2),
-  so files stay valid, only slower; :data:`backend` says which one is in use.
-- **Blocks**: images larger than :data:`BLOCK_BYTES` of filtered rows are filtered and
-  compressed block by block (each block an independent deflate stream ended by a sync flush,
-  written as its own IDAT chunk; Adler-32 values combined arithmetically), a few blocks in flight
-  on the shared worker pool (both libraries release the GIL). Peak extra memory is a few blocks
-  plus the output, and both cores help on big images.
+- **Filter**: one PNG filter per block of :data:`BLOCK_BYTES` of rows, chosen by a sampled
+  estimate (sum of absolute residuals over every 8th row and 4th byte) among Up, Sub and, for
+  8-bit images, Average; vectorised numpy, a few passes over the block. Per-row adaptive
+  filtering (what Pillow and zlib-based writers do) buys ~3 % of size for ten times the filter
+  time.
+- **Deflate**: images up to :data:`STREAM_BYTES` of filtered rows are deflated in one call
+  (one stream, one IDAT chunk) by ISA-L (the ``isal`` package, the ``speed`` extra, imported on
+  first use) at level 1: about 4x faster than zlib level 1 at the same size on photos. Without
+  ``isal`` the stdlib zlib is used (level 2), so files stay valid, only slower; :data:`backend`
+  says which one is in use.
+- **Blocks**: larger images are filtered and compressed block by block by the stdlib zlib (each
+  block an independent deflate stream ended by a sync flush, written as its own IDAT chunk;
+  Adler-32 values combined arithmetically), a few blocks in flight on the shared worker pool
+  (zlib releases the GIL). Peak extra memory is a few blocks plus the output, and both cores
+  help. Not ISA-L: a block needs its streaming interface (``compressobj`` + sync flush), which
+  on some CPUs wrote different bytes for the same block depending on the thread that ran it
+  (seen in CI: a one-thread pool, a four-thread pool and the calling thread disagreed), and
+  content addresses need the same bytes for the same pixels.
 
 Output is deterministic for a given deflate library build: no timestamps or text chunks; block
 layout, filter choice and level depend only on the pixels, never on the number of cores or
@@ -47,8 +53,12 @@ _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type
 CHANNELS = {v: k for k, v in _COLOR_TYPES.items()}  # PNG colour type -> channels
 
-#: Filtered bytes per block: images above this are compressed in independent blocks.
+#: Filtered bytes per block of rows: each block gets its own filter, and images over
+#: :data:`STREAM_BYTES` are deflated block by block.
 BLOCK_BYTES = 1 << 21
+#: Images with up to this many filtered bytes are deflated as one stream in one call (ISA-L when
+#: installed); larger ones in blocks of :data:`BLOCK_BYTES` by zlib on the worker pool.
+STREAM_BYTES = 1 << 24
 #: Deflate levels per backend (ISA-L has levels 0-3; its level 1 matches zlib level 1-2 in size).
 LEVELS = {"isal": 1, "zlib": 2}
 
@@ -151,11 +161,13 @@ def _choose(src: np.ndarray, start: int, end: int, bpp: int, *, avg: bool) -> in
     return min(costs, key=lambda k: (costs[k], k != _UP))  # ties: Up (cheapest to undo)
 
 
-def _filter_block(src: np.ndarray, start: int, end: int, bpp: int, kind: int) -> np.ndarray:
-    """``src[start:end]`` filtered with ``kind``, each row prefixed by its filter-type byte."""
+def _filter_block(src: np.ndarray, start: int, end: int, bpp: int, kind: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``src[start:end]`` filtered with ``kind``, each row prefixed by its filter-type byte
+    (into ``out``, ``(end - start, n + 1)`` uint8, when given)."""
     rows = src[start:end]
     h, n = rows.shape
-    out = np.empty((h, n + 1), np.uint8)
+    if out is None:
+        out = np.empty((h, n + 1), np.uint8)
     out[:, 0] = kind
     body = out[:, 1:]
     if kind == _SUB:
@@ -177,17 +189,28 @@ def _filter_block(src: np.ndarray, start: int, end: int, bpp: int, kind: int) ->
     return out
 
 
+def _filter_rows(src: np.ndarray, bpp: int, avg: bool, per: int) -> np.ndarray:
+    """Every row of ``src`` filtered, one filter chosen per ``per`` rows, in one array."""
+    h, n = src.shape
+    if h <= per:
+        return _filter_block(src, 0, h, bpp, _choose(src, 0, h, bpp, avg=avg))
+    out = np.empty((h, n + 1), np.uint8)
+    for s in range(0, h, per):
+        e = min(h, s + per)
+        _filter_block(src, s, e, bpp, _choose(src, s, e, bpp, avg=avg), out[s:e])
+    return out
+
+
 def _block(src: np.ndarray, start: int, end: int, bpp: int, avg: bool, level: int, last: bool) -> tuple[bytes, int, int]:
-    """Filter and deflate one block of rows as a raw deflate stream ending in a sync flush (or
-    the final block; run on a worker thread). Returns ``(deflate bytes, Adler-32 of the
-    filtered rows, their length)``."""
-    lib, _ = _deflate_lib()
+    """Filter and deflate (stdlib zlib: see the module's docstring) one block of rows as a raw
+    deflate stream ending in a sync flush (or the final block; run on a worker thread). Returns
+    ``(deflate bytes, Adler-32 of the filtered rows, their length)``."""
     filtered = _filter_block(src, start, end, bpp, _choose(src, start, end, bpp, avg=avg))
     data = memoryview(filtered.data).cast("B")
-    c = lib.compressobj(level, lib.DEFLATED, -15)
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
     body = c.compress(data)
-    body += c.flush(lib.Z_FINISH if last else lib.Z_SYNC_FLUSH)
-    return body, lib.adler32(data), len(data)
+    body += c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return body, zlib.adler32(data), len(data)
 
 
 def _idat(w: io.BytesIO, *parts: bytes) -> None:
@@ -206,13 +229,13 @@ def _idat(w: io.BytesIO, *parts: bytes) -> None:
 def _write_rows(out: io.BytesIO, src: np.ndarray, bpp: int, *, avg: bool, level: int | None) -> None:
     """Write the IDAT chunks of the rows ``src`` (2-D uint8, one image row per row)."""
     lib, name = _deflate_lib()
-    lvl = LEVELS[name] if level is None else level
     h, n = src.shape
     per = max(1, BLOCK_BYTES // (n + 1))  # the block layout depends on the row size only
-    if h <= per:  # one block: one zlib stream, one chunk
-        filtered = _filter_block(src, 0, h, bpp, _choose(src, 0, h, bpp, avg=avg))
-        _idat(out, lib.compress(memoryview(filtered.data).cast("B"), lvl))
+    if h <= per or h * (n + 1) <= STREAM_BYTES:  # one zlib stream in one call, one chunk
+        filtered = _filter_rows(src, bpp, avg, per)
+        _idat(out, lib.compress(memoryview(filtered.data).cast("B"), LEVELS[name] if level is None else level))
         return
+    lvl = LEVELS["zlib"] if level is None else level
     bounds = [(s, min(h, s + per)) for s in range(0, h, per)]
     jobs = [(src, s, e, bpp, avg, lvl, k == len(bounds) - 1) for k, (s, e) in enumerate(bounds)]
     adler = 1
@@ -249,7 +272,8 @@ def _in_order(jobs: list[tuple[Any, ...]]) -> Iterator[tuple[bytes, int, int]]:
 
 def encode_png(arr: np.ndarray, *, level: int | None = None) -> bytes:
     """Encode ``(H, W)`` or ``(H, W, C)`` uint8/uint16 pixels (C in 1..4) as PNG bytes.
-    ``level`` overrides the deflate level of the backend in use (see :data:`LEVELS`)."""
+    ``level`` overrides the deflate level (see :data:`LEVELS`): of the backend in use for images
+    deflated as one stream, of zlib for those over :data:`STREAM_BYTES`."""
     if arr.dtype not in (np.uint8, np.uint16):
         msg = f"pixels: expected uint8 or uint16, got {arr.dtype}"
         raise MediaTypeError(msg)

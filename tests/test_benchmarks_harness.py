@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -158,6 +159,22 @@ def test_run_workload_calls_warms_up_repeats_and_tears_down() -> None:
     calls["ok"] = 0
     run_workload(Workload("w", "d", setup=lambda: data, contenders={"ok": ok}), repeat=2)
     assert calls["ok"] == 3
+
+
+def test_a_deferred_byte_count_is_called_after_the_clock_stops() -> None:
+    """A contender may return a callable that counts its bytes: the harness calls it once per
+    run, untimed (a slow count would otherwise be charged to the contender)."""
+    counted: list[int] = []
+
+    def slow_count() -> int:
+        time.sleep(0.05)
+        counted.append(1)
+        return 77
+
+    w = Workload("w", "d", setup=lambda: None, contenders={"deferred": lambda d: slow_count})
+    (r,) = run_workload(w, repeat=5)
+    assert r.bytes_out == 77 and len(counted) == 5  # once per timed run (the warm-up's is not needed)
+    assert max(r.times) < 0.04  # the count's 50 ms sleeps are in no timing
 
 
 def test_repeat_floor_and_slow_workload_exemption() -> None:

@@ -24,12 +24,12 @@ from benchmarks.workloads.core import (
     _input_bytes,
     _setup_annotated,
     _setup_png,
-    _stored_bytes,
     _teardown,
     _wandb,
     _wandb_files,
     _wandb_run,
     pillow_level1,
+    row_bytes,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -41,25 +41,23 @@ def mediakit_each(b: Bench) -> int:
     other (no thread pool across images)."""
     import mediakit as mk
 
-    total = 0
+    rows = []
     store = mk.MemoryStore()
     for i, a in enumerate(b.arrays):
         img = mk.Image(a, masks=b.masks[i], boxes=b.boxes[i]) if b.masks else mk.Image(a)
-        row = mk.encode({"examples": img}, store)
-        total += _stored_bytes(row) + (len(json.dumps(row, separators=(",", ":"))) if b.masks else 0)
-    return total
+        rows.append(mk.encode({"examples": img}, store))
+    return row_bytes(rows, bool(b.masks))
 
 
 def mediakit_run_log_each(b: Bench) -> int:
     import mediakit as mk
 
     run = mk.Run(b.fresh_dir("mk-run-each"))
-    total = 0
+    rows = []
     for i, a in enumerate(b.arrays):
         img = mk.Image(a, masks=b.masks[i], boxes=b.boxes[i]) if b.masks else mk.Image(a)
-        row = run.log({"examples": img})
-        total += _stored_bytes(row) + (len(json.dumps(row, separators=(",", ":"))) if b.masks else 0)
-    return total
+        rows.append(run.log({"examples": img}))
+    return row_bytes(rows, bool(b.masks))
 
 
 def wandb_image_each(b: Bench) -> int:

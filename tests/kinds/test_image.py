@@ -876,6 +876,26 @@ def test_unlabeled_mask_ids_get_default_labels_and_are_reported(mem: mk.Store) -
     assert mk.decode(desc, mem).encode(mem) == desc
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_unlabelled_ids_are_found_whether_few_or_many(seed: int) -> None:
+    """The ids reported unlabelled are exactly those present without a label, both when a few
+    ids are looked for one by one and when many are counted in one pass."""
+    from mediakit.kinds._overlays import _unlabelled_present
+
+    rng = np.random.default_rng(seed)
+    top = int(rng.choice([0, 1, 5, 40, 255]))
+    mask = rng.integers(0, top + 1, (37, 29), dtype=np.uint8)
+    mask[rng.random(mask.shape) < 0.5] = 0  # gaps: not every id up to the maximum is present
+    labels = {int(v): "x" for v in rng.choice(256, size=int(rng.integers(0, 12)), replace=False)} | (
+        {v: "y" for v in range(1, top + 1)} if seed % 3 == 0 else {}
+    )
+    want = [int(v) for v in np.flatnonzero(np.bincount(mask.ravel(), minlength=256)) if int(v) not in labels]
+    assert _unlabelled_present(mask, labels) == want
+    assert _unlabelled_present(mask[::2, 1::3], labels) == [
+        int(v) for v in np.flatnonzero(np.bincount(mask[::2, 1::3].ravel(), minlength=256)) if int(v) not in labels
+    ]
+
+
 def test_background_only_mask_does_not_warn() -> None:
     img = quiet(lambda: mk.Image(U8_RGB, masks={"m": {"mask_data": np.zeros((6, 7), np.int64)}}))
     assert img.masks["m"].class_labels == {} and img.masks["m"].unlabeled_ids == [0]

@@ -31,7 +31,10 @@ _CHUNK = 1 << 20
 
 
 class LocalStore(Store):
-    """Files under ``root`` (created if missing). Files get the process umask (0644 usually)."""
+    """Files under ``root`` (created if missing). Files get the process umask (0644 usually).
+
+    Internally paths are strings joined with ``os.path`` (``pathlib`` objects cost several times
+    the system calls they wrap on the one-file-at-a-time path of ``Run.log``)."""
 
     kind = "local"
 
@@ -46,22 +49,24 @@ class LocalStore(Store):
         except (OSError, RuntimeError) as e:
             msg = f"root: cannot use {str(root)!r} as a store directory: {e}"
             raise StorageError(msg) from e
-        self._swept: set[Path] = set()
-        self._inside: set[Path] = set()  # folders already found to resolve inside the root
+        self._root = str(self.root)
+        self._media = os.path.join(self._root, MEDIA_DIR)
+        self._swept: set[str] = set()
+        self._inside: set[str] = set()  # folders already found to resolve inside the root
 
     def __repr__(self) -> str:
-        return f"LocalStore({str(self.root)!r})"
+        return f"LocalStore({self._root!r})"
 
     def __reduce__(self) -> tuple[type[LocalStore], tuple[str]]:
         # Re-opened from its folder in the receiving process (transactions are per process).
-        return (LocalStore, (str(self.root),))
+        return (LocalStore, (self._root,))
 
-    def _full(self, path: str) -> Path:
+    def _full(self, path: str) -> str:
         """``root / path`` after refusing symlinks (anywhere along the path) that lead out of the
         root, and loops. Folders found inside the root are remembered (a media folder is checked
         once per store instance, not on every file); the last component is looked at every time."""
-        full = self.root / path
-        self._folder_inside(full.parent, path)
+        full = os.path.join(self._root, path)
+        self._folder_inside(os.path.dirname(full), path)
         try:
             link = stat.S_ISLNK(os.lstat(full).st_mode)
         except OSError:  # absent (or unreadable: the operation on it will say so)
@@ -70,12 +75,15 @@ class LocalStore(Store):
             self._check_inside(full, path)
         return full
 
-    def _folder_inside(self, folder: Path, path: str) -> None:
+    def _folder_inside(self, folder: str, path: str) -> None:
         """Check ``folder`` (under the root) component by component: a real folder inside a
         checked one is inside; a symlink is resolved. Checked folders are remembered."""
-        if folder == self.root or folder in self._inside:
+        if folder == self._root or folder in self._inside:
             return
-        self._folder_inside(folder.parent, path)
+        parent = os.path.dirname(folder)
+        if parent == folder:  # pragma: no cover - above the root: safe_relpath prevents it
+            return
+        self._folder_inside(parent, path)
         try:
             mode = os.lstat(folder).st_mode
         except OSError:
@@ -85,21 +93,24 @@ class LocalStore(Store):
         if stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
             self._inside.add(folder)
 
-    def _check_inside(self, where: Path, path: str) -> None:
+    def _check_inside(self, where: str, path: str) -> None:
+        from pathlib import Path
+
         try:
-            real = where.resolve()
+            real = Path(where).resolve()
         except (RuntimeError, OSError) as e:  # a symlink loop ("Symlink loop from ...")
-            msg = f"path: {path!r} cannot be resolved inside the store root {str(self.root)!r} (symlink loop?): {e}"
+            msg = f"path: {path!r} cannot be resolved inside the store root {self._root!r} (symlink loop?): {e}"
             raise StorageError(msg) from e
         if real != self._real_root and self._real_root not in real.parents:
-            msg = f"path: {path!r} resolves outside the store root {str(self.root)!r} (symlink out of the store)"
+            msg = f"path: {path!r} resolves outside the store root {self._root!r} (symlink out of the store)"
             raise StorageError(msg)
 
     def _exists(self, path: str) -> bool:
-        return self._full(path).is_file()
+        return os.path.isfile(self._full(path))
 
     def _read(self, path: str) -> bytes:
-        return self._full(path).read_bytes()
+        with open(self._full(path), "rb") as f:
+            return f.read()
 
     def _sha256(self, path: str) -> str:
         import hashlib  # on first use (see hash_bytes)
@@ -110,16 +121,21 @@ class LocalStore(Store):
                 h.update(chunk)
         return h.hexdigest()
 
-    def _temp(self, full: Path, data: bytes) -> Path:
+    def _temp(self, full: str, data: bytes) -> str:
         """Write ``data`` to a new temporary file beside ``full`` (mode 0666 minus the umask)."""
-        full.parent.mkdir(parents=True, exist_ok=True)
-        tmp = full.parent / f".tmp-{random_token()}{full.suffix}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        folder = os.path.dirname(full)
+        tmp = os.path.join(folder, f".tmp-{random_token()}{os.path.splitext(full)[1]}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileNotFoundError:  # a new fan-out folder (one open fewer than making it first)
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(tmp, flags, 0o666)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
             raise
         return tmp
 
@@ -129,36 +145,32 @@ class LocalStore(Store):
         try:
             os.replace(tmp, full)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
             raise
 
     def _stat(self, path: str) -> int | None:
         try:
-            st = self._full(path).stat()
+            st = os.stat(self._full(path))
         except FileNotFoundError:
             return None
         return st.st_size if stat.S_ISREG(st.st_mode) else None
 
-    def _stage(self, data: bytes) -> Path:
+    def _stage(self, data: bytes) -> str:
         # In media/ itself: the final name's folder is not known yet, and a hard link from here
         # to it stays on one filesystem.
-        return self._temp(self._full(MEDIA_DIR) / ".staged", data)
+        return self._temp(os.path.join(self._full(MEDIA_DIR), ".staged"), data)
 
     def _unstage(self, staged: object) -> None:
-        from pathlib import Path
-
-        assert isinstance(staged, Path)
-        staged.unlink(missing_ok=True)
+        assert isinstance(staged, str)
+        _unlink(staged)
 
     def _create(self, path: str, data: bytes, *, seen: bool, staged: object | None = None) -> bool:
-        from pathlib import Path
-
         # Other processes may have deleted it since: always look again, under the lock.
         full = self._full(path)
-        if full.is_file():
+        if os.path.isfile(full):
             return False
-        if isinstance(staged, Path):
-            full.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(staged, str):
+            os.makedirs(os.path.dirname(full), exist_ok=True)
             tmp = staged
         else:
             tmp = self._temp(full, data)
@@ -169,12 +181,12 @@ class LocalStore(Store):
                 return False
             except OSError:
                 # No hard links on this filesystem: the claim lock still orders cooperating writers.
-                if full.is_file():
+                if os.path.isfile(full):
                     return False
                 os.replace(tmp, full)
             return True
         finally:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
 
     # -- ownership ---------------------------------------------------------------------------
     @contextmanager
@@ -183,40 +195,45 @@ class LocalStore(Store):
             if fcntl is None:
                 yield
                 return
-            media = self.root / MEDIA_DIR
-            media.mkdir(parents=True, exist_ok=True)
-            fd = os.open(media, os.O_RDONLY)
+            try:
+                fd = os.open(self._media, os.O_RDONLY)
+            except FileNotFoundError:
+                os.makedirs(self._media, exist_ok=True)
+                fd = os.open(self._media, os.O_RDONLY)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
             finally:
                 os.close(fd)  # releases the lock
 
-    def _marker(self, path: str) -> Path:
+    def _marker(self, path: str) -> str:
         full = self._full(path)
-        return full.parent / f".own-{full.name}"
+        folder, name = os.path.split(full)
+        return os.path.join(folder, f".own-{name}")
 
     def _marker_get(self, path: str) -> str | None:
         try:
-            return self._marker(path).read_text(encoding="ascii", errors="replace")
+            with open(self._marker(path), encoding="ascii", errors="replace") as f:
+                return f.read()
         except FileNotFoundError:
             return None
 
     def _marker_set(self, path: str, token: str) -> None:
-        self._marker(path).write_text(token, encoding="ascii")
+        with open(self._marker(path), "w", encoding="ascii") as f:
+            f.write(token)
 
     def _marker_del(self, path: str) -> None:
-        self._marker(path).unlink(missing_ok=True)
+        _unlink(self._marker(path))
 
     def _sweep(self, path: str) -> None:
         """Once per folder and instance: remove temporary files and markers older than
         :data:`STALE_SECONDS` (left by killed writers)."""
-        for folder in (self._full(path).parent, self.root / MEDIA_DIR):  # and media/: staged files
+        for folder in (os.path.dirname(self._full(path)), self._media):  # and media/: staged files
             if folder not in self._swept:
                 self._swept.add(folder)
                 self._sweep_folder(folder)
 
-    def _sweep_folder(self, folder: Path) -> None:
+    def _sweep_folder(self, folder: str) -> None:
         cutoff = time.time() - STALE_SECONDS
         try:
             entries = list(os.scandir(folder))
@@ -231,21 +248,21 @@ class LocalStore(Store):
                     pass
 
     def _size(self, path: str) -> int:
-        return self._full(path).stat().st_size
+        return os.stat(self._full(path)).st_size
 
     def _delete(self, path: str) -> None:
         full = self._full(path)
-        full.unlink(missing_ok=True)
+        _unlink(full)
         # Tidy empty fan-out folders so a failed encode leaves no trace (``media/`` itself stays:
         # it carries the claim lock, which must be one inode for every writer).
-        media = self.root / MEDIA_DIR
-        for parent in full.parents:
-            if parent in (self.root, media) or self.root not in parent.parents:
-                break
+        folder = os.path.dirname(full)
+        while folder not in (self._root, self._media) and folder.startswith(self._root + os.sep):
             try:
-                parent.rmdir()
+                os.rmdir(folder)
             except OSError:
                 break
+            self._inside.discard(folder)
+            folder = os.path.dirname(folder)
 
     def _list(self) -> Iterator[str]:
         from pathlib import Path
@@ -256,8 +273,19 @@ class LocalStore(Store):
                     yield Path(dirpath, name).relative_to(self.root).as_posix()
 
     def url(self, path: str) -> str:
-        return self._full(safe_relpath(path)).resolve().as_uri()
+        from pathlib import Path
+
+        return Path(self._full(safe_relpath(path))).resolve().as_uri()
 
     def local_path(self, path: str) -> Path:
         """The file's path on disk (after the same safety checks as ``read``)."""
-        return self._full(safe_relpath(path))
+        from pathlib import Path
+
+        return Path(self._full(safe_relpath(path)))
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

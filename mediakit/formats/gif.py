@@ -15,7 +15,9 @@ LZW data is written by giflib (``imagecodecs.gif_encode``, which releases the GI
 compressed on the shared worker threads, a bounded number in flight, while the next block is
 mapped) or, without the extra, by Pillow's GIF encoder on the calling thread. Both give the same
 indices, so the same decoded pixels, but not always the same LZW bytes: a GIF's bytes (and
-content address) depend on whether the extra is installed, never on threads or timing.
+content address) depend on whether the extra is installed, never on threads or timing. While
+the first blocks are mapped, a worker fills the global palette's nearest-colour cache from the
+palette's sample (:meth:`_Palette.warm_up`).
 
 A GIF is a video when it is animated, else an image (:func:`classify`); still GIFs as images are
 decoded by :mod:`mediakit.formats.raster`.
@@ -116,6 +118,7 @@ class _Palette:
         while len(frames) * ((h + step - 1) // step) * ((w + step - 1) // step) > PALETTE_SAMPLE_PIXELS:
             step += 1
         sample, px, _ = _tall(frames, step)
+        self.sample: Any = sample  # for warm_up(), which drops it
         self.image = sample.quantize(colours, method=PILImage.Quantize.FASTOCTREE)
         raw = bytes(self.image.getpalette() or [])[: 3 * colours]
         self.rgb = np.frombuffer(raw.ljust(3 * colours, b"\x00"), np.uint8).reshape(-1, 3)
@@ -132,11 +135,43 @@ class _Palette:
         diff = np.abs(self._rgb16[got] - want).reshape(len(got), -1)
         return diff.sum(axis=1) / diff.shape[1]  # exact integer sums: the mean, as numpy gives it
 
-    def map(self, rgb: Any) -> np.ndarray:
-        """A Pillow RGB image's indices (nearest colour, no dithering) as ``(rows, columns)`` uint8."""
+    def warm_up(self, pool: Any) -> Any:
+        """Start filling Pillow's nearest-colour cache of this palette on a worker thread (a
+        job; cancel it if unstarted) by mapping the sample the palette was made from, last
+        frames first, while this thread stacks and maps the first blocks from the first frame
+        on. A new palette's first mappings are mostly this fill (at each first miss Pillow finds
+        the nearest entry for a whole 32-level cube of colours) and the other core is idle then:
+        ~6 % of a 48-frame clip.
+
+        Safe because of how Pillow keeps that cache (checked up to Pillow 13; other versions
+        skip this, same bytes, a little slower): it is made once per palette, here first by a
+        1-pixel mapping, and then only ever filled, each entry with the same value (its nearest
+        colour) whichever thread computes it, so the indices never depend on timing."""
         from PIL import Image as PILImage
 
-        return np.asarray(rgb.quantize(palette=self.image, dither=PILImage.Dither.NONE))
+        sample, self.sample = self.sample, None
+        self._quantize(PILImage.new("RGB", (1, 1)))
+        return pool.submit(self._quantize, sample.transpose(PILImage.Transpose.FLIP_TOP_BOTTOM))
+
+    def map(self, rgb: Any) -> np.ndarray:
+        """A Pillow RGB image's indices (nearest colour, no dithering) as ``(rows, columns)`` uint8."""
+        return np.asarray(self._quantize(rgb))
+
+    def _quantize(self, rgb: Any) -> Any:
+        from PIL import Image as PILImage
+
+        return rgb.quantize(palette=self.image, dither=PILImage.Dither.NONE)
+
+
+def _cache_warm_up_safe() -> bool:
+    """Whether the installed Pillow keeps a palette's nearest-colour cache the way
+    :meth:`_Palette.warm_up` relies on (read in its source, versions 9 to 13)."""
+    import PIL
+
+    try:
+        return 9 <= int(PIL.__version__.split(".")[0]) <= 13
+    except ValueError:
+        return False
 
 
 def _error_step(shape: tuple[int, ...]) -> int:
@@ -381,10 +416,15 @@ def encode_gif(
     grey = bool(head) and head[0].shape[2] == 1
     alpha = bool(head) and head[0].shape[2] == 4
     colour: _Colour | None = None
+    warming = None
     if grey:
         out.write(b"\xf7\x00\x00" + _GREY_PALETTE)  # global table of 256 greys
     elif head:
         colour = _Colour(_Palette(head, 255 if alpha else 256), 255 if alpha else 256)
+        if len(head) == PALETTE_FRAMES and _cache_warm_up_safe():  # more frames to come
+            from .._threads import in_pool, pool
+
+            warming = None if in_pool() else colour.glob.warm_up(pool())
         bits = _table_bits(colour.glob.table)
         out.write(bytes([0x80 | (bits - 1) << 4 | (bits - 1), 0, 0]) + colour.glob.table.ljust(3 << bits, b"\x00"))
     else:
@@ -400,6 +440,8 @@ def encode_gif(
         writer.finish()
     finally:  # an error (or a failing frame source): queued LZW jobs are not started
         writer.cancel()
+        if warming is not None:
+            warming.cancel()
     out.write(b";")
     return out.getvalue()
 

@@ -17,6 +17,7 @@ from PIL import Image as PILImage
 from test_gif_palette import _local_tables
 
 from mediakit.formats import gif
+from mediakit.formats.gif import PALETTE_FRAMES
 
 
 def _scenes(h: int = 24, w: int = 32, c: int = 3) -> np.ndarray:
@@ -166,6 +167,27 @@ def test_same_bytes_from_threads_at_once() -> None:
     assert not errors
     assert len(got) == 12
     assert all(g == want for g in got)
+
+
+def test_the_palette_cache_warm_up_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 16 frames or more, the global palette's nearest-colour cache is filled on a worker
+    thread while the writer maps the first blocks (both fill the one cache): the bytes are those
+    written without it, whichever gets to an entry first, however it is timed."""
+    frames = _channel_first_views(_scenes(96, 128))
+    calls: list[int] = []
+    real = gif._Palette.warm_up
+
+    def counted(self: Any, pool: Any) -> Any:
+        calls.append(1)
+        return real(self, pool)
+
+    monkeypatch.setattr(gif._Palette, "warm_up", counted)
+    with_warm_up = {_encode(frames) for _ in range(6)}
+    assert len(calls) == 6
+    assert _encode(frames[:PALETTE_FRAMES - 1]) and len(calls) == 6  # short clips: not worth a job
+    monkeypatch.setattr(gif, "_cache_warm_up_safe", lambda: False)
+    assert with_warm_up == {_encode(frames)}
+    assert len(calls) == 6
 
 
 _CHILD = """

@@ -233,7 +233,9 @@ def _write_rows(out: io.BytesIO, src: np.ndarray, bpp: int, *, avg: bool, level:
     per = max(1, BLOCK_BYTES // (n + 1))  # the block layout depends on the row size only
     if h <= per or h * (n + 1) <= STREAM_BYTES:  # one zlib stream in one call, one chunk
         filtered = _filter_rows(src, bpp, avg, per)
-        _idat(out, lib.compress(memoryview(filtered.data).cast("B"), LEVELS[name] if level is None else level))
+        data = lib.compress(memoryview(filtered.data).cast("B"), LEVELS[name] if level is None else level)
+        del filtered  # before the chunk is copied into ``out``: the peak is one of the two
+        _idat(out, data)
         return
     lvl = LEVELS["zlib"] if level is None else level
     bounds = [(s, min(h, s + per)) for s in range(0, h, per)]

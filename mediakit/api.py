@@ -140,7 +140,7 @@ def finish(im: Any, size: int, fmt: str, *, upscale: bool = False) -> bytes:
     if im.mode not in ("RGB", "RGBA", "L", "LA"):
         im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
     if fmt == "png":
-        # mediakit's own PNG writer (one filter per row block, ISA-L deflate when installed):
+        # mediakit's own PNG writer (one filter per row block, libdeflate when installed):
         # several times faster than Pillow's zlib level 6 for a few per cent more bytes.
         import numpy as np
 

@@ -86,7 +86,7 @@ def roundtrip(obj: Any, store: mk.Store) -> tuple[dict[str, Any], Any]:
 
 @pytest.fixture
 def block_import(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A set of package names: while a name is in it (``block_import.add("isal")``), importing
+    """A set of package names: while a name is in it (``block_import.add("deflate")``), importing
     that package or its submodules raises ImportError, as on an install without the extra that
     brings it; ``discard`` lets it import again. Restored after the test."""
     import builtins

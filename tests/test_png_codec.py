@@ -211,7 +211,7 @@ def _dirty_heap() -> None:
 def test_bytes_do_not_depend_on_the_thread_or_the_heap(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Content addresses need the same bytes for the same pixels: the calling thread, fresh
     threads (fresh, zeroed heap arenas) and threads that ran on a dirtied heap all agree, for
-    both deflate paths (CI once saw ISA-L's streaming interface disagree between threads)."""
+    both deflate paths (ISA-L, the writer's former backend, disagreed between threads)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -307,10 +307,11 @@ def test_size_close_to_pillow_default(name: str) -> None:
 
 
 def test_zlib_fallback(monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
-    """Without the isal package the stdlib zlib writes the same pixels (both paths)."""
+    """Without the deflate package (libdeflate) the stdlib zlib writes the same pixels (both
+    paths)."""
     arr = pixels((700, 1500), 3, np.uint8, smooth=True)
     small = pixels((30, 40), 4, np.uint8, smooth=True)
-    block_import.add("isal")
+    block_import.add("deflate")
     monkeypatch.setattr(png, "_deflater", None)
     assert png.backend() == f"zlib {zlib.ZLIB_RUNTIME_VERSION}"
     for a in (arr, small):
@@ -318,8 +319,8 @@ def test_zlib_fallback(monkeypatch: pytest.MonkeyPatch, block_import: Any) -> No
         np.testing.assert_array_equal(decode_pixels(data), a)
         np.testing.assert_array_equal(np.asarray(pil_decode(data)), a)
     monkeypatch.setattr(png, "_deflater", None)
-    block_import.discard("isal")
-    assert png.backend().startswith("isal ")
+    block_import.discard("deflate")
+    assert png.backend().startswith("libdeflate (deflate ")
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,4 @@
-"""PNG writer and a fast reader for the files it writes. Backend: numpy + ISA-L deflate.
+"""PNG writer and a fast reader for the files it writes. Backend: numpy + libdeflate.
 
 The writer is built for the one-image-at-a-time path of a training loop:
 
@@ -7,25 +7,27 @@ The writer is built for the one-image-at-a-time path of a training loop:
   8-bit images, Average; vectorised numpy, a few passes over the block. Per-row adaptive
   filtering (what Pillow and zlib-based writers do) buys ~3 % of size for ten times the filter
   time.
-- **Deflate**: images up to :data:`STREAM_BYTES` of filtered rows are deflated in one call
-  (one stream, one IDAT chunk) by ISA-L (the ``isal`` package, the ``speed`` extra, imported on
-  first use) at level 1: about 4x faster than zlib level 1 at the same size on photos. Without
-  ``isal`` the stdlib zlib is used (level 2), so files stay valid, only slower; :data:`backend`
-  says which one is in use.
+- **Deflate**: images up to :data:`STREAM_BYTES` of filtered rows are deflated in one call (one
+  stream, one IDAT chunk) by libdeflate (the ``deflate`` package, the ``speed`` extra, imported
+  on first use) at level 1: about 2x faster than zlib level 1 and smaller. Without it the
+  stdlib zlib is used (level 2), so files stay valid, only slower; :data:`backend` says which
+  one is in use.
 - **Blocks**: larger images are filtered and compressed block by block by the stdlib zlib (each
   block an independent deflate stream ended by a sync flush, written as its own IDAT chunk;
   Adler-32 values combined arithmetically), a few blocks in flight on the shared worker pool
   (zlib releases the GIL). Peak extra memory is a few blocks plus the output, and both cores
-  help. Not ISA-L: a block needs its streaming interface (``compressobj`` + sync flush), which
-  on some CPUs wrote different bytes for the same block depending on the thread that ran it
-  (seen in CI: a one-thread pool, a four-thread pool and the calling thread disagreed), and
-  content addresses need the same bytes for the same pixels.
+  help. (libdeflate compresses whole buffers only: it cannot end a block with a sync flush.)
+
+Why not ISA-L, which is faster still: through python-isal it wrote different bytes for the same
+input depending on the thread or process that ran it (CI saw it for the streaming interface on
+big images, then a fresh checkout here for one-call compression of a 16x11 thumbnail), and
+content addresses need the same bytes for the same pixels. libdeflate's compressor is a pure
+function of the input and the level.
 
 Output is deterministic for a given deflate library build: no timestamps or text chunks; block
 layout, filter choice and level depend only on the pixels, never on the number of cores or
-threads. Another library, version or CPU family may produce different (equally valid) bytes,
-so the content address of the same pixels can change across installs (ARCHITECTURE.md,
-Decisions).
+threads. Another library or version may produce different (equally valid) bytes, so the
+content address of the same pixels can change across installs (ARCHITECTURE.md, Decisions).
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import io
 import struct
 import zlib
 from collections import deque
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,40 +57,42 @@ CHANNELS = {v: k for k, v in _COLOR_TYPES.items()}  # PNG colour type -> channel
 #: Filtered bytes per block of rows: each block gets its own filter, and images over
 #: :data:`STREAM_BYTES` are deflated block by block.
 BLOCK_BYTES = 1 << 21
-#: Images with up to this many filtered bytes are deflated as one stream in one call (ISA-L when
-#: installed); larger ones in blocks of :data:`BLOCK_BYTES` by zlib on the worker pool.
+#: Images with up to this many filtered bytes are deflated as one stream in one call
+#: (libdeflate when installed); larger ones in blocks of :data:`BLOCK_BYTES` by zlib on the
+#: worker pool.
 STREAM_BYTES = 1 << 24
-#: Deflate levels per backend (ISA-L has levels 0-3; its level 1 matches zlib level 1-2 in size).
-LEVELS = {"isal": 1, "zlib": 2}
+#: Deflate levels per backend (libdeflate's level 1 is smaller than zlib's level 2 on photos).
+LEVELS = {"libdeflate": 1, "zlib": 2}
 
 _NONE, _SUB, _UP, _AVG = 0, 1, 2, 3
 _COST = np.minimum(np.arange(256), 256 - np.arange(256)).astype(np.uint8)  # |byte as int8|
 _IDAT_CRC = zlib.crc32(b"IDAT")
 _ADLER_MOD = 65521
-_deflater: tuple[ModuleType, str] | None = None
+_deflater: tuple[Any, str] | None = None
 
 
-def _deflate_lib() -> tuple[ModuleType, str]:
-    """``(module, name)`` of the deflate implementation: ISA-L if importable, else zlib.
+def _deflate_lib() -> tuple[Any, str]:
+    """``(compress(data, level) -> bytes-like, name)``: libdeflate if importable, else zlib.
     Imported on first use, so ``import mediakit`` stays light."""
     global _deflater
     if _deflater is None:
         try:
-            from isal import isal_zlib
+            import deflate
 
-            _deflater = (isal_zlib, "isal")
-        except ImportError:  # a platform without the isal wheel: valid files, slower
-            _deflater = (zlib, "zlib")
+            _deflater = (deflate.zlib_compress, "libdeflate")
+        except ImportError:  # the speed extra is not installed: valid files, slower
+            _deflater = (zlib.compress, "zlib")
     return _deflater
 
 
 def backend() -> str:
-    """Which deflate implementation the writer uses, with its version (``"isal 1.9.1"`` or
-    ``"zlib 1.3.1"``): part of what determines the exact bytes written."""
-    if _deflate_lib()[1] == "isal":
-        import isal
+    """Which deflate implementation the writer uses for images deflated as one stream, with its
+    version (``"libdeflate (deflate 0.9.0)"`` or ``"zlib 1.3.1"``): part of what determines the
+    exact bytes written (bigger images always use zlib)."""
+    if _deflate_lib()[1] == "libdeflate":
+        from importlib.metadata import version
 
-        return f"isal {isal.__version__}"
+        return f"libdeflate (deflate {version('deflate')})"
     return f"zlib {zlib.ZLIB_RUNTIME_VERSION}"
 
 
@@ -215,10 +218,9 @@ def _block(src: np.ndarray, start: int, end: int, bpp: int, avg: bool, level: in
 
 def _idat(w: io.BytesIO, *parts: bytes) -> None:
     """Write one IDAT chunk whose data is ``parts`` joined (without joining them)."""
-    crc32 = _deflate_lib()[0].crc32
     crc = _IDAT_CRC
     for p in parts:
-        crc = crc32(p, crc)
+        crc = zlib.crc32(p, crc)
     w.write(struct.pack(">I", sum(len(p) for p in parts)))
     w.write(b"IDAT")
     for p in parts:
@@ -228,12 +230,12 @@ def _idat(w: io.BytesIO, *parts: bytes) -> None:
 
 def _write_rows(out: io.BytesIO, src: np.ndarray, bpp: int, *, avg: bool, level: int | None) -> None:
     """Write the IDAT chunks of the rows ``src`` (2-D uint8, one image row per row)."""
-    lib, name = _deflate_lib()
+    compress, name = _deflate_lib()
     h, n = src.shape
     per = max(1, BLOCK_BYTES // (n + 1))  # the block layout depends on the row size only
     if h <= per or h * (n + 1) <= STREAM_BYTES:  # one zlib stream in one call, one chunk
         filtered = _filter_rows(src, bpp, avg, per)
-        data = lib.compress(memoryview(filtered.data).cast("B"), LEVELS[name] if level is None else level)
+        data = compress(memoryview(filtered.data).cast("B"), LEVELS[name] if level is None else level)
         del filtered  # before the chunk is copied into ``out``: the peak is one of the two
         _idat(out, data)
         return

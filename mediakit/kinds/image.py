@@ -289,11 +289,25 @@ class Image(FileKind):
     # -- encode / decode -------------------------------------------------------------------------
     def _encode(self, store: Store) -> dict[str, Any]:
         spec = formats.derived("image.spec." + self.file_type, lambda: formats.get(self.file_type, kind="image").for_kind("image"))
+        masks: dict[str, Any] = {}
         if self._file is not None:
             blob = self._file
         else:
             assert spec.encode is not None  # file_type was checked against the writable formats
-            blob = spec.encode(self.pixels, quality=self.quality)
+            from .._threads import in_pool, pool
+
+            if self.masks and not in_pool():
+                # The image is encoded on a worker thread (its deflate releases the GIL) while
+                # this one encodes and stores the masks: both cores for an annotated image.
+                job = pool().submit(spec.encode, self.pixels, quality=self.quality)
+                try:
+                    masks = {name: _mask_desc(m, store) for name, m in self.masks.items()}
+                except BaseException:
+                    job.cancel()  # if not started yet; a running encode only makes bytes
+                    raise
+                blob = job.result()
+            else:
+                blob = spec.encode(self.pixels, quality=self.quality)
         ref = store.put(blob, suffix=spec.suffix)
         desc = {
             **self._header(),
@@ -314,7 +328,7 @@ class Image(FileKind):
         if self.classes:
             desc["classes"] = [{"id": k, "name": v} for k, v in self.classes.items()]
         if self.masks:
-            desc["masks"] = {name: _mask_desc(m, store) for name, m in self.masks.items()}
+            desc["masks"] = masks or {name: _mask_desc(m, store) for name, m in self.masks.items()}
         if self.boxes:
             desc["boxes"] = {
                 name: {

@@ -195,8 +195,6 @@ def _filter_block(src: np.ndarray, start: int, end: int, bpp: int, kind: int, ou
 def _filter_rows(src: np.ndarray, bpp: int, avg: bool, per: int) -> np.ndarray:
     """Every row of ``src`` filtered, one filter chosen per ``per`` rows, in one array."""
     h, n = src.shape
-    if h <= per:
-        return _filter_block(src, 0, h, bpp, _choose(src, 0, h, bpp, avg=avg))
     out = np.empty((h, n + 1), np.uint8)
     for s in range(0, h, per):
         e = min(h, s + per)

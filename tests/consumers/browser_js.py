@@ -50,6 +50,11 @@ img.onload = async () => {
     for (let i = 0; i < n; i++) {
       const r = await dec.decode({frameIndex: i});
       micros += r.image.duration || 0;
+      if (i === n - 1) {  // the last frame as the browser composites it over the frames before
+        const lc = document.createElement('canvas'); lc.width = img.naturalWidth; lc.height = img.naturalHeight;
+        lc.getContext('2d').drawImage(r.image, 0, 0);
+        out.last = lc.toDataURL('image/png');
+      }
       r.image.close();
     }
     dec.close();

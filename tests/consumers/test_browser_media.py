@@ -112,6 +112,9 @@ def test_gif_video_shows_in_chromium_as_an_image(size: str, page: Any, media_ser
     assert report["frameCount"] == desc["frames"] == N_FRAMES
     assert report["totalDuration"] == pytest.approx(desc["duration"], abs=0.011)  # GIF delays are in 1/100 s
     check_shows(frame_of(report), frames[0].astype(np.int16), TOLERANCE["gif"], f"gif {size}")
+    # Frames after the first keep unchanged pixels transparent over the frame before: the last
+    # frame, as the browser composites it, is still the input's.
+    check_shows(frame_of({"frame": report["last"]}), frames[-1].astype(np.int16), TOLERANCE["gif"], f"gif {size}, last frame")
 
 
 def test_theora_is_refused_by_chromium_and_mediakit_says_so(page: Any, media_server: Any) -> None:

@@ -99,7 +99,9 @@ def test_without_imagecodecs_pillow_writes_the_same_pixels(c: int, monkeypatch: 
 
 @pytest.mark.parametrize("c", [3, 4])
 @pytest.mark.parametrize("giflib", [True, False])
-def test_blocks_and_layout_do_not_change_the_bytes(c: int, giflib: bool, monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
+def test_blocks_and_layout_do_not_change_the_bytes(
+    c: int, giflib: bool, monkeypatch: pytest.MonkeyPatch, block_import: Any
+) -> None:
     # Scene changes land inside blocks, at their edges and in the buffered head; the bytes are
     # those of the frame-by-frame writer (a block of one frame) whatever the block size.
     if not giflib:
@@ -184,7 +186,7 @@ def test_the_palette_cache_warm_up_changes_no_byte(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(gif._Palette, "warm_up", counted)
     with_warm_up = {_encode(frames) for _ in range(6)}
     assert len(calls) == 6
-    assert _encode(frames[:PALETTE_FRAMES - 1]) and len(calls) == 6  # short clips: not worth a job
+    assert _encode(frames[: PALETTE_FRAMES - 1]) and len(calls) == 6  # short clips: not worth a job
     monkeypatch.setattr(gif, "_cache_warm_up_safe", lambda: False)
     assert with_warm_up == {_encode(frames)}
     assert len(calls) == 6
@@ -234,7 +236,9 @@ def test_on_a_worker_thread_the_lzw_runs_inline_with_the_same_bytes() -> None:
 
 @pytest.mark.parametrize("giflib", [True, False])
 @pytest.mark.parametrize(("n", "h", "w"), [(20, 50, 40), (2, 300, 400), (1, 1024, 1024), (1, 1, 1)])
-def test_incompressible_frames_are_written_whole(giflib: bool, n: int, h: int, w: int, monkeypatch: pytest.MonkeyPatch, block_import: Any) -> None:
+def test_incompressible_frames_are_written_whole(
+    giflib: bool, n: int, h: int, w: int, monkeypatch: pytest.MonkeyPatch, block_import: Any
+) -> None:
     """Noise: LZW makes it larger than the pixels (up to 12 bits each). giflib's output buffer
     is sized for that (imagecodecs' default, about a byte per pixel, overflowed with
     "Write failed (disk full?)"), and both encoders decode back to the same indices."""
@@ -249,3 +253,74 @@ def test_incompressible_frames_are_written_whole(giflib: bool, n: int, h: int, w
     assert len(got) == n
     for a, b in zip(got, idx):
         np.testing.assert_array_equal(a[..., 0], b)
+
+
+def _controls(blob: bytes) -> list[tuple[int, bool, bytes | None]]:
+    """For each frame: its graphic control's disposal method, whether it has a transparent index,
+    and its local colour table (None: the global one)."""
+    out = []
+    pos = 13 + (3 << ((blob[10] & 7) + 1) if blob[10] & 0x80 else 0)
+    control = (0, False)
+    while blob[pos] != 0x3B:
+        if blob[pos] == 0x21:
+            if blob[pos + 1] == 0xF9:
+                control = ((blob[pos + 3] >> 2) & 7, bool(blob[pos + 3] & 1))
+            pos = gif._skip_sub_blocks(blob, pos + 2)
+            continue
+        packed = blob[pos + 9]
+        end = pos + 10 + ((3 << ((packed & 7) + 1)) if packed & 0x80 else 0)
+        out.append((*control, blob[pos + 10 : end] if packed & 0x80 else None))
+        pos = gif._skip_sub_blocks(blob, end + 1)
+    return out
+
+
+@pytest.mark.parametrize("giflib", [True, False])
+def test_frames_after_the_first_keep_unchanged_pixels_transparent(
+    giflib: bool, monkeypatch: pytest.MonkeyPatch, block_import: Any
+) -> None:
+    """A colour frame whose pixel has the index the frame before had there writes the transparent
+    index instead, over the frame before (disposal 1): decoded, every frame is exactly what it is
+    written whole, and the file is smaller. A frame with a new palette is written whole."""
+    if not giflib:
+        _block_imagecodecs(monkeypatch, block_import)
+    frames = _scenes()
+    frames[21] = frames[20]  # a frame with no change at all
+    delta = _encode(frames)
+    controls = _controls(delta)
+    new_palette = [i == 0 or controls[i][2] != controls[i - 1][2] for i in range(len(frames))]
+    assert 3 <= new_palette.count(True) < len(frames) // 2  # the test has scene changes
+    assert [c[:2] for c in controls] == [(1, not new) for new in new_palette]
+    monkeypatch.setattr(gif, "_delta", lambda idx, prev: idx)  # every frame whole, same controls
+    whole = _encode(frames)
+    assert len(delta) < len(whole)
+    for a, b in zip(_pixels(delta), _pixels(whole)):
+        np.testing.assert_array_equal(a, b)
+    assert gif.scan(delta)[4] is False  # differences over an opaque frame: no alpha
+
+
+def _gif(frames: list[tuple[int, bool, tuple[int, int, int, int]]]) -> bytes:
+    """A 4x4 GIF of frames ``(disposal, transparent, (x, y, w, h))``, each of one colour index."""
+    out = bytearray(b"GIF89a\x04\x00\x04\x00\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff")
+    for disposal, transparent, (x, y, w, h) in frames:
+        out += b"!\xf9\x04" + bytes([disposal << 2 | transparent]) + b"\x05\x00\x01\x00"
+        out += b"," + bytes([x, 0, y, 0, w, 0, h, 0, 0])
+        out += b"\x02" + PILImage.frombuffer("P", (w, h), bytes(w * h), "raw", "P", 0, 1).tobytes("gif", "P") + b"\x00"
+    return bytes(out + b";")
+
+
+@pytest.mark.parametrize(
+    ("frames", "alpha"),
+    [
+        ([(1, False, (0, 0, 4, 4)), (1, True, (0, 0, 4, 4))], False),  # differences over an opaque frame
+        ([(0, False, (0, 0, 4, 4)), (0, True, (1, 1, 2, 2))], False),  # unspecified disposal keeps the frame
+        ([(1, True, (0, 0, 4, 4)), (1, False, (0, 0, 4, 4))], True),  # the first frame has holes
+        ([(1, False, (0, 0, 2, 4)), (1, True, (0, 0, 4, 4))], True),  # the screen was not covered
+        ([(2, False, (0, 0, 4, 4)), (1, True, (0, 0, 4, 4))], True),  # cleared after the first frame
+        ([(1, False, (0, 0, 4, 4)), (3, False, (0, 0, 2, 2)), (1, True, (0, 0, 4, 4))], False),  # restored
+        ([(1, False, (0, 0, 4, 4)), (2, False, (0, 0, 4, 4)), (1, False, (0, 0, 4, 4))], False),  # cleared, covered again
+    ],
+)
+def test_scan_reports_alpha_only_where_the_background_can_show(frames: list[Any], alpha: bool) -> None:
+    blob = _gif(frames)
+    assert gif.scan(blob)[2] == len(frames)
+    assert gif.scan(blob)[4] is alpha

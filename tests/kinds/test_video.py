@@ -447,7 +447,10 @@ def test_corpus_files_encode_decode_and_thumbnail(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["gif", "mp4"])
 def test_encoding_streams_frames_without_copying_the_array(fmt):
-    arr = np.ascontiguousarray(np.broadcast_to(frames(t=48, h=128, w=128), (48, 3, 128, 128)))
+    # 240 frames: what is buffered (the GIF writer's blocks of 2^17 pixels in flight, one frame
+    # for MP4) stays the same whatever the clip's length, so the peak is a small fraction of a long
+    # clip (a copy of the array alone would be 1.0); the encoded file itself is part of the peak.
+    arr = np.ascontiguousarray(np.broadcast_to(frames(t=240, h=128, w=128), (240, 3, 128, 128)))
     video = mk.Video(arr, format=fmt)
     video.encode_bytes()  # warm-up: imports and caches
     tracemalloc.start()
@@ -456,7 +459,7 @@ def test_encoding_streams_frames_without_copying_the_array(fmt):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 0.5 * arr.nbytes, f"peak {peak} bytes for a {arr.nbytes}-byte array"
+    assert peak < 0.4 * arr.nbytes, f"peak {peak} bytes for a {arr.nbytes}-byte array"
 
 
 # -- thumbnails ------------------------------------------------------------------------------------------------------

@@ -291,6 +291,7 @@ class _Writer:
         after the frame: RGBA input) or ``"delta"`` (written as :func:`_delta` of them and
         ``prev``, the frame before's indices under the same table, or None)."""
         n = len(idx)
+        meta: list[tuple[int, bytes | None, int | None, int]]
         if kind == "holes":
             meta = [(next(self.delays), table, KEEP, 2) for _ in range(n)]
         elif kind == "delta":

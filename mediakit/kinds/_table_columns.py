@@ -203,6 +203,7 @@ def from_cells(name: str, cells: list[Any], *, allow_mixed: bool = False, option
         raise MediaTypeError(msg)
     if any(f"{t.__module__}.{t.__name__}" in _PANDAS_MISSING for t in types):
         cells = [None if category_of(type(c)) == "null" else c for c in cells]
+        types = set(map(type, cells))
     cats.discard("null")
     col_types = {column_type_of(c) for c in cats}
     media_kinds = {c for c in cats if c.startswith("media:")}
@@ -212,7 +213,7 @@ def from_cells(name: str, cells: list[Any], *, allow_mixed: bool = False, option
     if not cats:
         col = Column(name, "null", list(cells))
     elif len(col_types) == 1 and len(media_kinds) <= 1:
-        col = _BUILDERS[col_types.pop()](name, cells, cats, row0)
+        col = _BUILDERS[col_types.pop()](name, cells, cats, row0, types)  # types: the cells' (one pass, shared)
     elif allow_mixed:
         col = Column(name, "mixed", [_mixed_cell(c, name, row0 + i) for i, c in enumerate(cells)])
     else:
@@ -266,9 +267,12 @@ def _mask_and_fill(cells: list[Any], fill: Any) -> tuple[list[Any], np.ndarray |
     return obj.tolist(), mask
 
 
-def _float_cells(cells: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
+def _float_cells(cells: list[Any], nones: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Python floats and None as float64 values and a missing-value mask, in one numpy call
-    (numpy reads None as NaN; only the NaN positions are looked at to tell the two apart)."""
+    (numpy reads None as NaN; only the NaN positions are looked at to tell the two apart).
+    ``nones``: whether None may be among the cells."""
+    if not nones:
+        return np.fromiter(cells, np.float64, len(cells)), None
     arr = np.array(cells, dtype=np.float64)
     nan = np.flatnonzero(np.isnan(arr))
     if not len(nan):
@@ -283,11 +287,17 @@ def _float_cells(cells: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
     return arr, mask
 
 
-def _number(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
-    if set(map(type, cells)) <= {float, NoneType}:
-        arr, mask = _float_cells(cells)
+def _number(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
+    types = set(map(type, cells)) if types is None else types
+    if types <= {float, NoneType}:
+        arr, mask = _float_cells(cells, NoneType in types)
         return Column(name, "number", arr, mask, dtype="float64")
-    filled, mask = _mask_and_fill(cells, 0)
+    if types == {int}:  # Python ints in int64's range: read straight into int64, as np.array would
+        try:
+            return Column(name, "number", np.fromiter(cells, np.int64, len(cells)), None, dtype="int64")
+        except OverflowError:  # beyond int64: the general path below picks uint64 or refuses
+            pass
+    filled, mask = _mask_and_fill(cells, 0) if NoneType in types else (cells, None)
     try:
         arr = np.array(filled)
     except OverflowError:
@@ -361,7 +371,9 @@ def join_numbers(name: str, a: np.ndarray, b: np.ndarray, row_b: int) -> np.ndar
     return np.concatenate([a.astype(dt, copy=False), b.astype(dt, copy=False)])
 
 
-def _bool(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
+def _bool(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
+    if types == {bool}:
+        return Column(name, "bool", np.fromiter(cells, bool, len(cells)), None, dtype="bool")
     filled, mask = _mask_and_fill(cells, False)
     arr = np.array(filled, dtype=bool)
     return Column(name, "bool", arr, mask, dtype="bool")
@@ -387,7 +399,7 @@ def tz_name(tz: Any) -> str:
     return text
 
 
-def _datetime(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
+def _datetime(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
     aware = naive = False
     zones: set[str] = set()
     vals: list[Any] = []
@@ -430,20 +442,20 @@ def _datetime(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
     return Column(name, "datetime", arr, mask, unit=unit, tz=tz)
 
 
-def _string(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
-    if all(t is str or t is NoneType for t in set(map(type, cells))):
+def _string(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
+    if all(t is str or t is NoneType for t in (set(map(type, cells)) if types is None else types)):
         return Column(name, "string", list(cells))
     return Column(name, "string", [c if c is None else str(c) for c in cells])
 
 
 def _nested(kind: str) -> Any:
-    def build(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
+    def build(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
         return Column(name, kind, [None if c is None else json_ready(c, f"{where(row0 + i, name)}") for i, c in enumerate(cells)])
 
     return build
 
 
-def _array(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
+def _array(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
     dtypes = set()
     for i, c in enumerate(cells):
         if c is None:
@@ -459,7 +471,7 @@ def _array(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
     return Column(name, "array", [c if c is None or c.dtype == dtype else c.astype(dtype) for c in cells], dtype=dtype.name)
 
 
-def _media(name: str, cells: list[Any], cats: set[str], row0: int) -> Column:
+def _media(name: str, cells: list[Any], cats: set[str], row0: int, types: set[type] | None = None) -> Column:
     kind = next(iter(cats))[6:]
     return Column(name, "media", list(cells), kind=kind)
 

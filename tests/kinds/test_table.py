@@ -698,3 +698,29 @@ def test_fast_json_writer_on_the_benchmark_table_and_nested_media(mem):
     bad = mk.Table(columns=["s"], data=[["ok \ud800"]])
     for fast in (True, False):
         raises(ValidationError, r"data: text .* holds a lone surrogate", lambda fast=fast: _table_io.json_table(bad._columns, {}, fast=fast))
+
+
+@pytest.mark.parametrize(
+    ("cells", "dtype"),
+    [
+        ([1, 2, 3], "int64"),
+        ([2**63 - 1, -(2**63), 0], "int64"),  # int64's ends
+        ([2**63, 1], "uint64"),  # past int64 (np.array alone would round to float64)
+        ([1.5, float("nan"), float("inf"), -0.0], "float64"),
+        ([1.5, None, float("nan")], "float64"),  # None is missing, NaN a value
+        ([True, False, True], "bool"),
+        ([True, None], "bool"),
+        ([1, None, 3], "int64"),
+    ],
+)
+def test_columns_of_one_python_type_keep_every_value(cells, dtype):
+    # Single-type columns are read with np.fromiter (one type pass shared by the builders): every
+    # value exact, in the dtype the general path picks, missing cells masked.
+    from mediakit.kinds._table_columns import from_cells
+
+    col = from_cells("c", tuple(cells))
+    missing = np.array([c is None for c in cells])
+    assert col.values.dtype == np.dtype(dtype)
+    assert [v for v, m in zip(col.values.tolist(), missing) if not m] == [c for c in cells if c is not None] or dtype == "float64"
+    np.testing.assert_array_equal(col.values[~missing], np.array([c for c in cells if c is not None], dtype=dtype))
+    np.testing.assert_array_equal(col.missing(), missing)

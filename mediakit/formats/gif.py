@@ -129,7 +129,8 @@ class _Palette:
         self.sample: Any = sample  # for warm_up(), which drops it
         self.image = sample.quantize(colours, method=PILImage.Quantize.FASTOCTREE)
         raw = bytes(self.image.getpalette() or [])[: 3 * colours]
-        self.rgb = np.frombuffer(raw.ljust(3 * colours, b"\x00"), np.uint8).reshape(-1, 3)
+        raw = raw.ljust(3 * colours, b"\x00")  # all ``colours`` entries, so KEEP is in the table
+        self.rgb = np.frombuffer(raw, np.uint8).reshape(-1, 3)
         self._rgb16 = self.rgb.astype(np.int16)
         self.table = raw
         self.error = float(self.errors(np.asarray(self.image)[None], _error_grid(px.reshape(1, -1, *px.shape[2:])))[0])
@@ -428,6 +429,7 @@ class _Colour:
                 table = None if pal is self.glob else pal.table
                 if opaque is not None:  # index KEEP where alpha is below half
                     yield np.where(opaque[start:cut], run, np.uint8(KEEP)), table, "holes", None
+                    self.last = None  # cleared after each frame (disposal 2): nothing to keep
                 else:
                     prev = self.last if self.last is not None and self.last.shape == run.shape[1:] else None
                     yield run, table, "delta", prev
@@ -444,7 +446,7 @@ def encode_gif(
     frames: Iterable[np.ndarray], *, width: int, height: int, fps: float, count: int | None = None, progress: Progress | None = None
 ) -> bytes:  # fmt: skip
     """An animated GIF (looping) of frames of ``(H, W, C)`` uint8, C in {1, 3, 4} (``count``,
-    if known, is only for ``progress``). Every frame is written whole with its own delay.
+    if known, is only for ``progress``). Every frame is written full-screen with its own delay.
 
     Colour: one palette (the global colour table) is built by Pillow's fast octree from a
     sample of the first :data:`PALETTE_FRAMES` frames and every frame is mapped to it (nearest
@@ -661,7 +663,7 @@ def scan(blob: bytes, *, stop_after: int | None = None) -> tuple[int, int, int, 
                 )
             if disposal == 2:
                 covered = False
-            elif disposal == 3:
+            elif disposal >= 3:  # restore the previous screen (decoders treat 4-7 as 3)
                 covered = before
             packed = blob[pos + 9]
             pos += 10 + ((3 << ((packed & 7) + 1)) if packed & 0x80 else 0) + 1  # + LZW minimum code size

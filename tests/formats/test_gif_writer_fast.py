@@ -317,6 +317,8 @@ def _gif(frames: list[tuple[int, bool, tuple[int, int, int, int]]]) -> bytes:
         ([(1, False, (0, 0, 2, 4)), (1, True, (0, 0, 4, 4))], True),  # the screen was not covered
         ([(2, False, (0, 0, 4, 4)), (1, True, (0, 0, 4, 4))], True),  # cleared after the first frame
         ([(1, False, (0, 0, 4, 4)), (3, False, (0, 0, 2, 2)), (1, True, (0, 0, 4, 4))], False),  # restored
+        ([(3, False, (0, 0, 4, 4)), (1, True, (0, 0, 4, 4))], True),  # restored to the empty screen
+        ([(4, False, (0, 0, 4, 4)), (1, True, (0, 0, 4, 4))], True),  # 4-7: as 3 (Pillow, browsers)
         ([(1, False, (0, 0, 4, 4)), (2, False, (0, 0, 4, 4)), (1, False, (0, 0, 4, 4))], False),  # cleared, covered again
     ],
 )
@@ -324,3 +326,16 @@ def test_scan_reports_alpha_only_where_the_background_can_show(frames: list[Any]
     blob = _gif(frames)
     assert gif.scan(blob)[2] == len(frames)
     assert gif.scan(blob)[4] is alpha
+
+
+def test_a_colour_frame_after_rgba_frames_is_written_whole() -> None:
+    # RGBA frames are cleared after they show (disposal 2): the next colour frame cannot be a
+    # difference against the colour frame before them.
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    b = np.concatenate([a[::-1], np.full((16, 16, 1), 255, np.uint8)], axis=2)  # same colours, opaque
+    blob = gif.encode_gif(iter([a] * PALETTE_FRAMES + [b, a]), width=16, height=16, fps=10)
+    got = _pixels(blob)
+    assert [c[:2] for c in _controls(blob)[-3:]] == [(1, True), (2, True), (1, False)]
+    for frame, want in zip(got[-3:], [a, b[..., :3], a]):
+        assert np.abs(frame[..., :3].astype(np.int16) - want).max() <= 16

@@ -8,11 +8,8 @@ reproducible, bytes.
 
 from __future__ import annotations
 
-import itertools
 import tempfile
-import threading
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -60,79 +57,16 @@ def available() -> Any:
     return av
 
 
-#: Small frames (one encoder thread) are converted to the encoder's ``yuv420p`` on the shared
-#: worker threads, :data:`PREP_BATCH` frames per job and :data:`PREP_AHEAD` jobs ahead, while
-#: x264 encodes on this thread (both release the GIL): the conversion is the one the encoder would
-#: make itself (same bytes), off its path. Jobs of several frames: a hand-over per frame would cost
-#: more than it saves.
-PREP_BATCH = 4
-PREP_AHEAD = 3
-_LOCAL = threading.local()
-
-
-def _frame_maker(av: Any, w: int, h: int, pix_fmt: str, order: tuple[int, ...] | None) -> Any:
-    """``(H, W, C)`` uint8 frame -> ``av.VideoFrame`` (padded with black to ``w`` x ``h``)."""
-
-    def make(frame: np.ndarray) -> Any:
-        if (frame.shape[1], frame.shape[0]) != (w, h):  # pad to the encodable size, black
-            padded = np.zeros((h, w, frame.shape[2]), np.uint8)
-            padded[: frame.shape[0], : frame.shape[1]] = frame
-            frame = padded
-        planar = order is not None and not frame.flags.c_contiguous
-        return av.VideoFrame.from_ndarray(
-            frame if planar or frame.shape[2] != 1 else frame[:, :, 0],
-            format=pix_fmt if planar else RAW_PIX[frame.shape[2]],
-        )
-
-    return make
-
-
-def _converted(make: Any, batch: list[np.ndarray], w: int, h: int) -> list[Any]:
-    """A job: frames made and converted to ``yuv420p`` by this thread's reformatter (as PyAV's
-    encoder converts them: same size, format and defaults)."""
-    from av.video.reformatter import VideoReformatter
-
-    fmt = getattr(_LOCAL, "reformatter", None)
-    if fmt is None:
-        fmt = _LOCAL.reformatter = VideoReformatter()
-    return [fmt.reformat(make(f), w, h, "yuv420p") for f in batch]
-
-
-def _ahead(frames: Iterable[np.ndarray], make: Any, w: int, h: int) -> Iterator[Any]:
-    """``frames`` as ``yuv420p`` VideoFrames, in order, converted on the worker threads ahead of
-    the caller (frames are pulled from ``frames`` on this thread)."""
-    from .._threads import pool
-
-    jobs: deque[Any] = deque()
-    it = iter(frames)
-    try:
-        while True:
-            batch = list(itertools.islice(it, PREP_BATCH))
-            if batch:
-                jobs.append(pool().submit(_converted, make, batch, w, h))
-            if jobs and (len(jobs) > PREP_AHEAD or not batch):
-                yield from jobs.popleft().result()
-            elif not batch:
-                return
-    finally:  # an error or an early stop: jobs not started are dropped
-        for job in jobs:
-            job.cancel()
-
-
 def encode(
     av: Any, frames: Iterable[np.ndarray], first: np.ndarray, *, width: int, height: int, fps: float, fmt: str, muxer: str,
     suffix: str, count: int | None, progress: Progress | None,
 ) -> bytes:  # fmt: skip
     """Encode ``(H, W, C)`` uint8 frames (``first`` is the first of them) padded with black to
     ``width`` x ``height``, the encodable size."""
-    from .._threads import in_pool
-
     codec_name, options, muxer_options = SETTINGS[fmt]
     w, h = width, height
     pix_fmt, order = raw_layout(first)
     rate = Fraction(fps).limit_denominator(100_000)
-    threads = encoder_threads(fmt, w, h)
-    make = _frame_maker(av, w, h, pix_fmt, order)
     with tempfile.TemporaryDirectory(prefix="mediakit-") as tmp:
         path = Path(tmp) / f"out{suffix}"
         try:
@@ -140,22 +74,23 @@ def encode(
                 stream = out.add_stream(codec_name, rate=rate)
                 stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
                 stream.codec_context.time_base = 1 / rate
-                stream.codec_context.thread_count = threads  # same bytes on every machine
+                stream.codec_context.thread_count = encoder_threads(fmt, w, h)  # same bytes on every machine
                 stream.options = {**options, "flags": "+bitexact"}
-                # Small frames: converted on the worker threads (x264 has one thread then).
-                pipelined = threads == 1 and PREP_BATCH > 0 and not in_pool()
-                source = _ahead(frames, make, w, h) if pipelined else map(make, frames)
-                try:
-                    for i, vf in enumerate(source):
-                        vf.pts = i
-                        for packet in stream.encode(vf):
-                            out.mux(packet)
-                        if progress:
-                            progress(i + 1, count)
-                finally:
-                    close = getattr(source, "close", None)
-                    if close is not None:
-                        close()
+                for i, frame in enumerate(frames):
+                    if (frame.shape[1], frame.shape[0]) != (w, h):  # pad to the encodable size, black
+                        padded = np.zeros((h, w, frame.shape[2]), np.uint8)
+                        padded[: frame.shape[0], : frame.shape[1]] = frame
+                        frame = padded
+                    planar = order is not None and not frame.flags.c_contiguous
+                    vf = av.VideoFrame.from_ndarray(
+                        frame if planar or frame.shape[2] != 1 else frame[:, :, 0],
+                        format=pix_fmt if planar else RAW_PIX[frame.shape[2]],
+                    )
+                    vf.pts = i
+                    for packet in stream.encode(vf):
+                        out.mux(packet)
+                    if progress:
+                        progress(i + 1, count)
                 for packet in stream.encode():
                     out.mux(packet)
         except av.error.FFmpegError as e:

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import mediakit as mk
 
@@ -21,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import hashlib, sys
 import numpy as np
-import pytest
 import mediakit as mk
 y, x = np.mgrid[0:96, 0:128]
 frames = np.stack([np.stack([(x * 2 + t * 5) % 256, (y * 3 + t * 7) % 256, ((x + y) * t) % 256], 0) for t in range(24)]).astype(np.uint8)
@@ -85,55 +83,3 @@ def test_thread_count_follows_the_frame_size_only() -> None:
     data = mk.MemoryStore()
     desc = mk.Video(_frames(), fps=8, format="mp4").encode(data)
     assert b"threads=1 " in data.read(desc["path"])  # x264 states its settings in the stream
-
-
-def _layouts() -> dict[str, np.ndarray]:
-    """The frame layouts the encoder takes, ``(T, H, W, C)``: channel-first views (planar input),
-    interleaved RGB, RGBA, grey, and an odd size (padded to even)."""
-    f = np.moveaxis(_frames(), 1, -1)  # (T, H, W, 3) views of (T, C, H, W)
-    return {
-        "planar": f,
-        "rgb": np.ascontiguousarray(f),
-        "rgba": np.ascontiguousarray(np.concatenate([f, np.full(f.shape[:3] + (1,), 200, np.uint8)], axis=-1)),
-        "grey": np.ascontiguousarray(f[..., :1]),
-        "odd": np.ascontiguousarray(f[:, :95, :127]),
-    }
-
-
-@pytest.mark.parametrize("layout", sorted(_layouts()))
-@pytest.mark.parametrize("batch", [1, 3, 4])
-def test_frames_converted_on_worker_threads_give_the_encoders_own_bytes(layout: str, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small frames are converted to yuv420p on the worker threads while x264 encodes: the bytes
-    are those of handing the encoder the frames to convert itself (PREP_BATCH = 0)."""
-    from mediakit.formats import _pyav
-
-    frames = _layouts()[layout]
-    calls: list[int] = []
-    real = _pyav._converted
-    monkeypatch.setattr(_pyav, "_converted", lambda *a: calls.append(len(a[1])) or real(*a))
-    monkeypatch.setattr(_pyav, "PREP_BATCH", batch)
-    piped = mk.Video(frames, fps=8, format="mp4", layout="THWC").encode_bytes()
-    assert sum(calls) == len(frames) and max(calls) == batch  # every frame went through the jobs
-    monkeypatch.setattr(_pyav, "PREP_BATCH", 0)
-    assert mk.Video(frames, fps=8, format="mp4", layout="THWC").encode_bytes() == piped
-    assert sum(calls) == len(frames)  # not used this time
-
-
-def test_a_failing_frame_source_stops_the_converting_encoder() -> None:
-    from mediakit.formats import _pyav
-
-    def source():
-        yield from np.moveaxis(_frames(), 1, -1)[:10]
-        raise RuntimeError("camera unplugged")
-
-    av = _pyav.available()
-    first = np.moveaxis(_frames(), 1, -1)[0]
-    with pytest.raises(RuntimeError, match="camera unplugged"):
-        _pyav.encode(av, source(), first, width=128, height=96, fps=8, fmt="mp4", muxer="mp4", suffix=".mp4", count=None, progress=None)
-
-
-def test_on_a_worker_thread_frames_are_converted_inline() -> None:
-    from mediakit._threads import pool
-
-    alone = _encode("mp4")
-    assert pool().submit(_encode, "mp4").result(timeout=120) == alone

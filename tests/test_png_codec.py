@@ -207,21 +207,16 @@ def _dirty_heap() -> None:
     del junk
 
 
-@pytest.mark.parametrize("path", ["two parts", "one call", "blocks"])
+@pytest.mark.parametrize("path", ["one stream", "blocks"])
 def test_bytes_do_not_depend_on_the_thread_or_the_heap(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Content addresses need the same bytes for the same pixels: the calling thread, fresh
-    threads (fresh, zeroed heap arenas), threads that ran on a dirtied heap and mediakit's own
-    worker threads (where the two-part stream is written inline) all agree, for every deflate
-    path (ISA-L, the writer's former backend, disagreed between threads)."""
+    threads (fresh, zeroed heap arenas) and threads that ran on a dirtied heap all agree, for
+    both deflate paths (ISA-L, the writer's former backend, disagreed between threads)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from mediakit._threads import pool
-
     if path == "blocks":
         monkeypatch.setattr(png, "STREAM_BYTES", BLOCK_BYTES)
-    if path == "one call":
-        monkeypatch.setattr(png, "SPLIT_BYTES", 1 << 40)
     arr = pixels((1100, 1000), 3, np.uint8, smooth=True)
     arr[::13] = RNG.integers(0, 256, arr[::13].shape, dtype=np.uint8)
     expected = encode_png(arr)
@@ -239,31 +234,9 @@ def test_bytes_do_not_depend_on_the_thread_or_the_heap(path: str, monkeypatch: p
         with ThreadPoolExecutor(3) as ex:
             list(ex.map(run, [dirty] * 3))
         run(dirty)
-        pool().submit(run, dirty).result()
-    assert len(outputs) == 12
+    assert len(outputs) == 10
     assert all(o == expected for o in outputs)
-    assert [t for t, _ in _chunk_list(expected)].count(b"IDAT") == (2 if path == "blocks" else 1)
-
-
-def test_a_two_part_stream_is_zlibs_sync_flushed_rows_then_libdeflates() -> None:
-    """Mid-sized images (SPLIT_BYTES and up): the first ZLIB_SHARE of the filtered rows deflated
-    by zlib level 1 and ended by a sync flush (so the rest follows in the same stream), the rest by
-    libdeflate at once; one zlib stream whose Adler-32 covers every row."""
-    import deflate
-
-    h, w = 512, 512
-    arr = pixels((h, w), 3, np.uint8, smooth=True)
-    assert png.SPLIT_BYTES <= h * (w * 3 + 1) <= STREAM_BYTES
-    idat = bytes(_chunk_list(encode_png(arr))[1][1])
-    raw = zlib.decompress(idat)  # one valid zlib stream (its Adler-32 checked)
-    cut = int(h * png.ZLIB_SHARE) * (w * 3 + 1)
-    c = zlib.compressobj(1, zlib.DEFLATED, -15)
-    first = c.compress(raw[:cut]) + c.flush(zlib.Z_SYNC_FLUSH)
-    assert first.endswith(b"\x00\x00\xff\xff")  # an empty stored block: not final, byte-aligned
-    assert idat[:2] == b"\x78\x01" and idat[2 : 2 + len(first)] == first
-    assert idat[2 + len(first) : -4] == bytes(deflate.deflate_compress(raw[cut:], 1))
-    assert idat[-4:] == zlib.adler32(raw).to_bytes(4, "big")
-    np.testing.assert_array_equal(decode_pixels(encode_png(arr)), arr)
+    assert [t for t, _ in _chunk_list(expected)].count(b"IDAT") == (1 if path == "one stream" else 2)
 
 
 def test_large_image_memory_is_bounded() -> None:

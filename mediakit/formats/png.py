@@ -11,8 +11,7 @@ The writer is built for the one-image-at-a-time path of a training loop:
   stream, one IDAT chunk) by libdeflate (the ``deflate`` package, the ``speed`` extra, imported
   on first use) at level 1: about 2x faster than zlib level 1 and smaller. Without it the
   stdlib zlib is used (level 2), so files stay valid, only slower; :data:`backend` says which
-  one is in use. From :data:`SPLIT_BYTES` the stream is written in two parts at once (zlib on a
-  worker thread for the first rows, ended by a sync flush; libdeflate for the rest).
+  one is in use.
 - **Blocks**: larger images are filtered and compressed block by block by the stdlib zlib (each
   block an independent deflate stream ended by a sync flush, written as its own IDAT chunk;
   Adler-32 values combined arithmetically), a few blocks in flight on the shared worker pool
@@ -64,14 +63,6 @@ BLOCK_BYTES = 1 << 21
 STREAM_BYTES = 1 << 24
 #: Deflate levels per backend (libdeflate's level 1 is smaller than zlib's level 2 on photos).
 LEVELS = {"libdeflate": 1, "zlib": 2}
-#: With libdeflate, one-stream images of at least this many filtered bytes are deflated in two
-#: parts at once: the first :data:`ZLIB_SHARE` of the rows by zlib (level 1) on a worker thread,
-#: ended by a sync flush so that the rest, deflated by libdeflate on the calling thread, follows
-#: in the same stream. zlib is ~2.5x slower than libdeflate per byte, so the two finish together
-#: and one image takes ~70 % of the time of a single call. The split depends on the image's size
-#: only (the same bytes from any thread; inline on a pool thread).
-SPLIT_BYTES = 1 << 18
-ZLIB_SHARE = 0.28
 
 _NONE, _SUB, _UP, _AVG = 0, 1, 2, 3
 _COST = np.minimum(np.arange(256), 256 - np.arange(256)).astype(np.uint8)  # |byte as int8|
@@ -223,29 +214,6 @@ def _block(src: np.ndarray, start: int, end: int, bpp: int, avg: bool, level: in
     return body, zlib.adler32(data), len(data)
 
 
-def _sync_part(data: memoryview) -> tuple[bytes, int]:
-    """The first part of a two-part stream (:data:`SPLIT_BYTES`): zlib level 1, raw deflate ended
-    by a sync flush (an empty stored block, not final); with its Adler-32."""
-    c = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH), zlib.adler32(data)
-
-
-def _two_parts(data: memoryview, cut: int) -> tuple[bytes, ...]:
-    """A zlib stream of ``data`` in parts: header, ``data[:cut]`` by :func:`_sync_part` (on a
-    worker thread), ``data[cut:]`` by libdeflate (here, meanwhile), Adler-32 of it all."""
-    import deflate
-
-    head, rest = data[:cut], data[cut:]
-    job = None if _in_pool() else _pool().submit(_sync_part, head)
-    try:
-        tail = bytes(deflate.deflate_compress(rest, LEVELS["libdeflate"]))
-        adler_rest = zlib.adler32(rest)
-    finally:
-        first, adler_head = _sync_part(head) if job is None else job.result()
-    adler = _adler_combine(adler_head, adler_rest, len(rest))
-    return b"\x78\x01", first, tail, struct.pack(">I", adler)
-
-
 def _idat(w: io.BytesIO, *parts: bytes) -> None:
     """Write one IDAT chunk whose data is ``parts`` joined (without joining them)."""
     crc = _IDAT_CRC
@@ -263,16 +231,11 @@ def _write_rows(out: io.BytesIO, src: np.ndarray, bpp: int, *, avg: bool, level:
     compress, name = _deflate_lib()
     h, n = src.shape
     per = max(1, BLOCK_BYTES // (n + 1))  # the block layout depends on the row size only
-    if h <= per or h * (n + 1) <= STREAM_BYTES:  # one zlib stream, one chunk
+    if h <= per or h * (n + 1) <= STREAM_BYTES:  # one zlib stream in one call, one chunk
         filtered = _filter_rows(src, bpp, avg, per)
-        data = memoryview(filtered.data).cast("B")
-        cut = int(h * ZLIB_SHARE) * (n + 1)
-        if name == "libdeflate" and level is None and len(data) >= SPLIT_BYTES and cut:
-            parts = _two_parts(data, cut)
-        else:  # in one call
-            parts = (compress(data, LEVELS[name] if level is None else level),)
-        del filtered, data  # before the chunk is copied into ``out``: the peak is one of the two
-        _idat(out, *parts)
+        data = compress(memoryview(filtered.data).cast("B"), LEVELS[name] if level is None else level)
+        del filtered  # before the chunk is copied into ``out``: the peak is one of the two
+        _idat(out, data)
         return
     lvl = LEVELS["zlib"] if level is None else level
     bounds = [(s, min(h, s + per)) for s in range(0, h, per)]

@@ -8,6 +8,8 @@ reproducible, bytes.
 
 from __future__ import annotations
 
+import io
+import struct
 import tempfile
 from collections.abc import Iterable
 from fractions import Fraction
@@ -46,6 +48,12 @@ def encoder_threads(fmt: str, width: int, height: int) -> int:
     return 1 if fmt == "ogg" or width * height < ONE_THREAD_PIXELS else 2
 
 
+#: Clips of at most this many bytes of raw frames (when the frame count is known) are written
+#: to memory, and an MP4's index is moved to the front here (:func:`faststart`); longer or
+#: unbounded ones go to a temporary file, where the muxer moves it. Both give the same bytes.
+IN_MEMORY_RAW_BYTES = 1 << 29
+
+
 def available() -> Any:
     """The ``av`` module, or None when it is not installed or :data:`USE_PYAV` is off."""
     if not USE_PYAV:
@@ -63,37 +71,113 @@ def encode(
 ) -> bytes:  # fmt: skip
     """Encode ``(H, W, C)`` uint8 frames (``first`` is the first of them) padded with black to
     ``width`` x ``height``, the encodable size."""
-    codec_name, options, muxer_options = SETTINGS[fmt]
+    _, _, muxer_options = SETTINGS[fmt]
     w, h = width, height
     pix_fmt, order = raw_layout(first)
     rate = Fraction(fps).limit_denominator(100_000)
+    common: dict[str, Any] = {"fmt": fmt, "muxer": muxer, "rate": rate, "w": w, "h": h, "pix_fmt": pix_fmt, "order": order}
+    common.update(count=count, progress=progress)
+    in_memory = count is not None and count * w * h * first.shape[2] <= IN_MEMORY_RAW_BYTES
+    if in_memory:
+        # No temporary folder and file (two inodes, and a re-read of the file for the MP4's
+        # faststart pass): the muxer writes to memory, and faststart() moves the index.
+        buf = io.BytesIO()
+        fast = {k: v for k, v in muxer_options.items() if k != "movflags"}
+        _mux(av, buf, frames, muxer_options=fast, **common)
+        data = buf.getvalue()
+        del buf
+        return faststart(data) if "movflags" in muxer_options else data
     with tempfile.TemporaryDirectory(prefix="mediakit-") as tmp:
         path = Path(tmp) / f"out{suffix}"
-        try:
-            with av.open(str(path), "w", format=muxer, options={"fflags": "+bitexact", **muxer_options}) as out:
-                stream = out.add_stream(codec_name, rate=rate)
-                stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-                stream.codec_context.time_base = 1 / rate
-                stream.codec_context.thread_count = encoder_threads(fmt, w, h)  # same bytes on every machine
-                stream.options = {**options, "flags": "+bitexact"}
-                for i, frame in enumerate(frames):
-                    if (frame.shape[1], frame.shape[0]) != (w, h):  # pad to the encodable size, black
-                        padded = np.zeros((h, w, frame.shape[2]), np.uint8)
-                        padded[: frame.shape[0], : frame.shape[1]] = frame
-                        frame = padded
-                    planar = order is not None and not frame.flags.c_contiguous
-                    vf = av.VideoFrame.from_ndarray(
-                        frame if planar or frame.shape[2] != 1 else frame[:, :, 0],
-                        format=pix_fmt if planar else RAW_PIX[frame.shape[2]],
-                    )
-                    vf.pts = i
-                    for packet in stream.encode(vf):
-                        out.mux(packet)
-                    if progress:
-                        progress(i + 1, count)
-                for packet in stream.encode():
-                    out.mux(packet)
-        except av.error.FFmpegError as e:
-            msg = f"data: {fmt} encoding failed ({e})"
-            raise ValidationError(msg) from None
+        _mux(av, str(path), frames, muxer_options=muxer_options, **common)
         return path.read_bytes()
+
+
+def _mux(
+    av: Any, dest: Any, frames: Iterable[np.ndarray], *, fmt: str, muxer: str, muxer_options: dict[str, str], rate: Fraction,
+    w: int, h: int, pix_fmt: str, order: tuple[int, ...] | None, count: int | None, progress: Progress | None,
+) -> None:  # fmt: skip
+    """Encode and mux ``frames`` into ``dest`` (a path or a seekable binary file object)."""
+    codec_name, options, _ = SETTINGS[fmt]
+    try:
+        with av.open(dest, "w", format=muxer, options={"fflags": "+bitexact", **muxer_options}) as out:
+            stream = out.add_stream(codec_name, rate=rate)
+            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+            stream.codec_context.time_base = 1 / rate
+            stream.codec_context.thread_count = encoder_threads(fmt, w, h)  # same bytes on every machine
+            stream.options = {**options, "flags": "+bitexact"}
+            for i, frame in enumerate(frames):
+                if (frame.shape[1], frame.shape[0]) != (w, h):  # pad to the encodable size, black
+                    padded = np.zeros((h, w, frame.shape[2]), np.uint8)
+                    padded[: frame.shape[0], : frame.shape[1]] = frame
+                    frame = padded
+                planar = order is not None and not frame.flags.c_contiguous
+                vf = av.VideoFrame.from_ndarray(
+                    frame if planar or frame.shape[2] != 1 else frame[:, :, 0],
+                    format=pix_fmt if planar else RAW_PIX[frame.shape[2]],
+                )
+                vf.pts = i
+                for packet in stream.encode(vf):
+                    out.mux(packet)
+                if progress:
+                    progress(i + 1, count)
+            for packet in stream.encode():
+                out.mux(packet)
+    except av.error.FFmpegError as e:
+        msg = f"data: {fmt} encoding failed ({e})"
+        raise ValidationError(msg) from None
+
+
+def _boxes(data: bytes | bytearray | memoryview, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
+    """``(type, offset, header size, total size)`` of the ISO-BMFF boxes in ``data[start:end]``."""
+    out = []
+    pos = start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from(">I4s", data, pos)
+        head = 8
+        if size == 1:
+            (size,) = struct.unpack_from(">Q", data, pos + 8)
+            head = 16
+        elif size == 0:
+            size = end - pos
+        if size < head or pos + size > end:
+            msg = f"MP4: box {kind!r} at byte {pos} has a bad size {size}"
+            raise ValidationError(msg)
+        out.append((kind, pos, head, size))
+        pos += size
+    return out
+
+
+_CONTAINERS = {b"trak", b"mdia", b"minf", b"stbl"}  # the path from moov to the chunk offsets
+
+
+def _shift_offsets(moov: bytearray, start: int, end: int, shift: int) -> None:
+    """Add ``shift`` to every chunk offset (``stco``/``co64``) under ``moov[start:end]``."""
+    for kind, pos, head, size in _boxes(moov, start, end):
+        if kind in _CONTAINERS:
+            _shift_offsets(moov, pos + head, pos + size, shift)
+        elif kind in (b"stco", b"co64"):
+            wide = kind == b"co64"
+            (n,) = struct.unpack_from(">I", moov, pos + head + 4)  # after version + flags
+            fmt = f">{n}{'Q' if wide else 'I'}"
+            at = pos + head + 8
+            offsets = [o + shift for o in struct.unpack_from(fmt, moov, at)]
+            if not wide and offsets and max(offsets) > 0xFFFFFFFF:
+                msg = "MP4: chunk offsets past 4 GiB after moving the index to the front"
+                raise ValidationError(msg)
+            struct.pack_into(fmt, moov, at, *offsets)
+
+
+def faststart(data: bytes) -> bytes:
+    """An MP4 written with its index (``moov``) last, rewritten with it right after ``ftyp``,
+    every chunk offset moved by its size: what the mov muxer's ``+faststart`` does (byte for
+    byte), for output written to memory, where the muxer cannot re-read it."""
+    top = _boxes(data, 0, len(data))
+    kinds = [k for k, *_ in top]
+    if kinds.count(b"moov") != 1 or kinds[0] != b"ftyp" or kinds.index(b"moov") < kinds.index(b"mdat"):
+        return data  # already with the index in front (or not the muxer's layout): as written
+    _, mpos, _, msize = top[kinds.index(b"moov")]
+    _, _, _, fsize = top[0]
+    moov = bytearray(data[mpos : mpos + msize])
+    _shift_offsets(moov, 8 if struct.unpack_from(">I", moov)[0] != 1 else 16, msize, msize)
+    return b"".join((data[:fsize], moov, data[fsize:mpos], data[mpos + msize :]))

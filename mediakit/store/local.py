@@ -2,11 +2,15 @@
 
 Across processes and store instances on one folder, the decisions of the ownership protocol
 (see :class:`~mediakit.store.Store`) are made under an advisory lock (``flock``) on the
-``media/`` folder, and each marker is a small file ``.own-<name>`` beside the media file.
+``media/`` folder. A marker is an extended attribute (``user.mediakit.owner``) of the media file
+itself where the filesystem has them (Linux: ext4, XFS, btrfs, tmpfs since 6.6 ...), else a small
+file ``.own-<name>`` beside it. An attribute costs a system call; a marker file costs an inode,
+which on some disks is most of the time of storing a small file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -27,6 +31,11 @@ except ImportError:  # pragma: no cover - Windows: the in-process lock only (see
 
 #: Names that are the store's own bookkeeping, never listed.
 _HIDDEN = (".tmp-", ".own-")
+#: The extended attribute that holds an ownership marker (the token of the transaction that
+#: created the file), where the filesystem supports user attributes.
+_OWNER_ATTR = "user.mediakit.owner"
+#: Errors that mean "no user attributes here" (not supported, or not allowed on this file).
+_NO_ATTRS = {errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM, errno.EACCES, errno.ENOSYS}
 _CHUNK = 1 << 20
 
 
@@ -53,6 +62,8 @@ class LocalStore(Store):
         self._media = os.path.join(self._root, MEDIA_DIR)
         self._swept: set[str] = set()
         self._inside: set[str] = set()  # folders already found to resolve inside the root
+        # Markers as extended attributes until the filesystem says it has none (then files).
+        self._attrs = hasattr(os, "setxattr")
 
     def __repr__(self) -> str:
         return f"LocalStore({self._root!r})"
@@ -212,6 +223,14 @@ class LocalStore(Store):
         return os.path.join(folder, f".own-{name}")
 
     def _marker_get(self, path: str) -> str | None:
+        # The attribute first, then a marker file: this instance may have fallen back to files,
+        # and another writer (an older mediakit, another filesystem driver) may use them.
+        if self._attrs:
+            try:
+                return os.getxattr(self._full(path), _OWNER_ATTR).decode("ascii", "replace")
+            except OSError as e:
+                if e.errno not in _NO_ATTRS and e.errno != errno.ENODATA and not isinstance(e, FileNotFoundError):
+                    raise
         try:
             with open(self._marker(path), encoding="ascii", errors="replace") as f:
                 return f.read()
@@ -219,10 +238,25 @@ class LocalStore(Store):
             return None
 
     def _marker_set(self, path: str, token: str) -> None:
+        if self._attrs:
+            try:
+                os.setxattr(self._full(path), _OWNER_ATTR, token.encode("ascii"))
+                return
+            except OSError as e:
+                if e.errno not in _NO_ATTRS:
+                    raise
+                self._attrs = False  # this filesystem has no user attributes: marker files
         with open(self._marker(path), "w", encoding="ascii") as f:
             f.write(token)
 
     def _marker_del(self, path: str) -> None:
+        if self._attrs:
+            try:
+                os.removexattr(self._full(path), _OWNER_ATTR)
+                return
+            except OSError as e:
+                if e.errno not in _NO_ATTRS and e.errno != errno.ENODATA and not isinstance(e, FileNotFoundError):
+                    raise
         _unlink(self._marker(path))
 
     def _sweep(self, path: str) -> None:

@@ -4,6 +4,7 @@ rendering verify the sha256, stale temporary files are swept, files get the proc
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -135,3 +136,92 @@ def test_symlink_loop_is_a_storage_error(tmp_path: Path) -> None:
     for call in (lambda: st.read("media/a/x.png"), lambda: st.exists("media/a/x.png")):
         with pytest.raises(mk.StorageError, match=r"path: 'media/a/x.png' cannot be resolved .*symlink loop"):
             call()
+
+
+# -- ownership markers: an extended attribute of the file, a file beside it where there are none ------------------
+
+OWNER = "user.mediakit.owner"
+
+
+def _attrs_here(folder: Path) -> bool:
+    probe = folder / "probe"
+    probe.write_bytes(b"")
+    try:
+        os.setxattr(probe, "user.probe", b"1")
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.unlink()
+
+
+def _owner(path: Path) -> bytes | None:
+    try:
+        return os.getxattr(path, OWNER)
+    except OSError as e:
+        assert e.errno == errno.ENODATA
+        return None
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are a Linux call")
+def test_a_marker_is_an_attribute_of_the_file_while_its_transaction_is_open(tmp_path: Path) -> None:
+    st = mk.LocalStore(tmp_path)
+    attrs = _attrs_here(tmp_path)
+    with st.transaction():
+        ref = st.put(b"mine", suffix=".bin")
+        full = tmp_path / ref.path
+        hidden = sorted(p.name for p in tmp_path.rglob(".*"))
+        if attrs:  # no inode for the marker: the token is on the file itself
+            token = _owner(full)
+            assert token is not None and len(token) == 32 and int(token, 16) >= 0
+            assert hidden == []
+        else:
+            assert hidden == [f".own-{full.name}"]
+    assert (_owner(full) if attrs else None) is None  # the commit drops it
+    assert [p.name for p in tmp_path.rglob(".*")] == []
+    assert full.read_bytes() == b"mine"
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are a Linux call")
+def test_a_claim_removes_the_attribute_and_the_creators_rollback_keeps_the_file(tmp_path: Path) -> None:
+    if not _attrs_here(tmp_path):
+        pytest.skip("this filesystem has no user attributes (the file markers are tested below)")
+    a, b = mk.LocalStore(tmp_path), mk.LocalStore(tmp_path)
+    with pytest.raises(ValueError, match="A fails"), a.transaction():
+        ref = a.put(b"shared", suffix=".bin")
+        assert _owner(tmp_path / ref.path) is not None
+        b.put(b"shared", suffix=".bin")  # handed to b: b claims it
+        assert _owner(tmp_path / ref.path) is None
+        raise ValueError("A fails")
+    assert b.read(ref.path) == b"shared"
+
+
+def test_without_user_attributes_markers_are_files_and_work_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOTSUP, "Operation not supported")
+
+    monkeypatch.setattr(os, "setxattr", refuse, raising=False)
+    a, b = mk.LocalStore(tmp_path), mk.LocalStore(tmp_path)
+    with pytest.raises(ValueError, match="fails"), a.transaction():
+        kept = a.put(b"shared", suffix=".bin")
+        gone = a.put(b"only mine", suffix=".bin")
+        markers = sorted(p.name for p in tmp_path.rglob(".own-*"))
+        assert markers == sorted(f".own-{Path(r.path).name}" for r in (kept, gone))
+        b.put(b"shared", suffix=".bin")  # a claim removes the marker file
+        assert not (tmp_path / kept.path).with_name(f".own-{Path(kept.path).name}").exists()
+        raise ValueError("fails")
+    assert b.read(kept.path) == b"shared"
+    assert not a.exists(gone.path)
+    assert [p.name for p in tmp_path.rglob(".*")] == []
+
+
+def test_a_marker_file_left_by_another_writer_is_claimed(tmp_path: Path) -> None:
+    """A writer using marker files (another filesystem driver, an older mediakit) is still
+    understood: whoever is handed the content removes its marker, so its rollback keeps it."""
+    st = mk.LocalStore(tmp_path)
+    ref = st.put(b"theirs", suffix=".bin")
+    marker = (tmp_path / ref.path).with_name(f".own-{Path(ref.path).name}")
+    marker.write_text("0" * 32)  # their open transaction's token
+    with st.transaction():
+        st.put(b"theirs", suffix=".bin")
+    assert not marker.exists()

@@ -7,7 +7,6 @@ version of that type). File-backed kinds carry ``path``/``sha256``/``size``/``me
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -22,6 +21,8 @@ _NESTED = {"items"}
 
 def dumps(desc: Any) -> bytes:
     """Canonical JSON: sorted keys, compact separators, UTF-8, no NaN/Infinity."""
+    import json  # on first use (see _schema.load_schema)
+
     try:
         return json.dumps(desc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
     except ValueError as e:
@@ -62,6 +63,7 @@ _ORJSON_DIFFERS = re.compile(rb"0\.0000|e-\d(?!\d)")
 
 def loads(data: bytes | str) -> Any:
     """Parse JSON text (descriptor or any mediakit JSON file), refusing NaN/Infinity literals."""
+    import json
 
     def _no_constants(name: str) -> float:
         msg = f"descriptor: {name} is not valid JSON"

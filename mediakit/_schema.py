@@ -14,8 +14,6 @@ self-contained document (every ``$ref`` to another file inlined under ``$defs``)
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import threading
 from collections.abc import Iterator
@@ -71,6 +69,8 @@ def load_schema(name: str) -> dict[str, Any]:
         if name not in _shipped_files():
             msg = f"_type: no schema named {shown(name)} in {SCHEMA_DIR!r}"
             raise SchemaError(msg)
+        import json  # on first use: 2-3 ms of the first mk.Image otherwise
+
         with open(os.path.join(SCHEMA_DIR, name), encoding="utf-8") as f:
             doc = _docs[name] = json.loads(f.read())
     return doc
@@ -211,6 +211,8 @@ def schema(name: str, *, bundled: bool = False) -> dict[str, Any]:
         others = sorted(f for f in _shipped_files() if "/" in f)
         msg = f"name: expected one of {schema_names()} (or a shared schema file: {', '.join(others)}), got {shown(name)}"
         raise SchemaError(msg)
+    import copy
+
     return bundle(file) if bundled else copy.deepcopy(load_schema(file))
 
 
@@ -220,6 +222,9 @@ def schema(name: str, *, bundled: bool = False) -> dict[str, Any]:
 def read_schema(type_name: str, source: Any, *, base: Path | None = None) -> dict[str, Any]:
     """A plugin's schema for ``type_name`` from a dict or a path to a ``.json`` file (relative to
     ``base``), copied and checked (see :func:`check_schema`); nothing is registered yet."""
+    import copy
+    import json
+
     if isinstance(source, (str, os.PathLike)):
         from pathlib import Path
 
@@ -324,6 +329,8 @@ def bundle(file: str) -> dict[str, Any]:
     """Schema file ``file`` as one self-contained document: each other file it refers to
     (transitively) is copied under ``$defs`` (keyed by its file name, without ``$id``/``$schema``)
     and every ``$ref`` is rewritten to a ``#/...`` pointer into the bundle."""
+    import copy
+
     keys: dict[str, str] = {}
     pending: list[str] = []
 

@@ -21,9 +21,10 @@ from mediakit.formats.raster import KeptFile
 from mediakit.kinds._overlays import BoxSet, Mask
 from mediakit.store import FileRef
 
-#: Imported by nothing on the path of ``mk.Image`` any more; each cost 1-5 ms there. (``inspect``
-#: is not listed: numpy imports it itself.)
-NOT_IMPORTED = ("dataclasses", "hashlib", "pathlib", "pkgutil", "shutil", "tempfile", "uuid")
+#: Imported by nothing on the path of ``mk.Image`` any more; each cost 1-5 ms there (``json``
+#: compiles its regular expressions at import). (``inspect`` is not listed: numpy imports it
+#: itself.)
+NOT_IMPORTED = ("copy", "dataclasses", "hashlib", "json", "pathlib", "pkgutil", "shutil", "tempfile", "uuid")
 
 _FIRST_USE = f"""
 import json, sys

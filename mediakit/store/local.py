@@ -242,10 +242,13 @@ class LocalStore(Store):
             try:
                 os.setxattr(self._full(path), _OWNER_ATTR, token.encode("ascii"))
                 return
+            except FileNotFoundError:
+                raise
             except OSError as e:
-                if e.errno not in _NO_ATTRS:
-                    raise
-                self._attrs = False  # this filesystem has no user attributes: marker files
+                if e.errno in _NO_ATTRS:
+                    self._attrs = False  # this filesystem has no user attributes: marker files
+                # Else (no room for attributes on this file, ...): a marker file this time;
+                # _marker_get and _marker_del look for one when the attribute is absent.
         with open(self._marker(path), "w", encoding="ascii") as f:
             f.write(token)
 

@@ -225,3 +225,28 @@ def test_a_marker_file_left_by_another_writer_is_claimed(tmp_path: Path) -> None
     with st.transaction():
         st.put(b"theirs", suffix=".bin")
     assert not marker.exists()
+
+
+def test_a_file_refusing_an_attribute_gets_a_marker_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No room for one more attribute on this file (ENOSPC): this marker is a file, later ones
+    are attributes again, and commit and rollback find either."""
+    real = getattr(os, "setxattr", None)
+    calls = []
+
+    def full_once(*args: object, **kwargs: object) -> None:
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        assert real is not None
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(os, "setxattr", full_once, raising=False)
+    st = mk.LocalStore(tmp_path)
+    with pytest.raises(ValueError, match="fails"), st.transaction():
+        first = st.put(b"first", suffix=".bin")
+        assert (tmp_path / first.path).with_name(f".own-{Path(first.path).name}").exists()
+        second = st.put(b"second", suffix=".bin")
+        raise ValueError("fails")
+    assert not st.exists(first.path) and not st.exists(second.path)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert len(calls) == 2

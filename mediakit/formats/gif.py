@@ -16,8 +16,8 @@ Speed: frames go through in blocks of at most :data:`BLOCK_PIXELS` pixels, stack
 image so that one Pillow call maps a whole block (no per-frame Pillow objects), with the palette
 checks vectorised over the block; the bytes are those of mapping frame by frame. Each frame's
 LZW data is written by giflib (``imagecodecs.gif_encode``, which releases the GIL: blocks are
-compressed on the shared worker threads, a bounded number in flight and one at a time, while
-the next block is mapped: two LZW jobs at once would take the core the mapping runs on) or, without the extra, by Pillow's GIF encoder on the calling thread. Both give the same
+compressed on the shared worker threads, a bounded number in flight, while the next block is
+mapped) or, without the extra, by Pillow's GIF encoder on the calling thread. Both give the same
 indices, so the same decoded pixels, but not always the same LZW bytes: a GIF's bytes (and
 content address) depend on whether the extra is installed, never on threads or timing. While
 the first blocks are mapped, a worker fills the global palette's nearest-colour cache from the
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -286,12 +285,6 @@ class _Writer:
         self.in_flight = LZW_IN_FLIGHT if self.pool is not None else 0
         self.pending: deque[tuple[Any, list[tuple[int, bytes | None, int | None, int]], tuple[int, int]]] = deque()
         self.written = 0
-        self.lock = threading.Lock()
-
-    def _lane(self, idx: np.ndarray, prev: np.ndarray | None, delta: bool) -> bytes | list[bytes]:
-        """One LZW job at a time: the calling thread, which maps the next blocks, keeps a core."""
-        with self.lock:
-            return _lzw(idx, prev, delta)
 
     def add(self, idx: np.ndarray, table: bytes | None, kind: str | None = None, prev: np.ndarray | None = None) -> None:
         """Queue ``(n, H, W)`` indices drawn with ``table`` (None: the global one). ``kind``:
@@ -307,7 +300,7 @@ class _Writer:
         else:
             meta = [(next(self.delays), table, None, 0) for _ in range(n)]
         delta = kind == "delta"
-        job = self.pool.submit(self._lane, idx, prev, delta) if self.pool is not None else _lzw(idx, prev, delta)
+        job = self.pool.submit(_lzw, idx, prev, delta) if self.pool is not None else _lzw(idx, prev, delta)
         self.pending.append((job, meta, (idx.shape[2], idx.shape[1])))
         while len(self.pending) > self.in_flight:
             self._write_next()

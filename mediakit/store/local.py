@@ -254,13 +254,28 @@ class LocalStore(Store):
 
     def _marker_del(self, path: str) -> None:
         if self._attrs:
+            full = self._full(path)
             try:
-                os.removexattr(self._full(path), _OWNER_ATTR)
+                os.removexattr(full, _OWNER_ATTR)
                 return
             except OSError as e:
                 if e.errno not in _NO_ATTRS and e.errno != errno.ENODATA and not isinstance(e, FileNotFoundError):
                     raise
+                if e.errno in (errno.EPERM, errno.EACCES) and self._has_attr(full):
+                    # Another user's file in a shared store: its attribute cannot be removed
+                    # here, so the file is replaced by a copy of ours, which has none (what
+                    # removing their marker file did).
+                    self._write_atomic(path, self._read(path))
+                    return
         _unlink(self._marker(path))
+
+    @staticmethod
+    def _has_attr(full: str) -> bool:
+        try:
+            os.getxattr(full, _OWNER_ATTR)
+        except OSError:
+            return False
+        return True
 
     def _sweep(self, path: str) -> None:
         """Once per folder and instance: remove temporary files and markers older than

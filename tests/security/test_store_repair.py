@@ -250,3 +250,31 @@ def test_a_file_refusing_an_attribute_gets_a_marker_file(tmp_path: Path, monkeyp
     assert not st.exists(first.path) and not st.exists(second.path)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert len(calls) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are a Linux call")
+def test_a_claim_of_another_users_file_replaces_it_when_its_attribute_cannot_be_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a store shared by several users, removing the attribute of a file someone else owns
+    fails (EPERM): the claimer replaces the file by its own copy, which carries no marker, so the
+    creator's rollback keeps it."""
+    if not _attrs_here(tmp_path):
+        pytest.skip("this filesystem has no user attributes (the file markers are tested above)")
+    a, b = mk.LocalStore(tmp_path), mk.LocalStore(tmp_path)
+    real = os.removexattr
+
+    def not_yours(path: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    with pytest.raises(ValueError, match="A fails"), a.transaction():
+        ref = a.put(b"shared", suffix=".bin")
+        inode = (tmp_path / ref.path).stat().st_ino
+        monkeypatch.setattr(os, "removexattr", not_yours)
+        b.put(b"shared", suffix=".bin")  # b claims it
+        monkeypatch.setattr(os, "removexattr", real)
+        assert _owner(tmp_path / ref.path) is None
+        assert (tmp_path / ref.path).stat().st_ino != inode  # b's copy
+        raise ValueError("A fails")
+    assert b.read(ref.path, verify=ref.sha256) == b"shared"
+    assert [p.name for p in tmp_path.rglob(".*")] == []

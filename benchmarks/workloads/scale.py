@@ -120,20 +120,24 @@ PHOTOS = Workload(
 
 
 _DRIVER = r"""
-import json, resource, sys, tempfile
+import json, resource, shutil, sys, tempfile
 import numpy as np
 import mediakit as mk
 from mediakit.batch import thumbnail_stream
 
 def main(n):
-    store = mk.LocalStore(tempfile.mkdtemp(prefix="mk-bench-mem-"))
-    base = mk.Image(np.arange(32 * 32 * 3, dtype=np.uint8).reshape(32, 32, 3)).encode(store)
-    descs = ({**base, "caption": f"item {i}"} for i in range(n))  # a generator: never a list
-    ok = failed = 0
-    for out in thumbnail_stream(descs, store, size=16, executor="processes", workers=2):
-        ok += out.ok
-        failed += not out.ok
-    print(json.dumps({"n": n, "ok": ok, "failed": failed, "peak_kib": peak_kib()}))
+    tmp = tempfile.mkdtemp(prefix="mk-bench-mem-")
+    try:
+        store = mk.LocalStore(tmp)
+        base = mk.Image(np.arange(32 * 32 * 3, dtype=np.uint8).reshape(32, 32, 3)).encode(store)
+        descs = ({**base, "caption": f"item {i}"} for i in range(n))  # a generator: never a list
+        ok = failed = 0
+        for out in thumbnail_stream(descs, store, size=16, executor="processes", workers=2):
+            ok += out.ok
+            failed += not out.ok
+        print(json.dumps({"n": n, "ok": ok, "failed": failed, "peak_kib": peak_kib()}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the scratch store is not left behind
 
 def peak_kib():
     # VmHWM belongs to this program's memory map; ru_maxrss also carries the high-water mark of

@@ -75,8 +75,10 @@ def encode(
     w, h = width, height
     pix_fmt, order = raw_layout(first)
     rate = Fraction(fps).limit_denominator(100_000)
-    common: dict[str, Any] = {"fmt": fmt, "muxer": muxer, "rate": rate, "w": w, "h": h, "pix_fmt": pix_fmt, "order": order}
-    common.update(count=count, progress=progress)
+    common: dict[str, Any] = {
+        **{"fmt": fmt, "muxer": muxer, "rate": rate, "w": w, "h": h},
+        **{"pix_fmt": pix_fmt, "order": order, "count": count, "progress": progress},
+    }
     in_memory = count is not None and count * w * h * first.shape[2] <= IN_MEMORY_RAW_BYTES
     if in_memory:
         # No temporary folder and file (two inodes, and a re-read of the file for the MP4's
@@ -174,10 +176,11 @@ def faststart(data: bytes) -> bytes:
     byte), for output written to memory, where the muxer cannot re-read it."""
     top = _boxes(data, 0, len(data))
     kinds = [k for k, *_ in top]
-    if kinds.count(b"moov") != 1 or kinds[0] != b"ftyp" or kinds.index(b"moov") < kinds.index(b"mdat"):
+    if kinds[:1] != [b"ftyp"] or kinds.count(b"moov") != 1 or b"mdat" not in kinds or kinds.index(b"moov") < kinds.index(b"mdat"):
         return data  # already with the index in front (or not the muxer's layout): as written
-    _, mpos, _, msize = top[kinds.index(b"moov")]
+    _, mpos, mhead, msize = top[kinds.index(b"moov")]
     _, _, _, fsize = top[0]
     moov = bytearray(data[mpos : mpos + msize])
-    _shift_offsets(moov, 8 if struct.unpack_from(">I", moov)[0] != 1 else 16, msize, msize)
-    return b"".join((data[:fsize], moov, data[fsize:mpos], data[mpos + msize :]))
+    _shift_offsets(moov, mhead, msize, msize)
+    view = memoryview(data)  # slices without copies; join copies each part once
+    return b"".join((view[:fsize], moov, view[fsize:mpos], view[mpos + msize :]))

@@ -150,3 +150,26 @@ def test_faststart_refuses_offsets_that_no_longer_fit_32_bits() -> None:
     moov = _moov(_box(b"stco", struct.pack(">III", 0, 1, 0xFFFFFFFF - 4)))
     with pytest.raises(mk.ValidationError, match="chunk offsets past 4 GiB"):
         _pyav.faststart(ftyp + mdat + moov)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        [b"ftyp", b"moov", b"mdat"],  # already in front
+        [b"ftyp", b"free", b"moov"],  # no media data
+        [b"free", b"mdat", b"moov"],  # no ftyp first
+        [b"ftyp", b"mdat", b"moov", b"moov"],  # two indexes
+    ],
+)
+def test_faststart_leaves_other_layouts_as_they_are(layout) -> None:
+    from mediakit.formats import _pyav
+
+    blob = b"".join(_moov(_box(b"stco", struct.pack(">III", 0, 1, 40))) if k == b"moov" else _box(k, b"abcd") for k in layout)
+    assert _pyav.faststart(blob) == blob
+
+
+def test_faststart_refuses_a_box_running_past_the_end() -> None:
+    from mediakit.formats import _pyav
+
+    with pytest.raises(mk.ValidationError, match=r"MP4: box b'mdat' at byte 16 has a bad size 99"):
+        _pyav.faststart(_box(b"ftyp", b"isom" + b"\0" * 4) + struct.pack(">I4s", 99, b"mdat") + b"x")

@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test bench install clean fixtures lint consumers system-tools constraints fuzz fuzz-cov
 
 # constraints.txt pins the versions (a fresh resolve of every extra backtracks for many minutes).
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt setup.py mediakit/_speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,test]'
@@ -77,7 +77,7 @@ fuzz-cov: $(FUZZ_STAMP)
 	$(BIN)/python fuzz/run.py $(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mediakit tests scripts benchmarks fuzz fixtures/generate.py
+	$(BIN)/ruff check mediakit tests scripts benchmarks fuzz fixtures/generate.py setup.py
 	$(BIN)/mypy mediakit
 
 fixtures: $(STAMP)
@@ -86,7 +86,7 @@ fixtures: $(STAMP)
 # The benchmark suite runs against the incumbents (wandb offline, tensorboardX), which live only
 # in their own environment, never in the project's dependencies.
 BENCH_VENV := .venv-bench
-$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt setup.py mediakit/_speedups.c
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
 	# A plain path entry (compat mode), as an installed wheel would behave: setuptools' default

@@ -58,6 +58,16 @@ def _chunked(check: Callable[[list[Any]], bool], vs: list[Any]) -> bool:
     return True
 
 
+def _speedups() -> Any:
+    """The C column primitives (``mediakit._speedups``), or None where they were not built
+    (no C compiler at install time, another Python implementation)."""
+    try:
+        from . import _speedups as mod  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return mod
+
+
 def same(a: Any, b: Any) -> bool:
     """JSON equality as the validator means it: booleans equal only booleans."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -90,6 +100,7 @@ class Compiler:
         free_rule: Callable[[Any], bool] | None = None,
         rule_keys: frozenset[str] = frozenset(),
         skip_keys: frozenset[str] = frozenset(),
+        native: bool | None = None,
     ) -> None:
         self._resolve = resolve
         self._pattern = pattern
@@ -113,6 +124,15 @@ class Compiler:
             "_chunked": _chunked,
             "_itemgetter": _itemgetter,
         }
+        speedups = _speedups() if native is not False else None
+        if native and speedups is None:
+            msg = "mediakit._speedups is not built"
+            raise ImportError(msg)
+        #: Column checks use the C primitives of ``mediakit._speedups`` (one pass per column
+        #: instead of several); without them, the same checks in Python.
+        self._native = speedups is not None
+        if speedups is not None:
+            self._ns.update(_ncols=speedups.columns, _nvals=speedups.values, _nnums=speedups.numbers, _nonly=speedups.only)
         self._names: dict[tuple[Any, ...], str] = {}
         self._keep: list[Any] = []  # nodes named by id(): kept alive while the predicate lives
         self._sources: list[str] = []
@@ -380,6 +400,15 @@ class Compiler:
     def _column_leaf(self, s: dict[str, Any], each: str) -> list[str] | None:
         t = s.get("type")
         fallback = f"return all(map({each}, vs))"
+        if t in ("number", "integer") and not ({"const", "enum"} & set(s)) and self._native:
+            # numbers(): exact finite ints/floats, whether all are ints, the extremes.
+            lines = ["    r = _nnums(vs)", f"    if r is None: {fallback}"]
+            if t == "integer":
+                lines.append(f"    if not r[0]: {fallback}")
+            for key, op in _COMPARE.items():
+                if key in s:
+                    lines.append(f"    if not (r[{1 if op in ('>=', '>') else 2}] {op} {self._const(s[key])}): return False")
+            return lines
         if t in ("number", "integer") and not ({"const", "enum"} & set(s)):
             allowed = "_NUM" if t == "number" else "_INT"
             lines = [f"    if not set(map(type, vs)) <= {allowed}: {fallback}"]
@@ -390,8 +419,9 @@ class Compiler:
                     worst = "min" if op in (">=", ">") else "max"
                     lines.append(f"    if not ({worst}(vs) {op} {self._const(s[key])}): return False")
             return lines
+        strings = "_nonly(vs, str)" if self._native else "set(map(type, vs)) <= _STR"
         if t == "string" and "pattern" not in s:
-            lines = [f"    if not set(map(type, vs)) <= _STR: {fallback}"]
+            lines = [f"    if not {strings}: {fallback}"]
             if "minLength" in s:
                 lines.append(f"    if min(map(len, vs)) < {int(s['minLength'])}: return False")
             if "maxLength" in s:
@@ -403,7 +433,7 @@ class Compiler:
                 lines.append(f"    if not set(vs) <= {self._const(frozenset(e))}: return False" if all(isinstance(v, str) for v in e) else f"    {fallback}")
             return lines
         if set(s) - _ANNOTATION_KEYS == {"const"} and isinstance(s["const"], str):
-            return [f"    if not set(map(type, vs)) <= _STR: {fallback}", f"    if set(vs) != {{{s['const']!r}}}: return False"]
+            return [f"    if not {strings}: {fallback}", f"    if set(vs) != {{{s['const']!r}}}: return False"]
         return None
 
     def _column_object(self, s: dict[str, Any], f: str, each: str, *, size: int | None = None) -> list[str]:
@@ -414,10 +444,14 @@ class Compiler:
         fallback = f"return all(map({each}, vs))"
         if set(required) - set(props):
             return [f"    {fallback}"]
+        native = self._native_object(s, f, props, required, extra, size=size)
+        if size is not None and native:
+            return native  # the branch dispatcher handles what the C pass cannot decide
         if size is None:
             lines = [f"    if set(map(type, vs)) != _DICT: {fallback}", "    n = len(vs)", "    total = sum(map(len, vs))"]
         else:
             lines = ["    n = len(vs)", f"    total = n * {int(size)}"]
+        lines = native + lines
         if "maxProperties" in s:
             lines.append(f"    if max(map(len, vs)) > {int(s['maxProperties'])}: return False")
         if not props and isinstance(extra, dict):
@@ -471,6 +505,42 @@ class Compiler:
                 lines.append("    if seen != total and not all(isinstance(k, str) for k in set(_chain.from_iterable(vs))): return False")
         return lines
 
+    def _native_object(
+        self, s: dict[str, Any], f: str, props: dict[str, Any], required: list[str], extra: Any, *, size: int | None
+    ) -> list[str]:
+        """Lines deciding a column of objects in C passes when every value is a plain dict of
+        str keys the C code can sort out (``columns()`` for named properties, ``values()`` for
+        a map of free keys); otherwise they fall through to the Python lines that follow. For
+        a closed branch shape (``size``), falling through means ``return False``: not all
+        values have this shape, so the dispatcher checks them one by one."""
+        if not self._native:
+            return []
+        lines: list[str] = []
+        if "maxProperties" in s:
+            lines.append(f"        if max(map(len, vs)) > {int(s['maxProperties'])}: return False")
+        if self._needs_rule(props, None, extra):
+            lines.append("        if not all(map(_orule, vs)): return False")
+        if not props and isinstance(extra, dict):
+            head = ["    cols = _nvals(vs)", "    if cols is not None:"]
+            lines.append(f"        if not {self._column(extra, f)}(cols): return False")
+        elif props:
+            head = [f"    cols = _ncols(vs, {self._const(tuple(props))})", "    if cols is not None:"]
+            if size is not None:
+                head = [*head[:1], "    if cols is None: return False", "    if True:"]
+            lines.append("        n = len(vs)")
+            for j, (pname, sub) in enumerate(props.items()):
+                rules = self._rules
+                self._rules = rules and pname not in self._skip_keys
+                check = self._column(sub, f) if not (sub is True or sub == {}) or self._rules else None
+                self._rules = rules
+                if pname in required:
+                    lines.append(f"        if len(cols[{j}]) != n: return False")
+                if check is not None:
+                    lines.append(f"        if not {check}(cols[{j}]): return False")
+        else:
+            return []
+        return [*head, *lines, "        return True"]
+
     def _column_branches(self, s: dict[str, Any], f: str, each: str) -> list[str] | None:
         """``oneOf``/``anyOf`` of closed object shapes whose keys are all required (a box's two
         position forms): when every value has exactly one branch's keys, and no value of that
@@ -489,10 +559,14 @@ class Compiler:
                 return None
             shapes.append(req)
         fallback = f"return all(map({self._function(s, f)}, vs))"
-        lines = [f"    if set(map(type, vs)) != _DICT: {fallback}", "    lens = set(map(len, vs))", "    if len(lens) != 1: " + fallback]
+        lines = [] if self._native else [f"    if set(map(type, vs)) != _DICT: {fallback}", "    lens = set(map(len, vs))", "    if len(lens) != 1: " + fallback]
         for i, req in enumerate(shapes):
             if any(set(other) <= set(req) for j, other in enumerate(shapes) if j != i):
                 continue  # a value of this shape could also fit another branch: not decidable here
+            if self._native:
+                # True: every value is a plain dict with exactly this branch's keys and fits it.
+                lines.append(f"    if {self._column(branches[i], f, size=len(req))}(vs): return True")
+                continue
             # The branch's own column check decides: True means every value has exactly this
             # branch's keys and fits it (so fits no other); False sends every value to the exact
             # per-value check below. (Checking the keys first with a tuple per value cost more

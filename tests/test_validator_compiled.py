@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +28,26 @@ from mediakit._schema import validator_for
 from mediakit.kinds import _overlays as ov
 
 VALUES: list[Any] = [None, True, False, 0, -1, 7, 2.5, -0.0, math.nan, math.inf, -math.inf, np.float64(math.inf), np.float64(1.5), "", "x", "pixel", [], [1, 2], {}, {"a": 1}]
+
+
+@pytest.fixture(autouse=True, params=["native", "python"])
+def predicate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every test here runs twice: with the column checks in C (``mediakit._speedups``, built at
+    install) and in pure Python (what an install without a C compiler uses). Each validator
+    compiles its predicate afresh in each mode."""
+    from mediakit import _schema, _schema_compile
+
+    if request.param == "native" and _schema_compile._speedups() is None:
+        if os.environ.get("CI"):
+            pytest.fail("mediakit._speedups was not built: the install step must compile it")
+        pytest.skip("mediakit._speedups is not built here (no C compiler at install)")
+    if request.param == "python":
+        monkeypatch.setattr(_schema_compile, "_speedups", lambda: None)
+    for v in _schema._validators.values():
+        v._fast = None
+    yield request.param
+    for v in _schema._validators.values():
+        v._fast = None
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,0 +1,220 @@
+"""The C column primitives behind the compiled schema predicates (``mediakit._speedups``).
+
+Each answers exactly or says "not mine" (None): the tests check the answers against plain Python
+on valid and hostile inputs (dict and str subclasses, keys that are not str, bools, numpy
+scalars, non-finite numbers, huge ints), that no reference is leaked or lost on either path,
+and that the image validator really uses them when they are built. Whether validation with and
+without them agrees is tests/test_validator_compiled.py's business (it runs in both modes).
+"""
+
+from __future__ import annotations
+
+import enum
+import gc
+import math
+import os
+import sys
+import warnings
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mediakit import _schema, _schema_compile
+
+S = _schema_compile._speedups()
+if S is None:
+    if os.environ.get("CI"):
+        pytest.fail("mediakit._speedups was not built: the install step must compile it", pytrace=False)
+    pytest.skip("mediakit._speedups is not built here (no C compiler at install)", allow_module_level=True)
+
+
+class Key(str):
+    pass
+
+
+class Map(dict):  # type: ignore[type-arg]
+    pass
+
+
+class Color(enum.Enum):
+    RED = 1.5
+
+
+KEYS = ("a", "b", "c")
+
+
+# -- columns ----------------------------------------------------------------------------------
+
+
+def test_columns_splits_values_by_key_in_order() -> None:
+    vs = [{"a": 1, "b": 2.5}, {"b": "x", "a": None}, {"c": [1]}, {}]
+    assert S.columns(vs, KEYS) == ([1, None], [2.5, "x"], [[1]])
+    assert S.columns([], KEYS) == ([], [], [])
+    assert S.columns([{}], ()) == ()
+
+
+def test_columns_matches_keys_by_text_not_identity() -> None:
+    # keys built at run time are other objects than the tuple's: compared by their code points
+    made = ["".join(["po", "sition"]), "".join(["é", "t"]), "".join(["\U0001f600", "x"])]
+    vs = [{made[0]: 1, made[1]: 2, made[2]: 3}]
+    assert S.columns(vs, ("position", "ét", "\U0001f600x")) == ([1], [2], [3])
+    assert S.columns([{"positiom": 1}], ("position",)) is None
+    assert S.columns([{"a": 1}], ("\u00e1",)) is None  # same length, other code point
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Map(a=1),  # a dict subclass may override anything: the Python path decides
+        {"a": 1, "d": 2},  # a key outside the names
+        {"a": 1, 7: 2},  # a key that is no str
+        {Key("a"): 1},  # a str subclass key
+        [("a", 1)],
+        None,
+        "a",
+        {"a": 1, "b": 2, "c": 3, "d": 4},  # more entries than names
+    ],
+)
+def test_columns_gives_up_on_what_it_does_not_handle(bad: Any) -> None:
+    vs = [{"a": 1}] * 5 + [bad] + [{"b": 2}] * 5
+    assert S.columns(vs, KEYS) is None
+
+
+def test_columns_has_a_limit_on_names() -> None:
+    many = tuple(f"k{i}" for i in range(65))
+    assert S.columns([{"k0": 1}], many) is None
+    assert S.columns([{"k0": 1}], many[:64])[0] == [1]
+
+
+@pytest.mark.parametrize("args", [([], ["a"]), ((), ("a",)), ([], (1,)), ([],), ([], ("a",), 1)])
+def test_columns_refuses_wrong_arguments(args: tuple[Any, ...]) -> None:
+    with pytest.raises(TypeError):
+        S.columns(*args)
+
+
+def test_columns_counts_references_right_on_both_paths() -> None:
+    value = object()
+    vs = [{"a": value, "b": value} for _ in range(100)]
+    gc.collect()
+    before = sys.getrefcount(value)
+    cols = S.columns(vs, KEYS)
+    assert sys.getrefcount(value) == before + 200
+    del cols
+    assert sys.getrefcount(value) == before
+    vs.append({"z": value})  # gives up after filling the columns of 100 dicts
+    assert S.columns(vs, KEYS) is None
+    assert sys.getrefcount(value) == before + 1  # only the new dict holds it
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c", "d", "é"]), st.integers(), max_size=4), max_size=30))
+def test_columns_agree_with_python(vs: list[dict[str, int]]) -> None:
+    expected = None if any(set(d) - set(KEYS) for d in vs) else tuple([d[k] for d in vs if k in d] for k in KEYS)
+    assert S.columns(vs, KEYS) == expected
+
+
+# -- values -----------------------------------------------------------------------------------
+
+
+def test_values_in_order_or_none() -> None:
+    assert S.values([{"x": 1, "y": 2.0}, {}, {"z": "s"}]) == [1, 2.0, "s"]
+    assert S.values([]) == []
+    for bad in (Map(x=1), {"x": 1, 2: 3}, {Key("x"): 1}, [1], None):
+        assert S.values([{"x": 1}, bad]) is None
+    with pytest.raises(TypeError):
+        S.values(({"x": 1},))
+
+
+def test_values_counts_references_right() -> None:
+    value = object()
+    vs = [{"p": value, "q": value}] * 10
+    before = sys.getrefcount(value)
+    out = S.values(vs)
+    assert sys.getrefcount(value) == before + 20
+    del out
+    held = [*vs, {1: value}]  # gives up at the last dict, after taking the others' values
+    assert S.values(held) is None
+    assert sys.getrefcount(value) == before + 1  # the one new dict of held holds it; nothing leaked
+
+
+# -- numbers ----------------------------------------------------------------------------------
+
+
+def test_numbers_reports_kind_and_extremes() -> None:
+    assert S.numbers([3, -2, 10**30]) == (True, -2, 10**30)
+    out = S.numbers([0.5, 2, -1.25, 7])
+    assert out == (False, -1.25, 7) and type(out[2]) is int
+    assert S.numbers([-0.0]) == (False, 0.0, 0.0)
+    assert S.numbers([]) == (True, None, None)
+    # a huge int against floats is compared exactly, not through a rounded double
+    assert S.numbers([1e300, 10**400, -(10**400), 2.0]) == (False, -(10**400), 10**400)
+
+
+@pytest.mark.parametrize("bad", [True, False, math.nan, math.inf, -math.inf, np.float64(1.0), np.int64(1), Decimal(1), Color.RED, "1", None, [1]])
+def test_numbers_gives_up_on_what_is_not_a_plain_finite_number(bad: Any) -> None:
+    assert S.numbers([1.0, 2, bad, 3.0]) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)), min_size=1, max_size=40))
+def test_numbers_agree_with_python(vs: list[float]) -> None:
+    all_int, lo, hi = S.numbers(vs)
+    assert all_int == all(type(v) is int for v in vs)
+    assert lo == min(vs) and hi == max(vs)
+
+
+def test_numbers_refuses_wrong_arguments() -> None:
+    with pytest.raises(TypeError):
+        S.numbers((1, 2))
+
+
+# -- only -------------------------------------------------------------------------------------
+
+
+def test_only_compares_exact_types() -> None:
+    assert S.only(["a", "b"], str) is True
+    assert S.only([], str) is True
+    assert S.only(["a", Key("b")], str) is False
+    assert S.only([{}, Map()], dict) is False
+    with pytest.raises(TypeError):
+        S.only(["a"], "str")
+
+
+# -- in use ---------------------------------------------------------------------------------------
+
+
+def test_the_image_validator_uses_the_c_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the module built, validating many boxes goes through columns()/numbers(); a box
+    they cannot judge (a numpy float) still gets the exact verdict of the Python path."""
+    import mediakit as mk
+
+    calls: dict[str, int] = {"columns": 0, "numbers": 0}
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            real = getattr(S, name)
+
+            def counted(*args: Any) -> Any:
+                calls[name] = calls.get(name, 0) + 1
+                return real(*args)
+
+            return counted
+
+    monkeypatch.setattr(_schema_compile, "_speedups", lambda: Counting())
+    v = _schema.validator_for("image")
+    monkeypatch.setattr(v, "_fast", None)
+    boxes = [{"position": {"minX": i, "maxX": i + 1.5, "minY": 0.0, "maxY": 2.0}, "class_id": 1, "scores": {"p": 0.5}} for i in range(3000)]
+    with warnings.catch_warnings():  # boxes outside the tiny image: expected here
+        warnings.simplefilter("ignore")
+        desc = mk.Image(np.zeros((4, 4), np.uint8), boxes={"p": {"box_data": boxes, "class_labels": {1: "a"}}}).encode(mk.MemoryStore())
+    assert v.accepts(desc)
+    assert calls["columns"] >= 2 and calls["numbers"] >= 4
+    desc["boxes"]["p"]["box_data"][2500]["position"]["minY"] = np.float64(1.0)
+    assert v.accepts(desc)  # not the C path's to judge: the Python path accepts a float subclass
+    desc["boxes"]["p"]["box_data"][2500]["position"]["minY"] = np.float64(math.nan)
+    assert not v.accepts(desc)
+    monkeypatch.setattr(v, "_fast", None)

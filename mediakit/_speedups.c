@@ -1,4 +1,5 @@
-/* Column primitives for the compiled schema predicates (mediakit/_schema_compile.py).
+/* Native helpers: column primitives for the compiled schema predicates
+ * (mediakit/_schema_compile.py) and the curve reduction of mediakit/plot/_curves.py.
  *
  * Validating a descriptor with 100,000 boxes in pure Python takes about thirty C-level passes
  * (map(type, ...), itemgetter, sum) over every block of boxes; most of the time goes to
@@ -257,6 +258,129 @@ only(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_TRUE;
 }
 
+/* rdp(x, y, tol, limit, keep) -> kept | -1 | None
+ *
+ * The Ramer-Douglas-Peucker reduction of mediakit.plot._curves.reduce, with the same floating
+ * point operations in the same order (so the same points are kept, bit for bit): x and y are
+ * C-contiguous float64 buffers of one length n, keep a writable bool buffer of n bytes, all
+ * false but the first and last. Marks the kept points in keep and returns how many there are,
+ * or -1 as soon as more than `limit` (an int, or None for no limit) would be kept. None when a value is not
+ * finite (the Python code decides then). */
+static int
+float_buffer(PyObject *obj, Py_buffer *view, const char *name, int writable)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0) {
+        return -1;
+    }
+    const char *want = writable ? "?" : "d";
+    if (view->ndim != 1 || view->format == NULL || strcmp(view->format, want) != 0) {
+        PyBuffer_Release(view);
+        PyErr_Format(PyExc_TypeError, "rdp: %s must be a 1-D %s array", name, writable ? "bool" : "float64");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+rdp(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "rdp(x, y, tol, limit, keep)");
+        return NULL;
+    }
+    double tol = PyFloat_AsDouble(args[2]);
+    if (tol == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    int has_limit = args[3] != Py_None;
+    Py_ssize_t limit = has_limit ? PyLong_AsSsize_t(args[3]) : 0;
+    if (limit == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer bx, by, bk;
+    if (float_buffer(args[0], &bx, "x", 0) < 0) {
+        return NULL;
+    }
+    if (float_buffer(args[1], &by, "y", 0) < 0) {
+        PyBuffer_Release(&bx);
+        return NULL;
+    }
+    if (float_buffer(args[4], &bk, "keep", 1) < 0) {
+        PyBuffer_Release(&bx);
+        PyBuffer_Release(&by);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t n = bx.shape[0], *stack = NULL;
+    const double *x = (const double *)bx.buf, *y = (const double *)by.buf;
+    char *keep = (char *)bk.buf;
+    if (by.shape[0] != n || bk.shape[0] != n || n < 3) {
+        PyErr_SetString(PyExc_ValueError, "rdp: x, y and keep must have one length of at least 3");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i])) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    /* Each split pops one segment and pushes two: at most n + 1 segments wait at once. */
+    stack = PyMem_Malloc(sizeof(Py_ssize_t) * 2 * (size_t)(n + 1));
+    if (stack == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t top = 0, kept = 2;
+    stack[0] = 0;
+    stack[1] = n - 1;
+    top = 1;
+    Py_BEGIN_ALLOW_THREADS
+    while (top > 0) {
+        top--;
+        Py_ssize_t i = stack[2 * top], j = stack[2 * top + 1];
+        if (j - i < 2) {
+            continue;
+        }
+        double xi = x[i], yi = y[i], dx = x[j] - xi, dy = y[j] - yi;
+        double norm = hypot(dx, dy), best = 0.0;
+        Py_ssize_t k = i + 1;
+        for (Py_ssize_t m = i + 1; m < j; m++) {
+            double d = norm == 0.0 ? hypot(x[m] - xi, y[m] - yi) : fabs(dy * (x[m] - xi) - dx * (y[m] - yi)) / norm;
+            if (m == i + 1 || d > best) {
+                best = d;
+                k = m;
+            }
+        }
+        if (best > tol) {
+            Py_ssize_t m = k, span = j - i;
+            Py_ssize_t near = m - i < j - m ? m - i : j - m;
+            if (span > 64 && near < span / 8) {
+                m = (i + j) / 2;
+            }
+            keep[m] = 1;
+            kept++;
+            if (has_limit && kept > limit) {
+                kept = -1;
+                break;
+            }
+            stack[2 * top] = i;
+            stack[2 * top + 1] = m;
+            stack[2 * top + 2] = m;
+            stack[2 * top + 3] = j;
+            top += 2;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(kept);
+done:
+    PyMem_Free(stack);
+    PyBuffer_Release(&bx);
+    PyBuffer_Release(&by);
+    PyBuffer_Release(&bk);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
@@ -264,6 +388,8 @@ static PyMethodDef methods[] = {
     {"numbers", (PyCFunction)numbers, METH_O,
      "numbers(values) -> (all_int, smallest, largest) for exact finite int/float values, or None"},
     {"only", (PyCFunction)(void (*)(void))only, METH_FASTCALL, "only(values, kind) -> every value is exactly of type kind"},
+    {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
+     "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},
 };
 

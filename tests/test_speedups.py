@@ -218,3 +218,103 @@ def test_the_image_validator_uses_the_c_checks(monkeypatch: pytest.MonkeyPatch) 
     desc["boxes"]["p"]["box_data"][2500]["position"]["minY"] = np.float64(math.nan)
     assert not v.accepts(desc)
     monkeypatch.setattr(v, "_fast", None)
+
+
+# -- rdp: the curve reduction of mediakit.plot._curves ----------------------------------------
+
+
+def _python_reduce(x: np.ndarray, y: np.ndarray, tol: float, limit: int | None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from mediakit.plot import _curves as cv
+
+    with monkeypatch.context() as m:
+        m.setattr(cv, "_native_rdp", lambda: None)
+        return cv.reduce(x, y, tol, limit=limit)
+
+
+def _curve(kind: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    if kind == 0:  # a smooth rising curve
+        x = np.sort(rng.random(n))
+        y = np.cumsum(rng.random(n))
+        return x, y / y[-1]
+    if kind == 1:  # saw teeth
+        return np.linspace(0, 1, n), (np.arange(n) % 7) / 7.0
+    if kind == 2:  # coarse values, many ties and repeated points
+        return np.round(rng.random(n), 2), np.round(rng.random(n), 1)
+    return np.zeros(n), rng.random(n)  # every segment of zero length in x
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2, 3])
+def test_rdp_keeps_exactly_the_points_the_python_loop_keeps(kind: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stored table must not depend on whether the module was built: same points, bit for bit."""
+    from mediakit.plot import _curves as cv
+
+    assert cv._native_rdp() is not None
+    rng = np.random.default_rng(kind)
+    for trial in range(150):
+        x, y = _curve(kind, int(rng.integers(3, 2500)), rng)
+        tol = float(rng.choice([0.0, 1e-4, 1e-3, 1e-2, 0.1]))
+        limit = None if trial % 3 else int(rng.integers(-1, 150))
+        fast, slow = cv.reduce(x, y, tol, limit=limit), _python_reduce(x, y, tol, limit, monkeypatch)
+        assert (fast is None) == (slow is None)
+        if fast is not None:
+            assert np.array_equal(fast, slow)
+
+
+def test_rdp_leaves_non_finite_and_other_dtypes_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediakit.plot import _curves as cv
+
+    x = np.linspace(0, 1, 50)
+    y = np.sin(x * 9)
+    keep = np.zeros(50, bool)
+    y_nan = y.copy()
+    y_nan[10] = np.nan
+    assert S.rdp(x, y_nan, 0.01, None, keep) is None
+    assert not keep.any()
+    for xs, ys in ((x, y_nan), (x.astype(np.float32), y.astype(np.float32)), (x[::2], y[::2])):
+        got, want = cv.reduce(xs, ys, 0.01), _python_reduce(xs, ys, 0.01, None, monkeypatch)
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.zeros(5), np.zeros(4), 0.1, None, np.zeros(5, bool)),  # lengths differ
+        (np.zeros(2), np.zeros(2), 0.1, None, np.zeros(2, bool)),  # too short
+        (np.zeros(5, np.float32), np.zeros(5), 0.1, None, np.zeros(5, bool)),
+        (np.zeros((5, 2)), np.zeros(5), 0.1, None, np.zeros(5, bool)),
+        (np.zeros(5), np.zeros(5), 0.1, None, np.zeros(5, np.uint8)),
+        (np.zeros(5), np.zeros(5), 0.1, None, np.zeros(5, bool)[::-1].copy().view(np.uint8)),
+        (np.zeros(5), np.zeros(5), "x", None, np.zeros(5, bool)),
+        (np.zeros(5), np.zeros(5), 0.1, "x", np.zeros(5, bool)),
+        (np.zeros(10)[::2], np.zeros(5), 0.1, None, np.zeros(5, bool)),  # not contiguous
+        (b"\0" * 40, np.zeros(5), 0.1, None, np.zeros(5, bool)),
+        (np.zeros(5), np.zeros(5), 0.1, None),
+    ],
+)
+def test_rdp_refuses_wrong_arguments(args: tuple[Any, ...]) -> None:
+    with pytest.raises((TypeError, ValueError, BufferError)):
+        S.rdp(*args)
+    readonly = np.zeros(5, bool)
+    readonly.flags.writeable = False
+    with pytest.raises((TypeError, ValueError, BufferError)):
+        S.rdp(np.zeros(5), np.zeros(5), 0.1, None, readonly)
+
+
+def test_curve_charts_store_the_same_bytes_with_and_without_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mediakit as mk
+    from mediakit.plot import _curves as cv
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 4, 20_000)
+    p = rng.dirichlet(np.ones(4), 20_000)
+    p[np.arange(20_000), y] += rng.random(20_000)
+    p /= p.sum(1, keepdims=True)
+
+    def stored() -> list[Any]:
+        store = mk.MemoryStore()
+        descs = [mk.plot.pr_curve(y, p).encode(store), mk.plot.roc_curve(y, p).encode(store)]
+        return [(d["table"]["sha256"], d["reduction"]) if "reduction" in d else d["table"]["sha256"] for d in descs]
+
+    fast = stored()
+    monkeypatch.setattr(cv, "_native_rdp", lambda: None)
+    assert stored() == fast

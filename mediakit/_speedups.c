@@ -11,7 +11,10 @@
  *
  * No Python code runs inside these loops: dicts are walked with PyDict_Next (no hashing, no
  * __eq__), keys are compared as exact str objects by identity or by their code points, types
- * are compared by identity. Every object stored into a result is a new reference.
+ * are compared by identity. Every object stored into a result is a new reference. Allocating a
+ * result *can* run Python code (a garbage collection runs finalizers, gc callbacks, lets other
+ * threads in), so inputs are re-checked after each allocation and borrowed objects are owned
+ * before one; results are untracked by the collector while they hold empty slots.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -36,6 +39,7 @@ same_str(PyObject *a, PyObject *b)
 
 /* columns(values: list, keys: tuple[str, ...]) -> tuple[list, ...] | None
  *
+ * (The names must be distinct: a repeated name fills only its first column.)
  * When every value is an exact dict whose keys are all exact str and all among `keys`, returns
  * one list per key holding the values under that key (in order; values lacking the key are
  * skipped). Otherwise None. */
@@ -67,13 +71,23 @@ columns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (out == NULL) {
         return NULL;
     }
+    /* Untracked while they hold NULLs: gc.get_objects() in a collection run by the next
+     * allocations must not hand them to Python code. Tracked again when complete. */
+    PyObject_GC_UnTrack(out);
     for (Py_ssize_t j = 0; j < k; j++) {
         PyObject *col = PyList_New(n);
         if (col == NULL) {
             Py_DECREF(out);
             return NULL;
         }
+        PyObject_GC_UnTrack(col);
         PyTuple_SET_ITEM(out, j, col);
+    }
+    /* A collection during those allocations may have run Python code (finalizers, gc callbacks,
+     * other threads) that changed vs; nothing below allocates, so checking its size here is
+     * enough (its items are read afresh). */
+    if (PyList_GET_SIZE(vs) != n) {
+        goto give_up;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *d = PyList_GET_ITEM(vs, i);
@@ -116,7 +130,9 @@ columns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(out);
             return NULL;
         }
+        PyObject_GC_Track(PyTuple_GET_ITEM(out, j));
     }
+    PyObject_GC_Track(out);
     return out;
 
 give_up:
@@ -154,24 +170,33 @@ values(PyObject *Py_UNUSED(module), PyObject *vs)
     if (out == NULL) {
         return NULL;
     }
+    /* Python code run by a collection in PyList_New may have changed vs or its dicts: check
+     * them again (nothing below allocates). */
     Py_ssize_t at = 0;
+    if (PyList_GET_SIZE(vs) != n) {
+        goto give_up;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *d = PyList_GET_ITEM(vs, i);
+        if (!PyDict_CheckExact(d)) {
+            goto give_up;
+        }
         Py_ssize_t pos = 0;
         PyObject *key, *value;
         while (PyDict_Next(d, &pos, &key, &value)) {
             if (!PyUnicode_CheckExact(key) || at >= total) {
-                for (Py_ssize_t m = at; m < total; m++) {
-                    PyList_SET_ITEM(out, m, NULL);
-                }
-                Py_DECREF(out);
-                Py_RETURN_NONE;
+                goto give_up;
             }
             Py_INCREF(value);
             PyList_SET_ITEM(out, at++, value);
         }
     }
-    return out;
+    if (at == total) {
+        return out;
+    }
+give_up: /* unfilled slots are NULL, which list deallocation skips */
+    Py_DECREF(out);
+    Py_RETURN_NONE;
 }
 
 /* numbers(values: list) -> (all_int, smallest, largest) | None
@@ -236,7 +261,16 @@ numbers(PyObject *Py_UNUSED(module), PyObject *vs)
             hi = x;
         }
     }
-    return Py_BuildValue("(OOO)", all_int ? Py_True : Py_False, lo ? lo : Py_None, hi ? hi : Py_None);
+    /* lo and hi are borrowed from vs: own them before allocating the result, since a collection
+     * in that allocation may run Python code that drops vs's references to them. */
+    lo = lo ? lo : Py_None;
+    hi = hi ? hi : Py_None;
+    Py_INCREF(lo);
+    Py_INCREF(hi);
+    PyObject *r = PyTuple_Pack(3, all_int ? Py_True : Py_False, lo, hi);
+    Py_DECREF(lo);
+    Py_DECREF(hi);
+    return r;
 }
 
 /* only(values: list, kind: type) -> bool: every value's type is exactly `kind`. */

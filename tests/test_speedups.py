@@ -318,3 +318,68 @@ def test_curve_charts_store_the_same_bytes_with_and_without_the_module(monkeypat
     fast = stored()
     monkeypatch.setattr(cv, "_native_rdp", lambda: None)
     assert stored() == fast
+
+
+# -- Python code run by a collection inside an allocation ---------------------------------------
+
+_TRAP = """
+import gc
+from mediakit import _speedups as S
+vs = {setup}
+class Trap:
+    def __del__(self):
+        {action}
+gc.disable(); gc.collect()
+t = Trap(); t.me = t; del t  # young cyclic garbage with a finalizer
+gc.set_threshold(1); gc.enable()  # the call's first allocation of a tracked object collects it
+r = {call}
+junk = [10**100 + i for i in range(1000)]  # reuse freed memory, so a dangling pointer shows
+print(repr(r))
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "action", "call", "printed"),
+    [
+        ('[{"a": 1.5} for _ in range(10)]', "vs.clear()", 'S.columns(vs, ("a", "b", "c"))', "None"),
+        ('[{"a": 1, "b": 2}]', "vs[0].clear()", "S.values(vs)", "None"),
+        ('[{"a": 1, "b": 2}, {"c": 3}]', "vs.pop()", "S.values(vs)", "None"),
+        ("[10**100 + 1, -10**100 - 1]", "vs.clear()", "S.numbers(vs)", "(True, -10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001, 10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001)"),
+    ],
+)
+def test_a_finalizer_run_by_an_allocation_cannot_crash_the_process(setup: str, action: str, call: str, printed: str) -> None:
+    """A garbage collection inside the C functions' result allocations may run a finalizer that
+    empties the input: they give up (None) or answer from objects they own, never read freed
+    memory. Run in a child process: a crash must fail the test, not the test runner."""
+    import subprocess
+
+    code = _TRAP.format(setup=setup, action=action, call=call)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == printed
+
+
+def test_columns_results_are_not_handed_out_half_built() -> None:
+    """While columns() fills its lists they are untracked, so a gc callback walking the
+    youngest generation during one of its allocations never meets a list with empty slots."""
+    import subprocess
+
+    code = """
+import gc, sys
+from mediakit import _speedups as S
+vs = [{"a": 1.5} for _ in range(12345)]
+armed = False
+def walk(phase, info):
+    if armed and phase == "start":
+        for o in gc.get_objects(0):
+            if type(o) is list and len(o) == 12345 and o is not vs:
+                o[-1]  # an empty slot of a half-built list would crash here
+gc.callbacks.append(walk)
+gc.disable(); gc.collect(); gc.set_threshold(1); armed = True; gc.enable()
+r = S.columns(vs, ("a", "b", "c", "d", "e"))
+armed = False
+print(r[0][:2], r[4])
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[1.5, 1.5] []"

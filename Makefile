@@ -6,10 +6,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench install clean fixtures lint consumers system-tools constraints fuzz fuzz-cov
+.PHONY: demo test bench install clean fixtures lint consumers system-tools build-tools constraints fuzz fuzz-cov
 
 # constraints.txt pins the versions (a fresh resolve of every extra backtracks for many minutes).
-$(STAMP): pyproject.toml constraints.txt setup.py mediakit/_speedups.c
+# The install compiles mediakit._speedups (setup.py): build-tools first makes sure a C compiler
+# and Python's headers are there.
+$(STAMP): pyproject.toml constraints.txt setup.py mediakit/_speedups.c | build-tools
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,test]'
@@ -38,6 +40,18 @@ CHROMEDRIVER   := /usr/bin/chromedriver
 SUDO           := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 consumers: system-tools $(CONSUMER_STAMP)
+
+# A C compiler (Debian's gcc) and the headers of $(PYTHON) (python3-dev, for Debian's own
+# Python; other builds ship theirs), each installed only when missing.
+build-tools:
+	@pkgs=""; \
+	command -v cc >/dev/null 2>&1 || pkgs="$$pkgs gcc libc6-dev"; \
+	[ -f "$$($(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] || pkgs="$$pkgs python3-dev"; \
+	if [ -n "$$pkgs" ]; then \
+	  echo "installing Debian packages:$$pkgs"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkgs; \
+	fi
 
 system-tools:
 	@pkgs=""; \
@@ -86,7 +100,7 @@ fixtures: $(STAMP)
 # The benchmark suite runs against the incumbents (wandb offline, tensorboardX), which live only
 # in their own environment, never in the project's dependencies.
 BENCH_VENV := .venv-bench
-$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt setup.py mediakit/_speedups.c
+$(BENCH_VENV)/.installed: pyproject.toml benchmarks/requirements.txt setup.py mediakit/_speedups.c | build-tools
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
 	# A plain path entry (compat mode), as an installed wheel would behave: setuptools' default

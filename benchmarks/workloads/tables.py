@@ -296,7 +296,8 @@ FRAME = Workload(
 CURVES = Workload(
     name="PR + ROC curves, 10^5 samples x 10 classes",
     description=(
-        "mk.plot.pr_curve + mk.plot.roc_curve over every threshold (numpy), reduced for display with a bounded error, "
+        "mk.plot.pr_curve + mk.plot.roc_curve over every threshold (numpy), reduced for display with a bounded error "
+        "(Ramer-Douglas-Peucker, its loop in C with mediakit._speedups built), "
         "encoded, against wandb.plot.pr_curve + roc_curve (scikit-learn curves, interpolation / resampling) with their "
         "tables serialised; the baseline is one argsort per class"
     ),

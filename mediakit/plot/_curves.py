@@ -79,10 +79,10 @@ def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = 
             raise ValidationError(msg)
         y = y.astype(np.int64)
     if y.dtype.kind in "iu":
-        k = n_classes if n_classes is not None else (len(names) if names is not None else (int(y.max()) + 1 if y.size else 0))
-        bad = (y < 0) | (y >= k)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+        lo, hi = (int(y.min()), int(y.max())) if y.size else (0, -1)  # two reductions, no temporary arrays
+        k = n_classes if n_classes is not None else (len(names) if names is not None else hi + 1)
+        if lo < 0 or hi >= k:
+            i = int(np.flatnonzero((y < 0) | (y >= k))[0])
             msg = f"{field}[{i}]: class index {int(y[i])} is outside 0..{k - 1} ({k} classes)"
             raise ValidationError(msg)
         names = names if names is not None else [str(i) for i in range(k)]
@@ -307,4 +307,6 @@ def confusion_counts(y: np.ndarray, p: np.ndarray, n: int) -> np.ndarray:
     if n > MAX_CLASSES:
         msg = f"class_names: at most {MAX_CLASSES} classes, got {n}"
         raise LimitError(msg)
-    return np.bincount(y * n + p, minlength=n * n).reshape(n, n)
+    cells = y * n
+    cells += p  # in place: one temporary array, not two
+    return np.bincount(cells, minlength=n * n).reshape(n, n)

@@ -1,5 +1,6 @@
 /* Native helpers: column primitives for the compiled schema predicates
- * (mediakit/_schema_compile.py) and the curve reduction of mediakit/plot/_curves.py.
+ * (mediakit/_schema_compile.py), the curve reduction of mediakit/plot/_curves.py and the
+ * point-cloud records of mediakit/kinds/_obj3d_fill.py.
  *
  * Validating a descriptor with 100,000 boxes in pure Python takes about thirty C-level passes
  * (map(type, ...), itemgetter, sum) over every block of boxes; most of the time goes to
@@ -415,6 +416,109 @@ done:
     return result;
 }
 
+/* fill_points(src, dst, offset, start, stop) -> (lo, hi)
+ *
+ * Rows start..stop of src, a C-contiguous (N, 6) float64 or float32 buffer of x y z r g b,
+ * cast into the 15-byte records of a binary PLY held by dst (a writable byte buffer; record i at
+ * byte offset + 15 i: float32 x y z in native order, which the caller checks is little-endian,
+ * then uint8 r g b). What mediakit.kinds._obj3d_fill._fill_rgb_slice does with numpy, in one
+ * pass with the GIL released: each value cast to float32 (values beyond float32 become inf), each
+ * colour rounded half up as (uint8)(c + 0.5f) for colours in [0, 255] (other colours are
+ * refused by the caller, which then raises; 0 is written for them). Returns the six columns'
+ * minima and maxima after the cast, NaN for a column holding a NaN. */
+static PyObject *
+fill_points(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "fill_points(src, dst, offset, start, stop)");
+        return NULL;
+    }
+    Py_ssize_t offset = PyLong_AsSsize_t(args[2]), start = PyLong_AsSsize_t(args[3]), stop = PyLong_AsSsize_t(args[4]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer bs, bd;
+    if (PyObject_GetBuffer(args[0], &bs, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return NULL;
+    }
+    int is_double = bs.format != NULL && strcmp(bs.format, "d") == 0;
+    int is_float = bs.format != NULL && strcmp(bs.format, "f") == 0;
+    if (bs.ndim != 2 || bs.shape[1] != 6 || !(is_double || is_float)) {
+        PyBuffer_Release(&bs);
+        PyErr_SetString(PyExc_TypeError, "fill_points: src must be a C-contiguous (N, 6) float64 or float32 array");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[1], &bd, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&bs);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t n = bs.shape[0];
+    if (start < 0 || stop < start || stop > n || offset < 0 || (bd.len - offset) / 15 < stop) {
+        PyErr_SetString(PyExc_ValueError, "fill_points: rows or offset outside the buffers");
+        goto done;
+    }
+    float lo[6], hi[6];
+    int nan[6] = {0};
+    for (int c = 0; c < 6; c++) {
+        lo[c] = INFINITY;
+        hi[c] = -INFINITY;
+    }
+    const double *sd = (const double *)bs.buf;
+    const float *sf = (const float *)bs.buf;
+    unsigned char *out = (unsigned char *)bd.buf + offset;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = start; i < stop; i++) {
+        float f[6];
+        for (int c = 0; c < 6; c++) {
+            /* a double beyond float32 converts to inf (IEEE; what numpy's cast gives) */
+            f[c] = is_double ? (float)sd[6 * i + c] : sf[6 * i + c];
+            if (f[c] != f[c]) {
+                nan[c] = 1;
+            }
+            else {
+                if (f[c] < lo[c]) {
+                    lo[c] = f[c];
+                }
+                if (f[c] > hi[c]) {
+                    hi[c] = f[c];
+                }
+            }
+        }
+        unsigned char *rec = out + 15 * i;
+        memcpy(rec, f, 12);
+        for (int c = 3; c < 6; c++) {
+            rec[9 + c] = f[c] >= 0.0f && f[c] <= 255.0f ? (unsigned char)(f[c] + 0.5f) : 0;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyObject *l = PyTuple_New(6), *h = PyTuple_New(6);
+    if (l == NULL || h == NULL) {
+        Py_XDECREF(l);
+        Py_XDECREF(h);
+        goto done;
+    }
+    for (int c = 0; c < 6; c++) {
+        PyObject *a = PyFloat_FromDouble(nan[c] ? NAN : lo[c]), *b = PyFloat_FromDouble(nan[c] ? NAN : hi[c]);
+        if (a == NULL || b == NULL) {
+            Py_XDECREF(a);
+            Py_XDECREF(b);
+            Py_DECREF(l);
+            Py_DECREF(h);
+            goto done;
+        }
+        PyTuple_SET_ITEM(l, c, a);
+        PyTuple_SET_ITEM(h, c, b);
+    }
+    result = PyTuple_Pack(2, l, h);
+    Py_DECREF(l);
+    Py_DECREF(h);
+done:
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bd);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
@@ -422,6 +526,8 @@ static PyMethodDef methods[] = {
     {"numbers", (PyCFunction)numbers, METH_O,
      "numbers(values) -> (all_int, smallest, largest) for exact finite int/float values, or None"},
     {"only", (PyCFunction)(void (*)(void))only, METH_FASTCALL, "only(values, kind) -> every value is exactly of type kind"},
+    {"fill_points", (PyCFunction)(void (*)(void))fill_points, METH_FASTCALL,
+     "fill_points(src, dst, offset, start, stop) -> (minima, maxima): (N, 6) rows cast into 15-byte PLY records"},
     {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
      "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},

@@ -383,3 +383,75 @@ print(r[0][:2], r[4])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[1.5, 1.5] []"
+
+
+# -- fill_points: the (N, 6) point-cloud records of mediakit.kinds._obj3d_fill ------------------
+
+
+def _cloud_both_ways(arr: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """(C result, numpy result) of encoding ``arr``: the PLY bytes and descriptor, or the error."""
+    import mediakit as mk
+    from mediakit.kinds import _obj3d_fill as fill
+
+    def run() -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                store = mk.MemoryStore()
+                desc = mk.Object3D(arr).encode(store)
+            return desc, store.get(desc["path"])
+        except mk.MediakitError as e:
+            return type(e), str(e)
+
+    assert fill._native_fill() is not None
+    fast = run()
+    with monkeypatch.context() as m:
+        m.setattr(fill, "_native_fill", lambda: None)
+        slow = run()
+    return fast, slow
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 5, 600_000])  # 600,000: in slices on the worker threads, hashed meanwhile
+def test_fill_points_writes_the_bytes_numpy_writes(dtype: Any, n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(n)
+    xyz = rng.normal(0, 1e3, (n, 3))
+    xyz[: min(n, 3)] = [[0.0, -0.0, 1e-40][: 3]] * min(n, 3)  # zeros of both signs, a float32 subnormal
+    rgb = rng.uniform(0, 255, (n, 3))
+    rgb[: min(n, 4), 0] = [0.0, 254.5, 255.0, 0.49999997][: min(n, 4)]  # rounding half up, both ends
+    arr = np.ascontiguousarray(np.c_[xyz, rgb], dtype=dtype)
+    fast, slow = _cloud_both_ways(arr, monkeypatch)
+    assert fast == slow and isinstance(fast[1], bytes)
+
+
+@pytest.mark.parametrize(
+    ("row", "col", "value"),
+    [(3, 0, np.nan), (3, 4, np.nan), (3, 1, np.inf), (3, 2, 1e39), (3, 3, -0.5), (3, 5, 255.01), (3, 4, np.inf)],
+)
+def test_fill_points_refuses_what_numpy_refuses(row: int, col: int, value: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    arr = np.tile(np.array([[1.0, 2.0, 3.0, 10.0, 20.0, 30.0]]), (600_000, 1))
+    arr[row, col] = value
+    fast, slow = _cloud_both_ways(arr, monkeypatch)
+    assert fast == slow and fast[0] is not dict and issubclass(fast[0], Exception)
+
+
+def test_fill_points_refuses_wrong_arguments() -> None:
+    dst = np.zeros(15 * 4, np.uint8)
+    src = np.zeros((4, 6))
+    for args in [
+        (src, dst, 0, 0, 5),  # beyond the rows
+        (src, dst, 1, 0, 4),  # records past the buffer's end
+        (src, dst, 0, 3, 2),
+        (src, dst, -1, 0, 1),
+        (np.zeros((4, 3)), dst, 0, 0, 4),
+        (np.zeros((4, 6), np.int32), dst, 0, 0, 4),
+        (np.zeros((6, 4)).T, dst, 0, 0, 4),  # not C-contiguous
+        (src, bytes(60), 0, 0, 4),  # not writable
+        (src, dst, 0, 0),
+    ]:
+        with pytest.raises((TypeError, ValueError, BufferError)):
+            S.fill_points(*args)
+    lo, hi = S.fill_points(np.array([[1.0, -2.0, 3.0, 0.0, 128.4, 255.0]] * 4), dst, 0, 1, 3)
+    assert lo == (1.0, -2.0, 3.0, 0.0, pytest.approx(128.4, rel=1e-6), 255.0) and lo == hi
+    assert dst[:15].tolist() == [0] * 15 and dst[45:].tolist() == [0] * 15  # rows 0 and 3 untouched
+    assert dst[15 + 12 : 15 + 15].tolist() == [0, 128, 255]

@@ -7,6 +7,7 @@ Backend: numpy (core). Every function here reports what failed (bounds, a flag) 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -106,12 +107,28 @@ _WIDE = 64
 _RAW_XYZ_RGB = np.dtype({"names": ["xyz", "rgb"], "formats": ["V12", "V3"], "offsets": [0, 12], "itemsize": 15})
 
 
+def _native_fill() -> Any:
+    """``mediakit._speedups.fill_points``, or None where the module was not built."""
+    try:
+        from .._speedups import fill_points  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return fill_points
+
+
 def _fill_rgb_slice(arr: np.ndarray, rec: np.ndarray, sl: slice) -> tuple[np.ndarray, np.ndarray, bool, float]:
     """``(N, 6)`` rows, block by block: one contiguous cast to float32 ``(rows, 6)`` (fast, where
     casts of 3-wide strided columns are slow); the six columns' minima and maxima from one
     reduction over rows folded ``_WIDE`` at a time (NaN propagates: caught with inf by the
     caller); colours rounded half up by a float32 ``+ 0.5`` cast straight to uint8 (the cast
     truncates); xyz and rgb copied into the 15-byte records as raw bytes."""
+    native = _native_fill()
+    if native is not None and arr.dtype in (np.float64, np.float32) and arr.flags.c_contiguous and sys.byteorder == "little":
+        # The same casts, rounding and bounds in one pass in C (mediakit._speedups), GIL released.
+        lo6, hi6 = native(arr, rec.view(np.uint8), 0, sl.start, sl.stop)
+        lo_, hi_ = np.array(lo6, np.float32), np.array(hi6, np.float32)
+        bad = not (lo_[3:].min() >= 0 and hi_[3:].max() <= 255)  # NaN fails both
+        return lo_[:3].astype(np.float64), hi_[:3].astype(np.float64), bad, float(hi_[3:].max()) if sl.stop > sl.start else 0.0
     raw = rec.view(_RAW_XYZ_RGB)
     is_float = arr.dtype.kind == "f"
     los, his = [np.full(6, np.inf, np.float32)], [np.full(6, -np.inf, np.float32)]

@@ -519,6 +519,70 @@ done:
     return result;
 }
 
+/* gif_delta(idx, prev, out, frame, keep) -> None
+ *
+ * The frames of idx (uint8 palette indices, C-contiguous, whole frames of `frame` pixels) into
+ * out (writable, as long), with `keep` wherever a pixel's index is the one the frame before had
+ * (prev, the frame before the first, or None: the first is copied whole). What
+ * mediakit.formats.gif._delta does with numpy, without the GIL (it runs on the LZW workers). */
+static PyObject *
+gif_delta(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "gif_delta(idx, prev, out, frame, keep)");
+        return NULL;
+    }
+    Py_ssize_t frame = PyLong_AsSsize_t(args[3]);
+    long keep = PyLong_AsLong(args[4]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (frame <= 0 || keep < 0 || keep > 255) {
+        PyErr_SetString(PyExc_ValueError, "gif_delta: frame must be positive and keep a byte");
+        return NULL;
+    }
+    Py_buffer bi, bp = {0}, bo;
+    int has_prev = args[1] != Py_None;
+    if (PyObject_GetBuffer(args[0], &bi, PyBUF_C_CONTIGUOUS) < 0) {
+        return NULL;
+    }
+    if (has_prev && PyObject_GetBuffer(args[1], &bp, PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(&bi);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[2], &bo, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&bi);
+        if (has_prev) {
+            PyBuffer_Release(&bp);
+        }
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (bi.itemsize != 1 || bo.itemsize != 1 || bo.len != bi.len || bi.len % frame != 0 || (has_prev && (bp.itemsize != 1 || bp.len != frame))) {
+        PyErr_SetString(PyExc_ValueError, "gif_delta: idx, out (same length, whole frames) and prev (one frame) must be byte buffers");
+        goto done;
+    }
+    {
+        const unsigned char *in = (const unsigned char *)bi.buf, *before = has_prev ? (const unsigned char *)bp.buf : NULL;
+        unsigned char *out = (unsigned char *)bo.buf, k = (unsigned char)keep;
+        Py_ssize_t total = bi.len;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < total; i++) {
+            const unsigned char *last = i >= frame ? in + i - frame : (before != NULL ? before + i : NULL);
+            out[i] = last != NULL && *last == in[i] ? k : in[i];
+        }
+        Py_END_ALLOW_THREADS
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&bi);
+    if (has_prev) {
+        PyBuffer_Release(&bp);
+    }
+    PyBuffer_Release(&bo);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
@@ -528,6 +592,8 @@ static PyMethodDef methods[] = {
     {"only", (PyCFunction)(void (*)(void))only, METH_FASTCALL, "only(values, kind) -> every value is exactly of type kind"},
     {"fill_points", (PyCFunction)(void (*)(void))fill_points, METH_FASTCALL,
      "fill_points(src, dst, offset, start, stop) -> (minima, maxima): (N, 6) rows cast into 15-byte PLY records"},
+    {"gif_delta", (PyCFunction)(void (*)(void))gif_delta, METH_FASTCALL,
+     "gif_delta(idx, prev, out, frame, keep): frames with keep where the index is the frame before's"},
     {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
      "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},

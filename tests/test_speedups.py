@@ -455,3 +455,43 @@ def test_fill_points_refuses_wrong_arguments() -> None:
     assert lo == (1.0, -2.0, 3.0, 0.0, pytest.approx(128.4, rel=1e-6), 255.0) and lo == hi
     assert dst[:15].tolist() == [0] * 15 and dst[45:].tolist() == [0] * 15  # rows 0 and 3 untouched
     assert dst[15 + 12 : 15 + 15].tolist() == [0, 128, 255]
+
+
+# -- gif_delta: the frame-to-frame delta of mediakit.formats.gif --------------------------------
+
+
+def test_gif_delta_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediakit.formats import gif
+
+    assert gif._native_delta() is not None
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        n, h, w = (int(v) for v in rng.integers(1, 6, 3))
+        idx = rng.integers(0, 3, (n, h, w), dtype=np.uint8)  # few values: many repeats
+        prev = rng.integers(0, 3, (h, w), dtype=np.uint8) if trial % 2 else None
+        fast = gif._delta(idx, prev)
+        with monkeypatch.context() as m:
+            m.setattr(gif, "_native_delta", lambda: None)
+            slow = gif._delta(idx, prev)
+        assert np.array_equal(fast, slow)
+    idx = np.arange(8, dtype=np.uint8).reshape(2, 2, 2) % 2
+    before = idx.copy()
+    assert gif._delta(idx, None).tolist() == [[[0, 1], [0, 1]], [[255, 255], [255, 255]]]
+    assert np.array_equal(idx, before)  # the input is left as it was
+
+
+def test_gif_delta_refuses_wrong_arguments() -> None:
+    idx = np.zeros((2, 3, 3), np.uint8)
+    out = np.zeros_like(idx)
+    for args in [
+        (idx, None, np.zeros(17, np.uint8), 9, 255),  # out of another length
+        (idx, None, out, 7, 255),  # not whole frames
+        (idx, np.zeros(8, np.uint8), out, 9, 255),  # prev not one frame
+        (idx, None, out, 0, 255),
+        (idx, None, out, 9, 256),
+        (idx.astype(np.uint16), None, out, 9, 255),
+        (idx, None, bytes(18), 9, 255),  # not writable
+        (idx, None, out, 9),
+    ]:
+        with pytest.raises((TypeError, ValueError, BufferError)):
+            S.gif_delta(*args)

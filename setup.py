@@ -1,9 +1,10 @@
 """The one part of the build pyproject.toml cannot declare: mediakit's optional C accelerator.
 
-``mediakit._speedups`` (column checks for the compiled schema predicates, the
-Ramer-Douglas-Peucker reduction of PR/ROC curves) is built when a C
+``mediakit._speedups`` (loops numpy cannot vectorise: the column checks of the compiled schema
+predicates, the PR/ROC curve reduction, point-cloud records, GIF frame deltas) is built when a C
 compiler and Python's headers are there; when they are not, the build goes on without it and
-mediakit uses the same checks in pure Python (``optional=True``).
+mediakit does the same work in Python, with the same results (``optional=True``; see
+``mediakit/_native.py``).
 
 ``-ffp-contract=off``: the curve reduction must compute exactly what numpy computes (the kept
 points, hence the stored bytes, must not depend on whether the module was built), so no

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from operator import itemgetter as _itemgetter
 from typing import Any
 
+from . import _native
+
 _MISSING = object()
 _LEAF_KEYS = frozenset(
     "type enum const minimum maximum exclusiveMinimum exclusiveMaximum minLength maxLength pattern".split()
@@ -58,16 +60,6 @@ def _chunked(check: Callable[[list[Any]], bool], vs: list[Any]) -> bool:
     return True
 
 
-def _speedups() -> Any:
-    """The C column primitives (``mediakit._speedups``), or None where they were not built
-    (no C compiler at install time, another Python implementation)."""
-    try:
-        from . import _speedups as mod  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return mod
-
-
 def same(a: Any, b: Any) -> bool:
     """JSON equality as the validator means it: booleans equal only booleans."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -100,7 +92,6 @@ class Compiler:
         free_rule: Callable[[Any], bool] | None = None,
         rule_keys: frozenset[str] = frozenset(),
         skip_keys: frozenset[str] = frozenset(),
-        native: bool | None = None,
     ) -> None:
         self._resolve = resolve
         self._pattern = pattern
@@ -124,10 +115,7 @@ class Compiler:
             "_chunked": _chunked,
             "_itemgetter": _itemgetter,
         }
-        speedups = _speedups() if native is not False else None
-        if native and speedups is None:
-            msg = "mediakit._speedups is not built"
-            raise ImportError(msg)
+        speedups = _native.speedups()
         #: Column checks use the C primitives of ``mediakit._speedups`` (one pass per column
         #: instead of several); without them, the same checks in Python.
         self._native = speedups is not None
@@ -485,10 +473,7 @@ class Compiler:
         if props:
             lines.append("    seen = 0")
         for pname, sub in props.items():
-            rules = self._rules
-            self._rules = rules and pname not in self._skip_keys
-            check = self._column(sub, f) if not (sub is True or sub == {}) or self._rules else None
-            self._rules = rules
+            check = self._property_column(pname, sub, f)
             getter = self._const(_itemgetter(pname))
             # Every value has the key (the usual case: one C-level pass), or some lack it.
             missing = "return False" if pname in required else f"col = [d[{pname!r}] for d in vs if {pname!r} in d]"
@@ -521,25 +506,30 @@ class Compiler:
         if self._needs_rule(props, None, extra):
             lines.append("        if not all(map(_orule, vs)): return False")
         if not props and isinstance(extra, dict):
-            head = ["    cols = _nvals(vs)", "    if cols is not None:"]
+            head = "    cols = _nvals(vs)"
             lines.append(f"        if not {self._column(extra, f)}(cols): return False")
         elif props:
-            head = [f"    cols = _ncols(vs, {self._const(tuple(props))})", "    if cols is not None:"]
-            if size is not None:
-                head = [*head[:1], "    if cols is None: return False", "    if True:"]
+            head = f"    cols = _ncols(vs, {self._const(tuple(props))})"
             lines.append("        n = len(vs)")
             for j, (pname, sub) in enumerate(props.items()):
-                rules = self._rules
-                self._rules = rules and pname not in self._skip_keys
-                check = self._column(sub, f) if not (sub is True or sub == {}) or self._rules else None
-                self._rules = rules
+                check = self._property_column(pname, sub, f)
                 if pname in required:
                     lines.append(f"        if len(cols[{j}]) != n: return False")
                 if check is not None:
                     lines.append(f"        if not {check}(cols[{j}]): return False")
         else:
             return []
-        return [*head, *lines, "        return True"]
+        return [head, "    if cols is not None:", *lines, "        return True", *(["    return False"] if size is not None else [])]
+
+    def _property_column(self, name: str, sub: Any, f: str) -> str | None:
+        """The column function of property ``name``'s values (None: nothing to check there),
+        with the rules off inside properties they skip."""
+        rules = self._rules
+        self._rules = rules and name not in self._skip_keys
+        try:
+            return self._column(sub, f) if not (sub is True or sub == {}) or self._rules else None
+        finally:
+            self._rules = rules
 
     def _column_branches(self, s: dict[str, Any], f: str, each: str) -> list[str] | None:
         """``oneOf``/``anyOf`` of closed object shapes whose keys are all required (a box's two

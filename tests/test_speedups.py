@@ -23,9 +23,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediakit import _schema, _schema_compile
+from mediakit import _native, _schema
 
-S = _schema_compile._speedups()
+S = _native.speedups()
 if S is None:
     if os.environ.get("CI"):
         pytest.fail("mediakit._speedups was not built: the install step must compile it", pytrace=False)
@@ -45,6 +45,25 @@ class Color(enum.Enum):
 
 
 KEYS = ("a", "b", "c")
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Route every caller's C functions through a counter (how many calls each): a test that
+    compares the C and Python paths checks the C one really ran."""
+    calls: dict[str, int] = {}
+
+    class Counting:
+        def __getattr__(self, name: str) -> Any:
+            real = getattr(S, name)
+
+            def counted(*args: Any) -> Any:
+                calls[name] = calls.get(name, 0) + 1
+                return real(*args)
+
+            return counted
+
+    monkeypatch.setattr(_native, "speedups", lambda: Counting())
+    return calls
 
 
 # -- columns ----------------------------------------------------------------------------------
@@ -192,19 +211,7 @@ def test_the_image_validator_uses_the_c_checks(monkeypatch: pytest.MonkeyPatch) 
     they cannot judge (a numpy float) still gets the exact verdict of the Python path."""
     import mediakit as mk
 
-    calls: dict[str, int] = {"columns": 0, "numbers": 0}
-
-    class Counting:
-        def __getattr__(self, name: str) -> Any:
-            real = getattr(S, name)
-
-            def counted(*args: Any) -> Any:
-                calls[name] = calls.get(name, 0) + 1
-                return real(*args)
-
-            return counted
-
-    monkeypatch.setattr(_schema_compile, "_speedups", lambda: Counting())
+    calls = counting(monkeypatch)
     v = _schema.validator_for("image")
     monkeypatch.setattr(v, "_fast", None)
     boxes = [{"position": {"minX": i, "maxX": i + 1.5, "minY": 0.0, "maxY": 2.0}, "class_id": 1, "scores": {"p": 0.5}} for i in range(3000)]
@@ -227,7 +234,7 @@ def _python_reduce(x: np.ndarray, y: np.ndarray, tol: float, limit: int | None, 
     from mediakit.plot import _curves as cv
 
     with monkeypatch.context() as m:
-        m.setattr(cv, "_native_rdp", lambda: None)
+        m.setattr(_native, "speedups", lambda: None)
         return cv.reduce(x, y, tol, limit=limit)
 
 
@@ -248,7 +255,7 @@ def test_rdp_keeps_exactly_the_points_the_python_loop_keeps(kind: int, monkeypat
     """The stored table must not depend on whether the module was built: same points, bit for bit."""
     from mediakit.plot import _curves as cv
 
-    assert cv._native_rdp() is not None
+    calls = counting(monkeypatch)
     rng = np.random.default_rng(kind)
     for trial in range(150):
         x, y = _curve(kind, int(rng.integers(3, 2500)), rng)
@@ -258,6 +265,7 @@ def test_rdp_keeps_exactly_the_points_the_python_loop_keeps(kind: int, monkeypat
         assert (fast is None) == (slow is None)
         if fast is not None:
             assert np.array_equal(fast, slow)
+    assert calls["rdp"] == 150  # the C loop ran every time (and gave the Python loop's points)
 
 
 def test_rdp_leaves_non_finite_and_other_dtypes_to_python(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -302,7 +310,6 @@ def test_rdp_refuses_wrong_arguments(args: tuple[Any, ...]) -> None:
 
 def test_curve_charts_store_the_same_bytes_with_and_without_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
     import mediakit as mk
-    from mediakit.plot import _curves as cv
 
     rng = np.random.default_rng(5)
     y = rng.integers(0, 4, 20_000)
@@ -316,7 +323,7 @@ def test_curve_charts_store_the_same_bytes_with_and_without_the_module(monkeypat
         return [(d["table"]["sha256"], d["reduction"]) if "reduction" in d else d["table"]["sha256"] for d in descs]
 
     fast = stored()
-    monkeypatch.setattr(cv, "_native_rdp", lambda: None)
+    monkeypatch.setattr(_native, "speedups", lambda: None)
     assert stored() == fast
 
 
@@ -391,7 +398,6 @@ print(r[0][:2], r[4])
 def _cloud_both_ways(arr: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     """(C result, numpy result) of encoding ``arr``: the PLY bytes and descriptor, or the error."""
     import mediakit as mk
-    from mediakit.kinds import _obj3d_fill as fill
 
     def run() -> Any:
         try:
@@ -403,10 +409,11 @@ def _cloud_both_ways(arr: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> tuple[
         except mk.MediakitError as e:
             return type(e), str(e)
 
-    assert fill._native_fill() is not None
+    calls = counting(monkeypatch)
     fast = run()
+    assert calls.get("fill_points", 0) >= 1  # the C fill ran
     with monkeypatch.context() as m:
-        m.setattr(fill, "_native_fill", lambda: None)
+        m.setattr(_native, "speedups", lambda: None)
         slow = run()
     return fast, slow
 
@@ -463,7 +470,7 @@ def test_fill_points_refuses_wrong_arguments() -> None:
 def test_gif_delta_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     from mediakit.formats import gif
 
-    assert gif._native_delta() is not None
+    calls = counting(monkeypatch)
     rng = np.random.default_rng(7)
     for trial in range(300):
         n, h, w = (int(v) for v in rng.integers(1, 6, 3))
@@ -471,9 +478,10 @@ def test_gif_delta_matches_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
         prev = rng.integers(0, 3, (h, w), dtype=np.uint8) if trial % 2 else None
         fast = gif._delta(idx, prev)
         with monkeypatch.context() as m:
-            m.setattr(gif, "_native_delta", lambda: None)
+            m.setattr(_native, "speedups", lambda: None)
             slow = gif._delta(idx, prev)
         assert np.array_equal(fast, slow)
+    assert calls["gif_delta"] == 300
     idx = np.arange(8, dtype=np.uint8).reshape(2, 2, 2) % 2
     before = idx.copy()
     assert gif._delta(idx, None).tolist() == [[[0, 1], [0, 1]], [[255, 255], [255, 255]]]

@@ -35,14 +35,14 @@ def predicate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     """Every test here runs twice: with the column checks in C (``mediakit._speedups``, built at
     install) and in pure Python (what an install without a C compiler uses). Each validator
     compiles its predicate afresh in each mode."""
-    from mediakit import _schema, _schema_compile
+    from mediakit import _native, _schema
 
-    if request.param == "native" and _schema_compile._speedups() is None:
+    if request.param == "native" and _native.speedups() is None:
         if os.environ.get("CI"):
             pytest.fail("mediakit._speedups was not built: the install step must compile it")
         pytest.skip("mediakit._speedups is not built here (no C compiler at install)")
     if request.param == "python":
-        monkeypatch.setattr(_schema_compile, "_speedups", lambda: None)
+        monkeypatch.setattr(_native, "speedups", lambda: None)
     for v in _schema._validators.values():
         v._fast = None
     yield request.param

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._errors import DecodeError, LimitError
 from .._limits import MAX_CANVAS_FRAMES, MAX_PIXELS
 from ._ffmpeg import Progress
@@ -215,23 +216,14 @@ def _gif_image_block(size: tuple[int, int], table: bytes | None, delay_cs: int, 
     return gce + desc + local
 
 
-def _native_delta() -> Any:
-    """``mediakit._speedups.gif_delta``, or None where the module was not built."""
-    try:
-        from .._speedups import gif_delta  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return gif_delta
-
-
 def _delta(idx: np.ndarray, prev: np.ndarray | None) -> np.ndarray:
     """``(n, H, W)`` indices with :data:`KEEP` wherever a pixel's index is the one the frame before
     had (``prev`` before the first; None: the first is whole). Drawn over the frame before (which
     stays), each frame decodes to exactly its own indices; runs of :data:`KEEP` cost LZW little."""
-    native = _native_delta()
+    native = _native.speedups()
     if native is not None and idx.flags.c_contiguous and (prev is None or prev.flags.c_contiguous):
         out = np.empty_like(idx)
-        native(idx, prev, out, idx[0].size, KEEP)  # one pass in C, without the GIL
+        native.gif_delta(idx, prev, out, idx[0].size, KEEP)  # one pass in C, without the GIL
         return out
     out = idx.copy()
     keep = np.uint8(KEEP)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._threads import pool, workers
 from ..palette import PALETTE
 
@@ -107,25 +108,16 @@ _WIDE = 64
 _RAW_XYZ_RGB = np.dtype({"names": ["xyz", "rgb"], "formats": ["V12", "V3"], "offsets": [0, 12], "itemsize": 15})
 
 
-def _native_fill() -> Any:
-    """``mediakit._speedups.fill_points``, or None where the module was not built."""
-    try:
-        from .._speedups import fill_points  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return fill_points
-
-
 def _fill_rgb_slice(arr: np.ndarray, rec: np.ndarray, sl: slice) -> tuple[np.ndarray, np.ndarray, bool, float]:
     """``(N, 6)`` rows, block by block: one contiguous cast to float32 ``(rows, 6)`` (fast, where
     casts of 3-wide strided columns are slow); the six columns' minima and maxima from one
     reduction over rows folded ``_WIDE`` at a time (NaN propagates: caught with inf by the
     caller); colours rounded half up by a float32 ``+ 0.5`` cast straight to uint8 (the cast
     truncates); xyz and rgb copied into the 15-byte records as raw bytes."""
-    native = _native_fill()
+    native = _native.speedups()
     if native is not None and arr.dtype in (np.float64, np.float32) and arr.flags.c_contiguous and sys.byteorder == "little":
         # The same casts, rounding and bounds in one pass in C (mediakit._speedups), GIL released.
-        lo6, hi6 = native(arr, rec.view(np.uint8), 0, sl.start, sl.stop)
+        lo6, hi6 = native.fill_points(arr, rec.view(np.uint8), 0, sl.start, sl.stop)
         lo_, hi_ = np.array(lo6, np.float32), np.array(hi6, np.float32)
         bad = not (lo_[3:].min() >= 0 and hi_[3:].max() <= 255)  # NaN fails both
         return lo_[:3].astype(np.float64), hi_[:3].astype(np.float64), bad, float(hi_[3:].max()) if sl.stop > sl.start else 0.0

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._arrays import is_array_like, to_numpy
 from .._errors import LimitError, MediaTypeError, ValidationError, shown
 
@@ -218,16 +219,6 @@ def pr_turns(tps: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, ~inner, True, True])
 
 
-def _native_rdp() -> Any:
-    """``mediakit._speedups.rdp`` (the loop of :func:`reduce` in C), or None where the module
-    was not built."""
-    try:
-        from .._speedups import rdp  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return rdp
-
-
 def reduce(x: np.ndarray, y: np.ndarray, tol: float, *, limit: int | None = None) -> np.ndarray | None:
     """Indices of the points kept by Ramer-Douglas-Peucker: every dropped point lies within
     ``tol`` of the segment between its kept neighbours; the first and last points are kept.
@@ -242,10 +233,10 @@ def reduce(x: np.ndarray, y: np.ndarray, tol: float, *, limit: int | None = None
         return np.arange(n)
     keep = np.zeros(n, bool)
     keep[0] = keep[-1] = True
-    native = _native_rdp()
+    native = _native.speedups()
     if native is not None and x.dtype == np.float64 and y.dtype == np.float64:
         # The same loop in C (mediakit._speedups), the same arithmetic: the same points.
-        done = native(np.ascontiguousarray(x), np.ascontiguousarray(y), float(tol), limit, keep)
+        done = native.rdp(np.ascontiguousarray(x), np.ascontiguousarray(y), float(tol), limit, keep)
         if done is not None:
             return None if done < 0 else np.flatnonzero(keep)
     kept = 2

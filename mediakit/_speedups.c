@@ -20,6 +20,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Exact-str equality without calling into Python (both arguments are exact str). */
@@ -567,9 +568,16 @@ gif_delta(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         unsigned char *out = (unsigned char *)bo.buf, k = (unsigned char)keep;
         Py_ssize_t total = bi.len;
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < total; i++) {
-            const unsigned char *last = i >= frame ? in + i - frame : (before != NULL ? before + i : NULL);
-            out[i] = last != NULL && *last == in[i] ? k : in[i];
+        for (Py_ssize_t start = 0; start < total; start += frame) {
+            const unsigned char *restrict cur = in + start, *restrict last = start ? in + start - frame : before;
+            unsigned char *restrict dst = out + start;
+            if (last == NULL) {
+                memcpy(dst, cur, (size_t)frame);
+                continue;
+            }
+            for (Py_ssize_t i = 0; i < frame; i++) { /* branch-free: vectorised */
+                dst[i] = last[i] == cur[i] ? k : cur[i];
+            }
         }
         Py_END_ALLOW_THREADS
     }
@@ -580,6 +588,211 @@ done:
         PyBuffer_Release(&bp);
     }
     PyBuffer_Release(&bo);
+    return result;
+}
+
+/* palette_map(frames, out, cells, boxes, palette)
+ *
+ * Nearest-colour indices of a sequence of `frames` (uint8 (H, W, C), any strides, C >= 3: the
+ * first three channels are R, G, B) into `out` (C-contiguous bytes, one per pixel, frame after
+ * frame), by the rule of Pillow's Image.quantize(palette=..., dither=NONE) (Palette.c): a colour
+ * maps to the entry of `palette` (3 bytes per entry, as Pillow holds them) nearest by squared
+ * distance to the corner (r & ~3, g & ~3, b & ~3) of its 4x4x4 cell, the lowest index on ties.
+ * Pillow fills a whole 32x32x32 box of cells at the first miss in it; here a box only gets its
+ * candidate list at the first miss (the entries that can be nearest anywhere in it, after
+ * Heckbert: those whose least distance to the box is at most the smallest greatest distance of
+ * any entry), and each cell is computed from that list at its own first miss. The nearest entry
+ * is always a candidate, so each cell's index is Pillow's.
+ *
+ * `cells` (2^18 uint16, indexed as Pillow's cache: index + 1, 0 not yet computed) and `boxes`
+ * (512 * 258 bytes: per box a state byte (0 empty, 1 being filled, 2 filled), the count less
+ * one and the candidates) belong to the palette and start zeroed. Several threads may map with
+ * the same palette at once (the GIL is released): a box's list is written by the one thread that
+ * claims it and read only once it is marked filled (release/acquire); a cell holds one value,
+ * the same whichever thread computes it, so the indices never depend on timing. */
+#define BOX_BYTES 258
+
+static void
+fill_box(const unsigned char *pal, int size, int box, unsigned char *list)
+{
+    int lo[3] = {(box & 7) << 5, ((box >> 3) & 7) << 5, (box >> 6) << 5};
+    unsigned int dmin[256], dmax = ~0u;
+    for (int i = 0; i < size; i++) {
+        unsigned int near = 0, far = 0;
+        for (int k = 0; k < 3; k++) {
+            int v = pal[3 * i + k], a = lo[k], b = lo[k] + 31, mid = (a + b) / 2;
+            int dn = v < a ? a - v : (v > b ? v - b : 0);
+            int df = v <= mid ? b - v : v - a;
+            near += (unsigned int)(dn * dn);
+            far += (unsigned int)(df * df);
+        }
+        dmin[i] = near;
+        if (far < dmax) {
+            dmax = far;
+        }
+    }
+    int count = 0;
+    for (int i = 0; i < size; i++) {
+        if (dmin[i] <= dmax) {
+            list[1 + count++] = (unsigned char)i;
+        }
+    }
+    list[0] = (unsigned char)(count - 1); /* at least the entry whose greatest distance is dmax */
+}
+
+/* The candidate list of `box`, made first if no thread has made it. */
+static const unsigned char *
+box_list(const unsigned char *pal, int size, int box, unsigned char *boxes)
+{
+    unsigned char *state = boxes + (Py_ssize_t)box * BOX_BYTES, *list = state + 1;
+    if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == 2) {
+        return list;
+    }
+    unsigned char expected = 0;
+    if (__atomic_compare_exchange_n(state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        fill_box(pal, size, box, list);
+        __atomic_store_n(state, 2, __ATOMIC_RELEASE);
+        return list;
+    }
+    while (__atomic_load_n(state, __ATOMIC_ACQUIRE) != 2) {
+        /* another thread is making it (about a microsecond) */
+    }
+    return list;
+}
+
+/* Index + 1 of the entry nearest to the corner of the cell of (r, g, b). */
+static unsigned short
+nearest(const unsigned char *pal, int size, unsigned int r, unsigned int g, unsigned int b, unsigned char *boxes,
+        const unsigned char **lists)
+{
+    unsigned int box = (r >> 5) | ((g >> 5) << 3) | ((b >> 5) << 6);
+    const unsigned char *list = lists[box];
+    if (list == NULL) {
+        list = lists[box] = box_list(pal, size, (int)box, boxes);
+    }
+    int cr = (int)(r & 0xfc), cg = (int)(g & 0xfc), cb = (int)(b & 0xfc), count = list[0] + 1, best = 0;
+    unsigned int dbest = ~0u;
+    for (int k = 0; k < count; k++) {
+        const unsigned char *e = pal + 3 * list[1 + k];
+        int dr = cr - e[0], dg = cg - e[1], db = cb - e[2];
+        unsigned int d = (unsigned int)(dr * dr + dg * dg + db * db);
+        if (d < dbest) {
+            dbest = d;
+            best = list[1 + k];
+        }
+    }
+    return (unsigned short)(best + 1);
+}
+
+/* One row of pixels (`cols` of them, `ps` bytes apart, channels `cs` apart) to `out`. */
+static void
+map_row(const unsigned char *restrict px, Py_ssize_t ps, Py_ssize_t cs, Py_ssize_t cols, unsigned char *restrict out,
+        const unsigned char *pal, int size, unsigned short *cells, unsigned char *boxes, const unsigned char **lists)
+{
+    const unsigned char *restrict gp = px + cs, *restrict bp = px + 2 * cs;
+    for (Py_ssize_t x = 0; x < cols; x++) {
+        unsigned int r = px[x * ps], g = gp[x * ps], b = bp[x * ps];
+        unsigned short *cell = cells + ((r >> 2) | ((g >> 2) << 6) | ((b >> 2) << 12));
+        unsigned short v = __atomic_load_n(cell, __ATOMIC_RELAXED);
+        if (v == 0) {
+            v = nearest(pal, size, r, g, b, boxes, lists);
+            __atomic_store_n(cell, v, __ATOMIC_RELAXED);
+        }
+        out[x] = (unsigned char)(v - 1);
+    }
+}
+
+static PyObject *
+palette_map(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "palette_map(frames, out, cells, boxes, palette)");
+        return NULL;
+    }
+    PyObject *frames = PySequence_Tuple(args[0]); /* owned items: nothing can swap them */
+    if (frames == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(frames), got = 0;
+    Py_buffer *bs = PyMem_Calloc(n > 0 ? (size_t)n : 1, sizeof(Py_buffer));
+    Py_buffer bo = {0}, bc = {0}, bb = {0}, bp = {0};
+    int held = 0; /* how many of bo, bc, bb, bp are held */
+    PyObject *result = NULL;
+    if (bs == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < n; got++) {
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(frames, got), bs + got, PyBUF_STRIDED_RO) < 0) {
+            goto done;
+        }
+    }
+    if (PyObject_GetBuffer(args[1], &bo, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto done;
+    }
+    held = 1;
+    if (PyObject_GetBuffer(args[2], &bc, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto done;
+    }
+    held = 2;
+    if (PyObject_GetBuffer(args[3], &bb, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto done;
+    }
+    held = 3;
+    if (PyObject_GetBuffer(args[4], &bp, PyBUF_C_CONTIGUOUS) < 0) {
+        goto done;
+    }
+    held = 4;
+    int ok = bo.itemsize == 1 && bc.len == (2 << 18) && ((uintptr_t)bc.buf & 1) == 0 && bb.len == 512 * BOX_BYTES &&
+             bp.len >= 3 && bp.len <= 768 && bp.len % 3 == 0;
+    Py_ssize_t pixels = 0;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        ok = bs[i].itemsize == 1 && bs[i].ndim == 3 && bs[i].shape[2] >= 3;
+        pixels += ok ? bs[i].shape[0] * bs[i].shape[1] : 0;
+    }
+    if (!ok || bo.len != pixels) {
+        PyErr_SetString(PyExc_ValueError,
+                        "palette_map: frames must be (H, W, C>=3) bytes, out one byte per pixel, cells 2^18 uint16, boxes "
+                        "512 * 258 bytes and palette 1 to 256 RGB entries");
+        goto done;
+    }
+    {
+        const unsigned char *pal = (const unsigned char *)bp.buf;
+        int size = (int)(bp.len / 3);
+        unsigned short *cells = (unsigned short *)bc.buf;
+        unsigned char *boxes = (unsigned char *)bb.buf, *out = (unsigned char *)bo.buf;
+        Py_BEGIN_ALLOW_THREADS
+        const unsigned char *lists[512] = {NULL}; /* the boxes this call has seen made */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const Py_ssize_t rs = bs[i].strides[0], ps = bs[i].strides[1], cs = bs[i].strides[2];
+            const Py_ssize_t rows = bs[i].shape[0], cols = bs[i].shape[1];
+            const unsigned char *const top = (const unsigned char *)bs[i].buf;
+            for (Py_ssize_t y = 0; y < rows; y++) {
+                map_row(top + y * rs, ps, cs, cols, out, pal, size, cells, boxes, lists);
+                out += cols;
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    result = Py_NewRef(Py_None);
+done:
+    for (Py_ssize_t i = 0; i < got; i++) {
+        PyBuffer_Release(bs + i);
+    }
+    PyMem_Free(bs);
+    if (held >= 1) {
+        PyBuffer_Release(&bo);
+    }
+    if (held >= 2) {
+        PyBuffer_Release(&bc);
+    }
+    if (held >= 3) {
+        PyBuffer_Release(&bb);
+    }
+    if (held >= 4) {
+        PyBuffer_Release(&bp);
+    }
+    Py_DECREF(frames);
     return result;
 }
 
@@ -594,6 +807,8 @@ static PyMethodDef methods[] = {
      "fill_points(src, dst, offset, start, stop) -> (minima, maxima): (N, 6) rows cast into 15-byte PLY records"},
     {"gif_delta", (PyCFunction)(void (*)(void))gif_delta, METH_FASTCALL,
      "gif_delta(idx, prev, out, frame, keep): frames with keep where the index is the frame before's"},
+    {"palette_map", (PyCFunction)(void (*)(void))palette_map, METH_FASTCALL,
+     "palette_map(frames, out, cells, boxes, palette): nearest-colour indices as Pillow's quantize(palette=...) maps them"},
     {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
      "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},

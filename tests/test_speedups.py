@@ -503,3 +503,136 @@ def test_gif_delta_refuses_wrong_arguments() -> None:
     ]:
         with pytest.raises((TypeError, ValueError, BufferError)):
             S.gif_delta(*args)
+
+
+# -- palette_map: the GIF writer's nearest-colour mapping (Pillow's rule) --------------------------
+
+
+def _every_colour() -> np.ndarray:
+    c = np.arange(1 << 24, dtype=np.uint32)
+    return np.stack([c >> 16, (c >> 8) & 255, c & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+
+
+def _c_map(frames: list[np.ndarray], entries: bytes, cells: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    cells = cells or (np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8))
+    out = np.empty(sum(f.shape[0] * f.shape[1] for f in frames), np.uint8)
+    S.palette_map(frames, out, *cells, entries)
+    return out
+
+
+@pytest.mark.parametrize("case", ["photo-like", "16 colours", "one colour", "four levels", "two colours"])
+def test_palette_map_is_pillows_mapping_for_every_colour(case: str) -> None:
+    # All 2^24 colours, against Image.quantize(palette=...) with the palettes Pillow's octree
+    # makes (255 entries, fewer, repeated entries: ties go to the lowest index).
+    from PIL import Image as PILImage
+
+    rng = np.random.default_rng(len(case))
+    sample, colours = {
+        "photo-like": (rng.integers(0, 256, (64, 64, 3)), 255),
+        "16 colours": (rng.integers(0, 256, (64, 64, 3)), 16),
+        "one colour": (np.full((8, 8, 3), 7), 255),
+        "four levels": (rng.integers(0, 4, (64, 64, 3)) * 80, 255),
+        "two colours": (rng.integers(0, 256, (256, 256, 3)), 2),
+    }[case]
+    pal = PILImage.fromarray(sample.astype(np.uint8)).quantize(colours, method=PILImage.Quantize.FASTOCTREE)
+    every = _every_colour()
+    want = np.asarray(PILImage.fromarray(every).quantize(palette=pal, dither=PILImage.Dither.NONE)).ravel()
+    got = _c_map([every], bytes(pal.getpalette() or []))
+    assert np.array_equal(got, want)
+
+
+def test_palette_map_reads_any_layout_and_keeps_its_cells_across_calls() -> None:
+    rng = np.random.default_rng(3)
+    entries = rng.integers(0, 256, 3 * 200, dtype=np.uint8).tobytes()
+    planar = rng.integers(0, 256, (5, 4, 30, 20), dtype=np.uint8)  # (T, C, H, W): RGB + alpha
+    views = [f.transpose(1, 2, 0) for f in planar]  # channels 600 bytes apart
+    packed = [np.ascontiguousarray(v) for v in views]
+    flipped = [np.ascontiguousarray(v[::-1, ::-1])[::-1, ::-1] for v in views]  # negative strides
+    want = _c_map(packed, entries)
+    cells = (np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8))
+    assert np.array_equal(_c_map(views, entries, cells), want)
+    assert np.count_nonzero(cells[0]) > 0
+    assert np.array_equal(_c_map(flipped, entries, cells), want)  # cells filled before: same answer
+    # Against the definition: nearest entry to the cell's corner, lowest index on ties.
+    pal = np.frombuffer(entries, np.uint8).reshape(-1, 3).astype(np.int64)
+    corner = (np.concatenate([p.reshape(-1, 4)[:, :3] for p in packed]) & 0xFC).astype(np.int64)
+    d = ((corner[:, None, :] - pal[None]) ** 2).sum(-1)
+    assert np.array_equal(want, d.argmin(axis=1))
+
+
+def test_palette_map_from_threads_at_once_gives_the_same_indices() -> None:
+    # Threads filling one palette's cells and boxes at once (each claims boxes, waits on the
+    # others' or reads them) agree with a single thread, whatever the timing.
+    import threading
+
+    rng = np.random.default_rng(11)
+    entries = rng.integers(0, 256, 3 * 255, dtype=np.uint8).tobytes()
+    frames = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for _ in range(8)]
+    want = _c_map(frames, entries)
+    for trial in range(20):
+        cells = (np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8))
+        got: dict[int, np.ndarray] = {}
+
+        def work(k: int, cells: tuple[np.ndarray, np.ndarray] = cells) -> None:
+            order = frames[k % 8 :] + frames[: k % 8]
+            got[k] = np.roll(_c_map(order, entries, cells), (k % 8) * 64 * 64)
+
+        threads = [threading.Thread(target=work, args=(k + trial,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(got) == 4 and all(np.array_equal(g, want) for g in got.values())
+
+
+def test_palette_map_refuses_wrong_arguments() -> None:
+    f = np.zeros((4, 4, 3), np.uint8)
+    out = np.zeros(16, np.uint8)
+    cells, boxes = np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8)
+    pal = bytes(30)
+    for args in [
+        ([f], np.zeros(15, np.uint8), cells, boxes, pal),  # out of another length
+        ([f[..., :2]], out, cells, boxes, pal),  # two channels
+        ([f[0]], out, cells, boxes, pal),  # not (H, W, C)
+        ([f.astype(np.uint16)], out, cells, boxes, pal),
+        ([f], out, cells[:-1], boxes, pal),
+        ([f], out, cells.view(np.uint8)[1:-1], boxes, pal),  # odd address
+        ([f], out, cells, boxes[:-1], pal),
+        ([f], out, cells, boxes, b""),
+        ([f], out, cells, boxes, bytes(769)),
+        ([f], out, cells, boxes, bytes(31)),
+        ([f], bytes(16), cells, boxes, pal),  # not writable
+        ([f, "frame"], out, cells, boxes, pal),
+        (f, out, cells, boxes, pal),  # a single array is a sequence of rows (2-D)
+        (None, out, cells, boxes, pal),
+        ([f], out, cells, boxes),
+    ]:
+        with pytest.raises((TypeError, ValueError, BufferError)):
+            S.palette_map(*args)
+    assert cells.sum() == 0 and boxes.sum() == 0  # nothing written on a refusal
+    S.palette_map([], np.zeros(0, np.uint8), cells, boxes, pal)  # no frames: nothing to do
+
+
+@pytest.mark.parametrize("c", [3, 4])
+def test_gif_bytes_are_the_same_with_the_c_mapper_and_pillows(c: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scene changes inside blocks and at their edges, channel-first views and packed frames, RGB
+    # after RGBA: the C path (grids decide, frames mapped on the LZW workers) writes Pillow's bytes.
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "formats"))
+    try:
+        from test_gif_writer_fast import _channel_first_views, _encode, _scenes
+    finally:
+        sys.path.pop(0)
+    from mediakit.formats import gif
+
+    clips = [_scenes(c=c), _channel_first_views(_scenes(c=c)), _scenes(48, 64, c=c)]
+    rgba = _scenes(c=4)  # RGB after the head, then RGBA frames, then RGB again
+    mixed = [f[..., :3] for f in rgba[:18]] + list(rgba[18:24]) + [f[..., :3] for f in rgba[24:]]
+    for per in (1, 5, 64):
+        monkeypatch.setattr(gif, "BLOCK_PIXELS", per * 24 * 32)
+        calls = counting(monkeypatch)
+        fast = [_encode(clip) for clip in clips]
+        fast_mixed = gif.encode_gif(iter(mixed), width=32, height=24, fps=10)
+        assert calls.get("palette_map", 0) >= (len(clips[0]) if per == 1 else 1)  # a call per block at least
+        monkeypatch.setattr(_native, "speedups", lambda: None)
+        assert [_encode(clip) for clip in clips] == fast
+        assert gif.encode_gif(iter(mixed), width=32, height=24, fps=10) == fast_mixed

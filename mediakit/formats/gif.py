@@ -134,6 +134,10 @@ class _Palette:
         self.rgb = np.frombuffer(raw, np.uint8).reshape(-1, 3)
         self._rgb16 = self.rgb.astype(np.int16)
         self.table = raw
+        # The entries Pillow maps to (as many as the quantiser made) and, for the C mapper, the
+        # nearest-colour cells and which of their boxes are filled (made on first use).
+        self.entries = bytes(self.image.getpalette() or [])
+        self._cells = (np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8))  # calloc: pages on first touch
         self.error = float(self.errors(np.asarray(self.image)[None], _error_grid(px.reshape(1, -1, *px.shape[2:])))[0])
 
     def errors(self, idx: np.ndarray, want: np.ndarray, which: list[int] | None = None) -> np.ndarray:
@@ -142,8 +146,26 @@ class _Palette:
         got = idx[:, :: _error_step(idx.shape[1:]), :: _error_step(idx.shape[1:])]
         if which is not None:
             got, want = got[which], want[which]
-        diff = np.abs(self._rgb16[got] - want).reshape(len(got), -1)
-        return diff.sum(axis=1) / diff.shape[1]  # exact integer sums: the mean, as numpy gives it
+        return self.grid_errors(got, want)
+
+    def grid_errors(self, got: np.ndarray, want: np.ndarray) -> np.ndarray:
+        """Mean absolute error per frame of grid indices ``got`` against the grid pixels ``want``."""
+        diff = np.take(self._rgb16, got.reshape(len(got), -1), axis=0)  # (n, pixels, 3) int16
+        diff -= want.reshape(diff.shape)
+        np.abs(diff, out=diff)
+        return diff.reshape(len(got), -1).sum(axis=1) / diff[0].size  # exact integer sums: the mean
+
+    def map_frames(self, frames: list[np.ndarray]) -> np.ndarray:
+        """``(n, H, W)`` indices of frames ``(H, W, C>=3)`` by the C mapper (``_speedups.palette_map``:
+        Pillow's nearest-colour rule, without the GIL, safe on several threads at once)."""
+        native = _native.speedups()
+        if native is None:  # only reached with the extension (see _Colour.segments)
+            msg = "the C palette mapper is not built"
+            raise RuntimeError(msg)
+        h, w = frames[0].shape[:2]
+        out = np.empty((len(frames), h, w), np.uint8)
+        native.palette_map(frames, out, *self._cells, self.entries)
+        return out
 
     def warm_up(self, pool: Any) -> Any:
         """Start filling Pillow's nearest-colour cache of this palette on a worker thread (a
@@ -234,12 +256,38 @@ def _delta(idx: np.ndarray, prev: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _lzw(idx: np.ndarray, prev: np.ndarray | None = None, delta: bool = False) -> bytes | list[bytes]:
+class _ToMap:
+    """Frames to map to a palette on the LZW worker (the C mapper releases the GIL), with the
+    frame before (same palette; None: the first is whole), whose indices the delta takes."""
+
+    __slots__ = ("frames", "palette", "prev")
+
+    def __init__(self, frames: list[np.ndarray], palette: _Palette, prev: np.ndarray | None) -> None:
+        self.frames, self.palette, self.prev = frames, palette, prev
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (len(self.frames), *self.frames[0].shape[:2])
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def indices(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The frames' ``(n, H, W)`` indices and the frame before's (or None)."""
+        if self.prev is None:
+            return self.palette.map_frames(self.frames), None
+        idx = self.palette.map_frames([self.prev, *self.frames])
+        return idx[1:], idx[0]
+
+
+def _lzw(idx: np.ndarray | _ToMap, prev: np.ndarray | None = None, delta: bool = False) -> bytes | list[bytes]:
     """The LZW data of ``(n, H, W)`` indices (with ``delta``, of :func:`_delta` of them and
     ``prev``): giflib's GIF87a of the n frames (:func:`_frames_lzw` splits it, on the writing
     thread: the worker holds the GIL only to return), or with Pillow each frame's code size,
     sub-blocks and terminator. Runs on a worker thread with giflib (numpy's comparisons and
-    copies there release the GIL too)."""
+    copies there release the GIL too). ``idx`` may be a :class:`_ToMap` (frames mapped here)."""
+    if isinstance(idx, _ToMap):
+        idx, prev = idx.indices()
     if delta:
         idx = _delta(idx, prev)
     codec = _giflib()
@@ -292,8 +340,8 @@ class _Writer:
         self.pending: deque[tuple[Any, list[tuple[int, bytes | None, int | None, int]], tuple[int, int]]] = deque()
         self.written = 0
 
-    def add(self, idx: np.ndarray, table: bytes | None, kind: str | None = None, prev: np.ndarray | None = None) -> None:
-        """Queue ``(n, H, W)`` indices drawn with ``table`` (None: the global one). ``kind``:
+    def add(self, idx: np.ndarray | _ToMap, table: bytes | None, kind: str | None = None, prev: np.ndarray | None = None) -> None:
+        """Queue ``(n, H, W)`` indices (or frames to map to them) drawn with ``table`` (None: the global one). ``kind``:
         None (every index drawn), ``"holes"`` (index :data:`KEEP` is transparent and cleared
         after the frame: RGBA input) or ``"delta"`` (written as :func:`_delta` of them and
         ``prev``, the frame before's indices under the same table, or None)."""
@@ -302,7 +350,8 @@ class _Writer:
         if kind == "holes":
             meta = [(next(self.delays), table, KEEP, 2) for _ in range(n)]
         elif kind == "delta":
-            meta = [(next(self.delays), table, KEEP if i or prev is not None else None, 1) for i in range(n)]
+            before = prev is not None or (isinstance(idx, _ToMap) and idx.prev is not None)
+            meta = [(next(self.delays), table, KEEP if i or before else None, 1) for i in range(n)]
         else:
             meta = [(next(self.delays), table, None, 0) for _ in range(n)]
         delta = kind == "delta"
@@ -311,7 +360,7 @@ class _Writer:
         while len(self.pending) > self.in_flight:
             self._write_next()
 
-    def add_runs(self, runs: Iterable[tuple[np.ndarray, bytes | None, str | None, np.ndarray | None]]) -> None:
+    def add_runs(self, runs: Iterable[tuple[np.ndarray | _ToMap, bytes | None, str | None, np.ndarray | None]]) -> None:
         for idx, table, kind, prev in runs:
             self.add(idx, table, kind, prev)
 
@@ -383,6 +432,15 @@ def _stacked(block: list[np.ndarray]) -> tuple[Any, np.ndarray, np.ndarray, np.n
     return rgb, px[:, ::s, ::s].astype(np.int16), _error_grid(px), None if alpha is None else alpha >= 128
 
 
+def _grids(block: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The change grid (int16) and error grid (:func:`_error_grid`) of RGB frames, as
+    :func:`_stacked` makes them, taken from the frames without stacking them."""
+    h, w = block[0].shape[:2]
+    s = max(1, min(h, w) // 16)
+    e = _error_step((h, w))
+    return np.stack([f[::s, ::s, :3] for f in block]).astype(np.int16), np.stack([f[::e, ::e, :3] for f in block])
+
+
 class _Colour:
     """The palette state of a colour GIF: the global palette, the one in use, the sparse grid of
     the frame whose fit was last measured and the last frame's indices (the next frame's delta
@@ -393,6 +451,7 @@ class _Colour:
         self.colours = colours
         self.seen: np.ndarray | None = None
         self.last: np.ndarray | None = None
+        self.last_px: np.ndarray | None = None  # the C mapper's path keeps the last frame's pixels instead
 
     def _checks(self, grids: np.ndarray) -> list[bool]:
         """Per frame (of change grids): whether it moved on by more than :data:`CHANGE_LEVELS`
@@ -417,7 +476,11 @@ class _Colour:
         kind, previous frame's indices or None)`` for :meth:`_Writer.add`: ``"holes"`` for RGBA
         frames (index :data:`KEEP` where alpha is below half), else ``"delta"``. A checked frame
         the palette fits badly starts a new palette, made from it, and the rest of the block is
-        mapped again with that."""
+        mapped again with that. With the C mapper (RGB frames), the checks map only their grids
+        and the frames are mapped on the LZW workers (:meth:`_segments_mapped_later`)."""
+        if block[0].shape[2] == 3 and _native.speedups() is not None:
+            yield from self._segments_mapped_later(block)
+            return
         rgb, grids, want, opaque = _stacked(block)  # opaque: GIF transparency is on/off
         n, (h, w) = len(block), block[0].shape[:2]
         checks = self._checks(grids)
@@ -435,7 +498,7 @@ class _Colour:
                 table = None if pal is self.glob else pal.table
                 if opaque is not None:  # index KEEP where alpha is below half
                     yield np.where(opaque[start:cut], run, np.uint8(KEEP)), table, "holes", None
-                    self.last = None  # cleared after each frame (disposal 2): nothing to keep
+                    self.last = self.last_px = None  # cleared after each frame (disposal 2): nothing to keep
                 else:
                     prev = self.last if self.last is not None and self.last.shape == run.shape[1:] else None
                     yield run, table, "delta", prev
@@ -446,6 +509,32 @@ class _Colour:
             self.last = None  # the next frame is drawn whole with the new palette
             start = cut
             idx = pal.map(rgb.crop((0, start * h, w, n * h))).reshape(n - start, h, w)
+
+    def _segments_mapped_later(self, block: list[np.ndarray]) -> Iterator[tuple[_ToMap, bytes | None, str, None]]:
+        """:meth:`segments` of RGB frames, deciding from the grids alone (their indices are those of
+        the whole frames at those pixels): each run is frames to map on the LZW worker, with the
+        frame before under the same palette for the delta, so the same indices and bytes."""
+        n = len(block)
+        grids, want = _grids(block)
+        checks = self._checks(grids)
+        pal, start = self.current, 0
+        while True:
+            which = [i for i in range(start, n) if checks[i] and (start == 0 or i > start)]
+            cut = n
+            if which:
+                errs = pal.grid_errors(pal.map_frames([want[i] for i in which]), want[which])
+                bad = (errs > REPALETTE_ERROR) & (errs > 2 * pal.error + 1)
+                cut = which[int(np.argmax(bad))] if bad.any() else n
+            if cut > start:
+                last = self.last_px
+                prev = last if last is not None and last.shape == block[0].shape else None
+                yield _ToMap(block[start:cut], pal, prev), None if pal is self.glob else pal.table, "delta", None
+                self.last_px = block[cut - 1]
+            if cut == n:
+                return
+            pal = self.current = _Palette([block[cut]], self.colours)
+            self.last_px = None  # the next frame is drawn whole with the new palette
+            start = cut
 
 
 def encode_gif(
@@ -477,7 +566,8 @@ def encode_gif(
         out.write(b"\xf7\x00\x00" + _GREY_PALETTE)  # global table of 256 greys
     elif head:
         colour = _Colour(_Palette(head, 255), 255)  # index KEEP: transparent
-        if len(head) == PALETTE_FRAMES and _cache_warm_up_safe():  # more frames to come
+        # More frames to come, mapped by Pillow (the C mapper maps on the workers already).
+        if len(head) == PALETTE_FRAMES and _cache_warm_up_safe() and (head[0].shape[2] != 3 or _native.speedups() is None):
             from .._threads import in_pool, pool
 
             warming = None if in_pool() else colour.glob.warm_up(pool())

@@ -171,10 +171,18 @@ def test_same_bytes_from_threads_at_once() -> None:
     assert all(g == want for g in got)
 
 
-def test_the_palette_cache_warm_up_changes_no_byte(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With 16 frames or more, the global palette's nearest-colour cache is filled on a worker
-    thread while the writer maps the first blocks (both fill the one cache): the bytes are those
-    written without it, whichever gets to an entry first, however it is timed."""
+@pytest.mark.parametrize("c_mapper", [False, True])
+def test_the_palette_cache_warm_up_changes_no_byte(c_mapper: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 16 frames or more mapped by Pillow (no C mapper, or RGBA frames), the global
+    palette's nearest-colour cache is filled on a worker thread while the writer maps the first
+    blocks (both fill the one cache): the bytes are those written without it, whichever gets to
+    an entry first, however it is timed. The C mapper maps on the workers already: no warm-up."""
+    from mediakit import _native
+
+    if c_mapper and _native.speedups() is None:
+        pytest.skip("mediakit._speedups is not built (tests/test_speedups.py fails under CI then)")
+    if not c_mapper:
+        monkeypatch.setattr(_native, "speedups", lambda: None)
     frames = _channel_first_views(_scenes(96, 128))
     calls: list[int] = []
     real = gif._Palette.warm_up
@@ -184,6 +192,10 @@ def test_the_palette_cache_warm_up_changes_no_byte(monkeypatch: pytest.MonkeyPat
         return real(self, pool)
 
     monkeypatch.setattr(gif._Palette, "warm_up", counted)
+    if c_mapper:
+        assert _encode(frames) and not calls
+        assert _encode(_channel_first_views(_scenes(96, 128, c=4))) and len(calls) == 1  # RGBA: Pillow maps
+        return
     with_warm_up = {_encode(frames) for _ in range(6)}
     assert len(calls) == 6
     assert _encode(frames[: PALETTE_FRAMES - 1]) and len(calls) == 6  # short clips: not worth a job

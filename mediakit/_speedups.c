@@ -796,6 +796,115 @@ done:
     return result;
 }
 
+/* yuv420(frame, y, y_stride, u, u_stride, v, v_stride)
+ *
+ * One frame (uint8 (H, W, C), any strides; C = 1 grey, 3 RGB or 4 RGBA, alpha ignored) to
+ * 8-bit 4:2:0 planes (an odd last row or column counts twice in its 2x2 blocks), BT.601 limited range (what FFmpeg's converter writes for an
+ * untagged stream): Y = 16 + (16829 R + 33039 G + 6416 B) / 2^16 per pixel, and Cb, Cr from each
+ * 2x2 block's sums with coefficients that sum to 0 (greys stay exactly 128), rounded half up.
+ * Integer arithmetic only: mediakit/formats/_yuv.py does the same in numpy, value for value. */
+#define YR 16829
+#define YG 33039
+#define YB 6416
+#define UR (-9714)
+#define UG (-19071)
+#define UB 28785
+#define VR 28784
+#define VG (-24103)
+#define VB (-4681)
+
+/* Two rows of pixels (`b` is `a` again for the last row of an odd height: `yb` is then NULL) to
+ * their rows of Y and one row of Cb and Cr; an odd width's last column counts twice in its block. */
+__attribute__((optimize("O3"))) static void
+yuv_rows(const unsigned char *restrict a, const unsigned char *restrict b, Py_ssize_t ps, Py_ssize_t cs, Py_ssize_t w,
+         unsigned char *restrict ya, unsigned char *restrict yb, unsigned char *restrict uo, unsigned char *restrict vo)
+{
+    for (Py_ssize_t i = 0; i < w; i++) {
+        const unsigned char *p = a + i * ps;
+        ya[i] = (unsigned char)((YR * p[0] + YG * p[cs] + YB * p[2 * cs] + (16 << 16) + (1 << 15)) >> 16);
+    }
+    if (yb != NULL) {
+        for (Py_ssize_t i = 0; i < w; i++) {
+            const unsigned char *q = b + i * ps;
+            yb[i] = (unsigned char)((YR * q[0] + YG * q[cs] + YB * q[2 * cs] + (16 << 16) + (1 << 15)) >> 16);
+        }
+    }
+    for (Py_ssize_t i = 0; i < (w + 1) / 2; i++) {
+        const unsigned char *p = a + 2 * i * ps, *q = b + 2 * i * ps;
+        Py_ssize_t n = 2 * i + 1 < w ? ps : 0; /* the pixel to the right, or this one again */
+        int sr = p[0] + p[n] + q[0] + q[n];
+        int sg = p[cs] + p[n + cs] + q[cs] + q[n + cs];
+        int sb = p[2 * cs] + p[n + 2 * cs] + q[2 * cs] + q[n + 2 * cs];
+        uo[i] = (unsigned char)((UR * sr + UG * sg + UB * sb + (128 << 18) + (1 << 17)) >> 18);
+        vo[i] = (unsigned char)((VR * sr + VG * sg + VB * sb + (128 << 18) + (1 << 17)) >> 18);
+    }
+}
+
+static PyObject *
+yuv420(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "yuv420(frame, y, y_stride, u, u_stride, v, v_stride)");
+        return NULL;
+    }
+    Py_ssize_t ys = PyLong_AsSsize_t(args[2]), us = PyLong_AsSsize_t(args[4]), vs = PyLong_AsSsize_t(args[6]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer bf, by = {0}, bu = {0}, bv = {0};
+    if (PyObject_GetBuffer(args[0], &bf, PyBUF_STRIDED_RO) < 0) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int held = 0;
+    if (PyObject_GetBuffer(args[1], &by, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto done;
+    }
+    held = 1;
+    if (PyObject_GetBuffer(args[3], &bu, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto done;
+    }
+    held = 2;
+    if (PyObject_GetBuffer(args[5], &bv, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        goto done;
+    }
+    held = 3;
+    {
+        Py_ssize_t h = bf.ndim == 3 ? bf.shape[0] : 0, w = bf.ndim == 3 ? bf.shape[1] : 0;
+        Py_ssize_t c = bf.ndim == 3 ? bf.shape[2] : 0;
+        Py_ssize_t ch = (h + 1) / 2, cw = (w + 1) / 2; /* chroma rows and columns */
+        if (bf.itemsize != 1 || bf.ndim != 3 || !(c == 1 || c == 3 || c == 4) || ys < w || us < cw || vs < cw ||
+            by.len < (h > 0 ? (h - 1) * ys + w : 0) || bu.len < (ch > 0 ? (ch - 1) * us + cw : 0) ||
+            bv.len < (ch > 0 ? (ch - 1) * vs + cw : 0)) {
+            PyErr_SetString(PyExc_ValueError, "yuv420: frame must be (H, W, 1|3|4) bytes and the planes hold it");
+            goto done;
+        }
+        const Py_ssize_t rs = bf.strides[0], ps = bf.strides[1], cs = c == 1 ? 0 : bf.strides[2];
+        const unsigned char *top = (const unsigned char *)bf.buf;
+        unsigned char *py = (unsigned char *)by.buf, *pu = (unsigned char *)bu.buf, *pv = (unsigned char *)bv.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t j = 0; j < h; j += 2) {
+            int pair = j + 1 < h;
+            yuv_rows(top + j * rs, top + (pair ? j + 1 : j) * rs, ps, cs, w, py + j * ys, pair ? py + (j + 1) * ys : NULL,
+                     pu + (j / 2) * us, pv + (j / 2) * vs);
+        }
+        Py_END_ALLOW_THREADS
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&bf);
+    if (held >= 1) {
+        PyBuffer_Release(&by);
+    }
+    if (held >= 2) {
+        PyBuffer_Release(&bu);
+    }
+    if (held >= 3) {
+        PyBuffer_Release(&bv);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
@@ -809,6 +918,8 @@ static PyMethodDef methods[] = {
      "gif_delta(idx, prev, out, frame, keep): frames with keep where the index is the frame before's"},
     {"palette_map", (PyCFunction)(void (*)(void))palette_map, METH_FASTCALL,
      "palette_map(frames, out, cells, boxes, palette): nearest-colour indices as Pillow's quantize(palette=...) maps them"},
+    {"yuv420", (PyCFunction)(void (*)(void))yuv420, METH_FASTCALL,
+     "yuv420(frame, y, y_stride, u, u_stride, v, v_stride): an RGB or grey frame as BT.601 4:2:0 planes"},
     {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
      "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},

@@ -573,7 +573,7 @@ def test_palette_map_from_threads_at_once_gives_the_same_indices() -> None:
         cells = (np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8))
         got: dict[int, np.ndarray] = {}
 
-        def work(k: int, cells: tuple[np.ndarray, np.ndarray] = cells) -> None:
+        def work(k: int, cells: tuple[np.ndarray, np.ndarray] = cells, got: dict[int, np.ndarray] = got) -> None:
             order = frames[k % 8 :] + frames[: k % 8]
             got[k] = np.roll(_c_map(order, entries, cells), (k % 8) * 64 * 64)
 
@@ -636,3 +636,91 @@ def test_gif_bytes_are_the_same_with_the_c_mapper_and_pillows(c: int, monkeypatc
         monkeypatch.setattr(_native, "speedups", lambda: None)
         assert [_encode(clip) for clip in clips] == fast
         assert gif.encode_gif(iter(mixed), width=32, height=24, fps=10) == fast_mixed
+
+
+# -- yuv420: the video encoders' input planes (mediakit/formats/_yuv.py) ---------------------------
+
+
+def _yuv_planes(frame: np.ndarray) -> list[np.ndarray]:
+    import av
+
+    h, w = frame.shape[:2]
+    vf = av.VideoFrame(w, h, "yuv420p")
+    from mediakit.formats import _yuv
+
+    _yuv.fill(frame, vf.planes)
+    return [np.frombuffer(p, np.uint8)[: p.height * p.line_size].reshape(p.height, p.line_size)[:, : p.width].copy() for p in vf.planes]
+
+
+def test_yuv420_writes_the_numpy_values_for_every_shape_and_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Odd sizes (the last row or column counts twice), grey, RGBA, channel-first views and
+    # reversed strides: the C planes are the numpy ones, value for value.
+    pytest.importorskip("av")
+    from mediakit.formats import _yuv
+
+    calls = counting(monkeypatch)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        h, w = (int(v) for v in rng.integers(1, 40, 2))
+        f = rng.integers(0, 256, (h, w, int(rng.choice([1, 3, 4]))), dtype=np.uint8)
+        want = _yuv.planes_of(f)
+        assert [p.shape for p in want] == [(h, w), ((h + 1) // 2, (w + 1) // 2), ((h + 1) // 2, (w + 1) // 2)]
+        for layout in (f, np.moveaxis(np.ascontiguousarray(np.moveaxis(f, -1, 0)), 0, -1), np.ascontiguousarray(f[::-1, ::-1])[::-1, ::-1]):
+            got = _yuv_planes(layout)
+            assert all(np.array_equal(g, x) for g, x in zip(got, want))
+    assert calls["yuv420"] == 600
+    with monkeypatch.context() as m:  # and the numpy path fills a frame the same way
+        m.setattr(_native, "speedups", lambda: None)
+        f = rng.integers(0, 256, (31, 17, 3), dtype=np.uint8)
+        assert all(np.array_equal(g, x) for g, x in zip(_yuv_planes(f), _yuv.planes_of(f)))
+
+
+def test_yuv420_values_are_bt601_limited_range() -> None:
+    from mediakit.formats import _yuv
+
+    def one(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+        y, u, v = _yuv.planes_of(np.full((2, 2, 3), rgb, np.uint8))
+        return int(y[0, 0]), int(u[0, 0]), int(v[0, 0])
+
+    assert one((0, 0, 0)) == (16, 128, 128)
+    assert one((255, 255, 255)) == (235, 128, 128)
+    assert all(one((g, g, g))[1:] == (128, 128) for g in range(256))  # greys stay neutral
+    assert one((255, 0, 0)) == (81, 90, 240)  # the BT.601 primaries, as tabulated
+    assert one((0, 255, 0)) == (145, 54, 34)
+    assert one((0, 0, 255)) == (41, 240, 110)
+
+
+def test_yuv420_refuses_wrong_arguments() -> None:
+    f = np.zeros((4, 4, 3), np.uint8)
+    y, c = np.zeros(16, np.uint8), np.zeros(4, np.uint8)
+    for args in [
+        (f, y, 3, c, 2, c, 2),  # a Y row shorter than the frame
+        (f, y, 4, c, 1, c, 2),
+        (f, y[:-1], 4, c, 2, c, 2),  # planes too small
+        (f, y, 4, c[:-1], 2, c, 2),
+        (f[..., :2], y, 4, c, 2, c, 2),  # two channels
+        (f[0], y, 4, c, 2, c, 2),
+        (f.astype(np.uint16), y, 4, c, 2, c, 2),
+        (f, bytes(16), 4, c, 2, c, 2),  # not writable
+        (f, y, "4", c, 2, c, 2),
+        (f, y, 4, c, 2, c),
+    ]:
+        with pytest.raises((TypeError, ValueError, BufferError)):
+            S.yuv420(*args)
+    assert not y.any() and not c.any()
+    S.yuv420(f, y, 4, c, 2, c, 2)
+    assert (y == 16).all() and (c == 128).all()
+
+
+@pytest.mark.parametrize("fmt", ["mp4", "webm"])
+def test_video_bytes_are_the_same_with_and_without_the_extension(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("av")
+    import mediakit as mk
+
+    rng = np.random.default_rng(1)
+    clips = [rng.integers(0, 256, (6, 3, 33, 47), dtype=np.uint8), rng.integers(0, 256, (5, 1, 24, 32), dtype=np.uint8)]
+    calls = counting(monkeypatch)
+    fast = [mk.Video(c, fps=4, format=fmt).encode_bytes() for c in clips]
+    assert calls["yuv420"] == 11
+    monkeypatch.setattr(_native, "speedups", lambda: None)
+    assert [mk.Video(c, fps=4, format=fmt).encode_bytes() for c in clips] == fast

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from .._errors import ValidationError
-from ._ffmpeg import RAW_PIX, Progress, raw_layout
+from . import _yuv
+from ._ffmpeg import Progress
 
 #: Encode MP4 and WebM frames in-process with PyAV when it is installed. Set to False to always
 #: use the ffmpeg binary.
@@ -73,11 +74,10 @@ def encode(
     ``width`` x ``height``, the encodable size."""
     _, _, muxer_options = SETTINGS[fmt]
     w, h = width, height
-    pix_fmt, order = raw_layout(first)
     rate = Fraction(fps).limit_denominator(100_000)
     common: dict[str, Any] = {
         **{"fmt": fmt, "muxer": muxer, "rate": rate, "w": w, "h": h},
-        **{"pix_fmt": pix_fmt, "order": order, "count": count, "progress": progress},
+        **{"count": count, "progress": progress},
     }
     in_memory = count is not None and count * w * h * first.shape[2] <= IN_MEMORY_RAW_BYTES
     if in_memory:
@@ -97,7 +97,7 @@ def encode(
 
 def _mux(
     av: Any, dest: Any, frames: Iterable[np.ndarray], *, fmt: str, muxer: str, muxer_options: dict[str, str], rate: Fraction,
-    w: int, h: int, pix_fmt: str, order: tuple[int, ...] | None, count: int | None, progress: Progress | None,
+    w: int, h: int, count: int | None, progress: Progress | None,
 ) -> None:  # fmt: skip
     """Encode and mux ``frames`` into ``dest`` (a path or a seekable binary file object)."""
     codec_name, options, _ = SETTINGS[fmt]
@@ -113,11 +113,8 @@ def _mux(
                     padded = np.zeros((h, w, frame.shape[2]), np.uint8)
                     padded[: frame.shape[0], : frame.shape[1]] = frame
                     frame = padded
-                planar = order is not None and not frame.flags.c_contiguous
-                vf = av.VideoFrame.from_ndarray(
-                    frame if planar or frame.shape[2] != 1 else frame[:, :, 0],
-                    format=pix_fmt if planar else RAW_PIX[frame.shape[2]],
-                )
+                vf = av.VideoFrame(w, h, "yuv420p")
+                _yuv.fill(frame, vf.planes)  # the encoder's own input format: no converter
                 vf.pts = i
                 for packet in stream.encode(vf):
                     out.mux(packet)

@@ -471,7 +471,7 @@ class _Colour:
             i += 1
         return out
 
-    def segments(self, block: list[np.ndarray]) -> Iterator[tuple[np.ndarray, bytes | None, str, np.ndarray | None]]:
+    def segments(self, block: list[np.ndarray]) -> Iterator[tuple[np.ndarray | _ToMap, bytes | None, str, np.ndarray | None]]:
         """The block's indices in runs drawn with one palette: ``(indices, local table or None,
         kind, previous frame's indices or None)`` for :meth:`_Writer.add`: ``"holes"`` for RGBA
         frames (index :data:`KEEP` where alpha is below half), else ``"delta"``. A checked frame

@@ -905,6 +905,358 @@ done:
     return result;
 }
 
+/* deflate_tail(stream) -> (final, end)
+ *
+ * Walks a raw DEFLATE stream (RFC 1951) without inflating it: the bit offset of its last block's
+ * BFINAL bit and the bit offset just after that block (bits are numbered from the first byte's
+ * least significant bit). mediakit.formats.png uses them to join two independently compressed
+ * streams into one (the first one's final flag cleared, an empty stored block to align):
+ * libdeflate compresses whole buffers only, so this is how both cores deflate one image.
+ * Raises ValueError for a stream that is not valid DEFLATE or ends early. */
+#define PRIM_BITS 11
+
+typedef struct {
+    const unsigned char *p;
+    Py_ssize_t n;
+    unsigned long long pos; /* in bits */
+} bit_reader;
+
+typedef struct {
+    unsigned short table[1 << PRIM_BITS]; /* symbol << 4 | length for codes of up to PRIM_BITS, else 0 */
+    unsigned short count[16];             /* codes of each length */
+    unsigned short symbol[288];           /* symbols ordered by (length, value) */
+} huffman;
+
+static int
+bits_left(const bit_reader *b, int k)
+{
+    return b->pos + (unsigned long long)k <= (unsigned long long)b->n * 8;
+}
+
+/* The next k (at most 25) bits, least significant first; bits past the end read as 0. */
+static unsigned int
+peek_bits(const bit_reader *b, int k)
+{
+    Py_ssize_t i = (Py_ssize_t)(b->pos >> 3);
+    unsigned long long v = 0;
+    if (i + 8 <= b->n) {
+        memcpy(&v, b->p + i, 8); /* little-endian hosts (x86-64, arm64) */
+    } else {
+        for (Py_ssize_t j = 0; i + j < b->n && j < 8; j++) {
+            v |= (unsigned long long)b->p[i + j] << (8 * j);
+        }
+    }
+    return (unsigned int)(v >> (b->pos & 7)) & ((1u << k) - 1);
+}
+
+static int
+take_bits(bit_reader *b, int k, unsigned int *out)
+{
+    if (!bits_left(b, k)) {
+        return -1;
+    }
+    *out = k ? peek_bits(b, k) : 0;
+    b->pos += (unsigned long long)k;
+    return 0;
+}
+
+/* A canonical Huffman code from its lengths (0: unused); -1 when over-subscribed. */
+static int
+huffman_build(huffman *h, const unsigned char *lengths, int n)
+{
+    unsigned short offs[16];
+    int left = 1;
+    memset(h->count, 0, sizeof h->count);
+    memset(h->table, 0, sizeof h->table);
+    for (int s = 0; s < n; s++) {
+        h->count[lengths[s]]++;
+    }
+    h->count[0] = 0;
+    for (int len = 1; len < 16; len++) {
+        left = 2 * left - h->count[len];
+        if (left < 0) {
+            return -1;
+        }
+    }
+    offs[1] = 0;
+    for (int len = 1; len < 15; len++) {
+        offs[len + 1] = (unsigned short)(offs[len] + h->count[len]);
+    }
+    for (int s = 0; s < n; s++) {
+        if (lengths[s]) {
+            h->symbol[offs[lengths[s]]++] = (unsigned short)s;
+        }
+    }
+    /* The fast table: each short code, bit-reversed (the stream holds codes first bit first). */
+    unsigned int code = 0;
+    int k = 0;
+    for (int len = 1; len <= PRIM_BITS; len++) {
+        for (int c = 0; c < h->count[len]; c++, k++, code++) {
+            unsigned int rev = 0;
+            for (int j = 0; j < len; j++) {
+                rev |= ((code >> j) & 1u) << (len - 1 - j);
+            }
+            for (unsigned int slot = rev; slot < (1u << PRIM_BITS); slot += 1u << len) {
+                h->table[slot] = (unsigned short)(h->symbol[k] << 4 | len);
+            }
+        }
+        code <<= 1;
+    }
+    return 0;
+}
+
+/* The next symbol of code h, or -1. */
+static int
+huffman_decode(bit_reader *b, const huffman *h)
+{
+    unsigned short e = h->table[peek_bits(b, PRIM_BITS)];
+    if (e != 0) {
+        if (!bits_left(b, e & 15)) {
+            return -1;
+        }
+        b->pos += e & 15;
+        return e >> 4;
+    }
+    int code = 0, first = 0, index = 0; /* a long code: one bit at a time */
+    for (int len = 1; len < 16; len++) {
+        unsigned int bit;
+        if (take_bits(b, 1, &bit) < 0) {
+            return -1;
+        }
+        code |= (int)bit;
+        int count = h->count[len];
+        if (code - count < first) {
+            return h->symbol[index + (code - first)];
+        }
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+static const unsigned char LENGTH_EXTRA[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+
+/* Skips one compressed block's symbols, up to and including its end-of-block. The hot loop keeps
+ * the next bits in a local 64-bit buffer (at least 32 after each refill; bits past the end read
+ * as 0 and are counted, so running out is an error); a code longer than PRIM_BITS (rare) goes
+ * through the bit reader. */
+static int
+skip_codes(bit_reader *b, const huffman *lit, const huffman *dist)
+{
+    const unsigned char *p = b->p;
+    const Py_ssize_t n = b->n;
+    Py_ssize_t next = 0;
+    unsigned long long buf = 0;
+    int have = 0, missing = 0;
+#define LOAD()                                                                     \
+    do {                                                                           \
+        next = (Py_ssize_t)(b->pos >> 3);                                          \
+        buf = 0;                                                                   \
+        have = 0;                                                                  \
+        missing = 0;                                                               \
+        REFILL();                                                                  \
+        DROP((int)(b->pos & 7));                                                   \
+    } while (0)
+#define REFILL()                                                                   \
+    do {                                                                           \
+        if (next + 8 <= n) {                                                       \
+            unsigned long long w;                                                  \
+            memcpy(&w, p + next, 8);                                               \
+            buf |= w << have;                                                      \
+            next += (63 - have) >> 3;                                              \
+            have |= 56;                                                            \
+        } else {                                                                   \
+            while (have <= 56) {                                                   \
+                if (next < n) {                                                    \
+                    buf |= (unsigned long long)p[next] << have;                    \
+                } else {                                                           \
+                    missing += 8;                                                  \
+                }                                                                  \
+                next++;                                                            \
+                have += 8;                                                         \
+            }                                                                      \
+        }                                                                          \
+    } while (0)
+#define DROP(k)                                                                    \
+    do {                                                                           \
+        buf >>= (k);                                                               \
+        have -= (k);                                                               \
+    } while (0)
+#define SAVE() (b->pos = (unsigned long long)next * 8 - (unsigned long long)have)
+#define SYMBOL(h, out)                                                             \
+    do {                                                                           \
+        unsigned short e_ = (h)->table[buf & ((1u << PRIM_BITS) - 1)];             \
+        if (e_ != 0) {                                                             \
+            DROP(e_ & 15);                                                         \
+            (out) = e_ >> 4;                                                       \
+        } else {                                                                   \
+            SAVE();                                                                \
+            (out) = huffman_decode(b, (h));                                        \
+            LOAD();                                                                \
+        }                                                                          \
+    } while (0)
+    LOAD();
+    for (;;) {
+        if (have < 32) {
+            REFILL();
+        }
+        if (have < missing) {
+            return -1;
+        }
+        int s;
+        SYMBOL(lit, s);
+        if (s < 0 || s > 285) {
+            return -1;
+        }
+        if (s < 256) {
+            continue;
+        }
+        if (s == 256) {
+            SAVE();
+            return have >= missing ? 0 : -1;
+        }
+        DROP(LENGTH_EXTRA[s - 257]); /* at most 5 bits: still 32 - 15 - 5 left */
+        if (have < 32) {
+            REFILL();
+        }
+        int d;
+        SYMBOL(dist, d);
+        if (d < 0 || d > 29) {
+            return -1;
+        }
+        if (have < 32) {
+            REFILL();
+        }
+        DROP(d < 4 ? 0 : d / 2 - 1); /* at most 13 bits */
+    }
+#undef LOAD
+#undef REFILL
+#undef DROP
+#undef SAVE
+#undef SYMBOL
+}
+
+static int
+walk_deflate(bit_reader *b, unsigned long long *final_bit)
+{
+    static const unsigned char ORDER[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    huffman lit, dist, pre;
+    unsigned char lengths[320];
+    for (;;) {
+        unsigned long long start = b->pos;
+        unsigned int last, type, v;
+        if (take_bits(b, 1, &last) < 0 || take_bits(b, 2, &type) < 0) {
+            return -1;
+        }
+        if (type == 0) { /* stored: to the byte boundary, LEN, NLEN, LEN bytes */
+            b->pos = (b->pos + 7) & ~7ull;
+            unsigned int len, nlen;
+            if (take_bits(b, 16, &len) < 0 || take_bits(b, 16, &nlen) < 0 || (len ^ 0xffff) != nlen || !bits_left(b, 8 * (int)len)) {
+                return -1;
+            }
+            b->pos += 8ull * len;
+        } else if (type == 1) { /* fixed codes */
+            for (int s = 0; s < 288; s++) {
+                lengths[s] = s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8;
+            }
+            huffman_build(&lit, lengths, 288);
+            memset(lengths, 5, 30);
+            huffman_build(&dist, lengths, 30);
+            if (skip_codes(b, &lit, &dist) < 0) {
+                return -1;
+            }
+        } else if (type == 2) { /* dynamic codes: their lengths, coded */
+            unsigned int hlit, hdist, hclen;
+            if (take_bits(b, 5, &hlit) < 0 || take_bits(b, 5, &hdist) < 0 || take_bits(b, 4, &hclen) < 0) {
+                return -1;
+            }
+            hlit += 257;
+            hdist += 1;
+            hclen += 4;
+            if (hlit > 286 || hdist > 30) {
+                return -1;
+            }
+            unsigned char cl[19] = {0};
+            for (unsigned int k = 0; k < hclen; k++) {
+                if (take_bits(b, 3, &v) < 0) {
+                    return -1;
+                }
+                cl[ORDER[k]] = (unsigned char)v;
+            }
+            if (huffman_build(&pre, cl, 19) < 0) {
+                return -1;
+            }
+            unsigned int k = 0;
+            while (k < hlit + hdist) {
+                int s = huffman_decode(b, &pre);
+                unsigned int rep, fill = 0;
+                if (s < 0) {
+                    return -1;
+                }
+                if (s < 16) {
+                    lengths[k++] = (unsigned char)s;
+                    continue;
+                }
+                if (s == 16) {
+                    if (k == 0 || take_bits(b, 2, &rep) < 0) {
+                        return -1;
+                    }
+                    fill = lengths[k - 1];
+                    rep += 3;
+                } else if (s == 17) {
+                    if (take_bits(b, 3, &rep) < 0) {
+                        return -1;
+                    }
+                    rep += 3;
+                } else {
+                    if (take_bits(b, 7, &rep) < 0) {
+                        return -1;
+                    }
+                    rep += 11;
+                }
+                if (k + rep > hlit + hdist) {
+                    return -1;
+                }
+                while (rep--) {
+                    lengths[k++] = (unsigned char)fill;
+                }
+            }
+            if (lengths[256] == 0 || huffman_build(&lit, lengths, (int)hlit) < 0 ||
+                huffman_build(&dist, lengths + hlit, (int)hdist) < 0 || skip_codes(b, &lit, &dist) < 0) {
+                return -1;
+            }
+        } else {
+            return -1;
+        }
+        if (last) {
+            *final_bit = start;
+            return 0;
+        }
+    }
+}
+
+static PyObject *
+deflate_tail(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    Py_buffer buf;
+    if (PyObject_GetBuffer(arg, &buf, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    bit_reader b = {(const unsigned char *)buf.buf, buf.len, 0};
+    unsigned long long final_bit = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = walk_deflate(&b, &final_bit);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&buf);
+    if (rc < 0) {
+        PyErr_SetString(PyExc_ValueError, "deflate_tail: not a complete DEFLATE stream");
+        return NULL;
+    }
+    return Py_BuildValue("(KK)", final_bit, b.pos);
+}
+
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
@@ -920,6 +1272,8 @@ static PyMethodDef methods[] = {
      "palette_map(frames, out, cells, boxes, palette): nearest-colour indices as Pillow's quantize(palette=...) maps them"},
     {"yuv420", (PyCFunction)(void (*)(void))yuv420, METH_FASTCALL,
      "yuv420(frame, y, y_stride, u, u_stride, v, v_stride): an RGB or grey frame as BT.601 4:2:0 planes"},
+    {"deflate_tail", (PyCFunction)deflate_tail, METH_O,
+     "deflate_tail(stream) -> (final, end): bit offsets of a raw DEFLATE stream's final flag and end"},
     {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
      "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},

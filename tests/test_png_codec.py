@@ -279,7 +279,9 @@ def test_filter_choice() -> None:
 
     with PILImage.open(CORPUS / "astronaut.png") as im:
         photo = np.asarray(im.convert("RGB"))
-    assert _filters(encode_png(photo), photo.shape[1] * 3 + 1) == {3}
+    with pytest.MonkeyPatch.context() as m:  # one stream, one block: one filter for the photo
+        m.setattr(png, "SPLIT_BYTES", STREAM_BYTES + 1)
+        assert _filters(encode_png(photo), photo.shape[1] * 3 + 1) == {3}
     # 16-bit images never get Average (the fast reader undoes Sub and Up only).
     assert _filters(encode_png(photo.astype(np.uint16) * 257), photo.shape[1] * 6 + 1) <= {1, 2}
 
@@ -446,3 +448,68 @@ def test_fast_reader_refuses_overlong_sides() -> None:
     data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, h, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
     with pytest.raises(LimitError, match="each side must be between 1 and 65500"):
         decode_png_fast(data, max_pixels=10**9)
+
+
+# -- images deflated in two parts at once (libdeflate + the C extension's block walker) ---------
+
+
+def _split_available() -> bool:
+    from mediakit import _native
+
+    return png._deflate_lib()[1] == "libdeflate" and _native.speedups() is not None
+
+
+@pytest.mark.parametrize(
+    ("shape", "channels", "dtype"),
+    [((512, 512), 3, np.uint8), ((512, 512), 1, np.uint8), ((300, 200), 4, np.uint16), ((2, 40000), 3, np.uint8), ((1400, 1500), 3, np.uint8)],
+)
+def test_split_images_are_one_valid_stream(shape: tuple[int, int], channels: int, dtype: Any) -> None:
+    """Between SPLIT_BYTES and STREAM_BYTES of rows: one IDAT chunk holding one zlib stream whose
+    two parts were deflated at once (the first part's final flag cleared, a sync flush after
+    it); it inflates to exactly the filtered rows, with the filter blocks of the image cut where
+    the parts meet, and Pillow and our reader decode the pixels."""
+    if not _split_available():
+        pytest.skip("libdeflate or the C extension is missing here (CI installs both)")
+    calls: list[Any] = []
+    real = png._head_part
+    png_head = lambda *a: (calls.append(a[1]), real(*a))[1]  # noqa: E731
+    arr = pixels(shape, channels, dtype, smooth=True)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(png, "_head_part", png_head)
+        data = encode_png(arr)
+    h = shape[0]
+    assert calls == [max(1, min(h - 1, round(h * png.SPLIT_SHARE)))]
+    chunks = _chunk_list(data)
+    assert [t for t, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    stride = shape[1] * channels * np.dtype(dtype).itemsize + 1
+    raw = zlib.decompress(chunks[1][1])  # the Adler-32 of the whole is checked here
+    rows = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder(">")).view(np.uint8).reshape(h, stride - 1)
+    per, cut = max(1, png.BLOCK_BYTES // stride), calls[0]
+    bpp, avg = channels * np.dtype(dtype).itemsize, dtype == np.uint8
+    want = np.concatenate([png._filter_rows(rows, bpp, avg, per, 0, cut), png._filter_rows(rows, bpp, avg, per, cut, h)])
+    assert raw == want.tobytes()
+    np.testing.assert_array_equal(decode_pixels(data), arr)
+    if dtype == np.uint8:
+        np.testing.assert_array_equal(np.asarray(pil_decode(data)).reshape(arr.shape), arr)
+
+
+def test_split_bytes_do_not_depend_on_threads() -> None:
+    # On one of the pool's threads (batch encoding) the parts are deflated one after the other.
+    from mediakit._threads import pool
+
+    if not _split_available():
+        pytest.skip("libdeflate or the C extension is missing here (CI installs both)")
+    arr = pixels((512, 512), 3, np.uint8, smooth=True)
+    here = encode_png(arr)
+    assert pool().submit(encode_png, arr).result(timeout=60) == here
+    assert {encode_png(arr) for _ in range(5)} == {here}
+
+
+def test_without_the_extension_the_image_is_one_deflate_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediakit import _native
+
+    arr = pixels((512, 512), 3, np.uint8, smooth=True)
+    monkeypatch.setattr(_native, "speedups", lambda: None)
+    monkeypatch.setattr(png, "_write_split", lambda *a: pytest.fail("split without the block walker"))
+    data = encode_png(arr)
+    np.testing.assert_array_equal(decode_pixels(data), arr)

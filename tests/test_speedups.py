@@ -724,3 +724,65 @@ def test_video_bytes_are_the_same_with_and_without_the_extension(fmt: str, monke
     assert calls["yuv420"] == 11
     monkeypatch.setattr(_native, "speedups", lambda: None)
     assert [mk.Video(c, fps=4, format=fmt).encode_bytes() for c in clips] == fast
+
+
+# -- deflate_tail: where a raw DEFLATE stream's last block starts and ends ----------------------
+
+
+def _joined(first: bytes) -> bytes:
+    """``first`` as the opening part of a longer stream, as mediakit.formats.png joins them."""
+    final, stop = S.deflate_tail(first)
+    assert 8 * len(first) - 8 < stop <= 8 * len(first)
+    size = (stop + 3 + 7) // 8
+    head = bytearray(first[:size]).ljust(size, b"\x00")
+    assert head[final >> 3] >> (final & 7) & 1  # the final flag is set there
+    head[final >> 3] &= ~(1 << (final & 7)) & 0xFF
+    head[stop >> 3] &= (1 << (stop & 7)) - 1
+    head[(stop >> 3) + 1 :] = bytes(size - (stop >> 3) - 1)
+    return bytes(head) + b"\x00\x00\xff\xff"
+
+
+def test_deflate_tail_finds_the_last_block_of_every_kind_of_stream() -> None:
+    # Stored blocks (level 0, noise), fixed codes (tiny inputs), dynamic codes with long and
+    # short codes, many blocks (long inputs), libdeflate's and zlib's block choices: the first
+    # stream with its final flag cleared, then an empty stored block, then a second stream
+    # inflate to both inputs joined.
+    import zlib
+
+    deflate = pytest.importorskip("deflate")
+    rng = np.random.default_rng(3)
+    inputs = [
+        b"", b"a", b"ab" * 10, rng.integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+        rng.integers(0, 4, 100_000, dtype=np.uint8).tobytes(), bytes(200_000),
+        (np.cumsum(rng.integers(-3, 4, 600_000)) % 256).astype(np.uint8).tobytes(),
+    ]  # fmt: skip
+    for a in inputs:
+        streams = [deflate.deflate_compress(a, level) for level in (0, 1, 6, 12)]
+        streams += [zlib.compress(a, level)[2:-4] for level in (0, 1, 9)]
+        for first in streams:
+            for b in (b"", b"xyz", inputs[4][:3000]):
+                assert zlib.decompress(_joined(first) + deflate.deflate_compress(b, 1), -15) == a + b
+
+
+def test_deflate_tail_refuses_what_is_not_a_whole_stream() -> None:
+    import zlib
+
+    deflate = pytest.importorskip("deflate")
+    good = deflate.deflate_compress(np.random.default_rng(1).integers(0, 8, 50_000, dtype=np.uint8).tobytes(), 6)
+    for bad in [b"", good[:-3], good[: len(good) // 2], b"\x07", b"\xff" * 64, b"\x01\x05\x00\xfa\xffab"]:
+        with pytest.raises(ValueError, match="not a complete DEFLATE stream"):
+            S.deflate_tail(bad)
+    with pytest.raises(TypeError):
+        S.deflate_tail("text")
+    # Mutated streams (fuzzing): every answer is an error or offsets within the data, never a crash.
+    rng = np.random.default_rng(2)
+    for _ in range(3000):
+        data = bytearray(good[: int(rng.integers(1, 400))] if rng.random() < 0.5 else good)
+        for _ in range(int(rng.integers(1, 4))):
+            data[int(rng.integers(len(data)))] ^= 1 << int(rng.integers(8))
+        try:
+            final, stop = S.deflate_tail(bytes(data))
+        except ValueError:
+            continue
+        assert 0 <= final < stop <= 8 * len(data)
+    assert zlib.decompress(good, -15)

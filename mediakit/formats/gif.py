@@ -12,9 +12,12 @@ index :data:`KEEP` instead, drawn over the frame before (disposal 1, as gifsicle
 optimisers do). Every frame decodes to exactly the indices mapped for it; on a typical clip the
 file is about half the size and LZW has a third less to do (runs of one index).
 
-Speed: frames go through in blocks of at most :data:`BLOCK_PIXELS` pixels, stacked into one tall
-image so that one Pillow call maps a whole block (no per-frame Pillow objects), with the palette
-checks vectorised over the block; the bytes are those of mapping frame by frame. Each frame's
+Speed: frames go through in blocks of at most :data:`BLOCK_PIXELS` pixels. With the C extension
+(RGB frames), the palette checks decide from sparse grids of the block's frames and the frames
+are mapped on the LZW worker threads by ``_speedups.palette_map`` (Pillow's nearest-colour rule,
+without the GIL, read straight from the input's layout); otherwise a block is stacked into one
+tall image that one Pillow call maps (no per-frame Pillow objects). Either way the checks are
+vectorised over the block and the bytes are those of mapping frame by frame with Pillow. Each frame's
 LZW data is written by giflib (``imagecodecs.gif_encode``, which releases the GIL: blocks are
 compressed on the shared worker threads, a bounded number in flight, while the next block is
 mapped) or, without the extra, by Pillow's GIF encoder on the calling thread. Both give the same

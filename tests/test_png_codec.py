@@ -461,7 +461,7 @@ def _split_available() -> bool:
 
 @pytest.mark.parametrize(
     ("shape", "channels", "dtype"),
-    [((512, 512), 3, np.uint8), ((512, 512), 1, np.uint8), ((300, 200), 4, np.uint16), ((2, 40000), 3, np.uint8), ((1400, 1500), 3, np.uint8)],
+    [((512, 512), 3, np.uint8), ((1024, 512), 1, np.uint8), ((400, 200), 4, np.uint16), ((4, 50000), 3, np.uint8), ((1400, 1500), 3, np.uint8)],
 )
 def test_split_images_are_one_valid_stream(shape: tuple[int, int], channels: int, dtype: Any) -> None:
     """Between SPLIT_BYTES and STREAM_BYTES of rows: one IDAT chunk holding one zlib stream whose
@@ -503,6 +503,13 @@ def test_split_bytes_do_not_depend_on_threads() -> None:
     here = encode_png(arr)
     assert pool().submit(encode_png, arr).result(timeout=60) == here
     assert {encode_png(arr) for _ in range(5)} == {here}
+
+
+def test_below_split_bytes_the_image_is_one_deflate_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    mask = RNG.integers(0, 6, (512, 512), dtype=np.uint8)  # 256 kB of rows: a mask of a 512x512 image
+    assert mask.nbytes < png.SPLIT_BYTES
+    monkeypatch.setattr(png, "_write_split", lambda *a: pytest.fail("split below SPLIT_BYTES"))
+    np.testing.assert_array_equal(decode_pixels(encode_png(mask)), mask)
 
 
 def test_without_the_extension_the_image_is_one_deflate_call(monkeypatch: pytest.MonkeyPatch) -> None:

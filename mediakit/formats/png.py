@@ -12,7 +12,7 @@ The writer is built for the one-image-at-a-time path of a training loop:
   first use) at level 1: about 2x faster than zlib level 1 and smaller. Without it the stdlib
   zlib is used (level 2), so files stay valid, only slower; :data:`backend` says which one is
   in use.
-- **Two parts at once**: from :data:`SPLIT_BYTES` (a 512x512 photo is 768 kB) the stream is
+- **Two parts at once**: from :data:`SPLIT_BYTES` (512 kB; a 512x512 photo is 768 kB) the stream is
   deflated in two parts on both cores (:func:`_write_split`): libdeflate compresses whole
   buffers only, each ending in a final block, so the first part's blocks are walked (C
   extension, ``_speedups.deflate_tail``: Huffman codes skipped, nothing inflated) to clear its
@@ -73,8 +73,9 @@ BLOCK_BYTES = 1 << 21
 STREAM_BYTES = 1 << 24
 #: Images of at least this many filtered bytes (and up to :data:`STREAM_BYTES`) are deflated as
 #: one stream in two parts at once (:func:`_write_split`), when libdeflate and the C extension
-#: are installed.
-SPLIT_BYTES = 1 << 17
+#: are installed. A 512x512 RGB photo (768 kB) is; its masks (256 kB, and they deflate fast)
+#: are not: the walk would cost more than the second core saves.
+SPLIT_BYTES = 1 << 19
 #: The share of rows in the first part of a split image, which also walks its blocks (about half
 #: the time deflating them takes): both parts then take about as long.
 SPLIT_SHARE = 0.41

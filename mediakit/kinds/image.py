@@ -297,15 +297,19 @@ class Image(FileKind):
             from .._threads import in_pool, pool
 
             if self.masks and not in_pool():
-                # The image is encoded on a worker thread (its deflate releases the GIL) while
-                # this one encodes and stores the masks: both cores for an annotated image.
-                job = pool().submit(spec.encode, self.pixels, quality=self.quality)
+                # The masks' PNGs are made on a worker thread while this one encodes the image
+                # (whose deflate puts part of itself on another worker): every core for an
+                # annotated image. The files are stored here, masks first, as without threads.
+                from ..formats.png import encode_png
+
+                job = pool().submit(lambda: [encode_png(m.data) for m in self.masks.values()])
                 try:
-                    masks = {name: _mask_desc(m, store) for name, m in self.masks.items()}
+                    blob = spec.encode(self.pixels, quality=self.quality)
                 except BaseException:
                     job.cancel()  # if not started yet; a running encode only makes bytes
                     raise
-                blob = job.result()
+                made = job.result()
+                masks = {name: _mask_desc(m, store, data) for (name, m), data in zip(self.masks.items(), made)}
             else:
                 blob = spec.encode(self.pixels, quality=self.quality)
         ref = store.put(blob, suffix=spec.suffix)
@@ -397,10 +401,11 @@ def _given_labels(group: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in group["class_labels"].items() if int(k) not in defaulted}
 
 
-def _mask_desc(m: ov.Mask, store: Store) -> dict[str, Any]:
+def _mask_desc(m: ov.Mask, store: Store, data: bytes | None = None) -> dict[str, Any]:
+    """A mask's descriptor, its PNG (``data``, or made here) stored."""
     from ..formats.png import encode_png
 
-    ref = store.put(encode_png(m.data), suffix=".png")
+    ref = store.put(encode_png(m.data) if data is None else data, suffix=".png")
     out = {**ref.to_dict(), "class_labels": ov.labels_json(m.class_labels)}
     if m.unlabeled_ids:
         out["unlabeled_ids"] = m.unlabeled_ids

@@ -299,7 +299,7 @@ class Image(FileKind):
             if self.masks and not in_pool():
                 # The masks' PNGs are made on a worker thread while this one encodes the image
                 # (whose deflate puts part of itself on another worker): every core for an
-                # annotated image. The files are stored here, masks first, as without threads.
+                # annotated image. The files are stored here, on the calling thread.
                 from ..formats.png import encode_png
 
                 job = pool().submit(lambda: [encode_png(m.data) for m in self.masks.values()])

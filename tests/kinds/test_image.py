@@ -1454,3 +1454,34 @@ def test_a_corrupt_or_out_of_range_orientation_is_ignored(mem: mk.Store) -> None
     blob, raw = _exif_file(9)
     desc = mk.Image(blob).encode(mem)
     assert (desc["width"], desc["height"]) == (40, 20) and "exif_orientation" not in desc
+
+
+def test_an_annotated_image_is_the_same_from_any_thread() -> None:
+    """From the calling thread its masks are made on a worker while the image is encoded (the
+    image's deflate using the other worker for its first part); on a pool thread everything runs
+    inline. Same descriptor, same stored files."""
+    from mediakit._threads import pool
+
+    rng = np.random.default_rng(4)
+    px = (np.indices((512, 512)).sum(0)[..., None] * [1, 2, 3] % 256).astype(np.uint8) + rng.integers(0, 8, (512, 512, 3), dtype=np.uint8)
+    masks = {name: {"mask_data": rng.integers(0, 6, (512, 512), dtype=np.uint8), "class_labels": {1: "a"}} for name in ("p", "q")}
+    boxes = {"b": {"box_data": [{"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.4}, "class_id": 1}], "class_labels": {1: "a"}}}
+
+    def encode() -> tuple[Any, list[str]]:
+        store = mk.MemoryStore()
+        order: list[str] = []
+        real = store.put
+
+        def put(data: Any, **kw: Any) -> Any:
+            ref = real(data, **kw)
+            order.append(ref.to_dict()["path"])
+            return ref
+
+        store.put = put  # type: ignore[method-assign]
+        desc = mk.Image(px, masks=masks, boxes=boxes).encode(store)
+        return desc, order
+
+    here = encode()
+    there = pool().submit(encode).result(timeout=60)
+    assert there[0] == here[0]
+    assert sorted(there[1]) == sorted(here[1]) and len(here[1]) == 3

@@ -1257,6 +1257,67 @@ deflate_tail(PyObject *Py_UNUSED(module), PyObject *arg)
     return Py_BuildValue("(KK)", final_bit, b.pos);
 }
 
+/* confusion(y, p, n, out) -> bool
+ *
+ * Adds each pair's count into `out` (n * n int64, zeroed: row y, column p) in one pass over `y`
+ * and `p` (int64 class indices, as long as each other), without the GIL. False, with `out` left
+ * partly filled, as soon as an index is outside 0..n-1: the caller then finds and names it. */
+static PyObject *
+confusion(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "confusion(y, p, n, out)");
+        return NULL;
+    }
+    Py_ssize_t n = PyLong_AsSsize_t(args[2]);
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_buffer by, bp, bo;
+    if (PyObject_GetBuffer(args[0], &by, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[1], &bp, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyBuffer_Release(&by);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[3], &bo, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0) {
+        PyBuffer_Release(&by);
+        PyBuffer_Release(&bp);
+        return NULL;
+    }
+    PyObject *result = NULL;
+#define IS_I64(b) ((b).itemsize == 8 && (b).format != NULL && ((b).format[0] == 'q' || (b).format[0] == 'l') && (b).format[1] == 0)
+    if (!IS_I64(by) || !IS_I64(bp) || !IS_I64(bo) || by.len != bp.len || n <= 0 || n > 46340 || bo.len != n * n * 8) {
+        PyErr_SetString(PyExc_ValueError, "confusion: y and p must be int64 of one length, out n * n int64");
+        goto done;
+    }
+#undef IS_I64
+    {
+        const long long *y = (const long long *)by.buf, *p = (const long long *)bp.buf;
+        long long *out = (long long *)bo.buf;
+        Py_ssize_t count = by.len / 8;
+        unsigned long long k = (unsigned long long)n;
+        int ok = 1;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < count; i++) {
+            unsigned long long a = (unsigned long long)y[i], b = (unsigned long long)p[i]; /* negatives wrap: too big */
+            if (a >= k || b >= k) {
+                ok = 0;
+                break;
+            }
+            out[a * k + b]++;
+        }
+        Py_END_ALLOW_THREADS
+        result = Py_NewRef(ok ? Py_True : Py_False);
+    }
+done:
+    PyBuffer_Release(&by);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bo);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
@@ -1274,6 +1335,8 @@ static PyMethodDef methods[] = {
      "yuv420(frame, y, y_stride, u, u_stride, v, v_stride): an RGB or grey frame as BT.601 4:2:0 planes"},
     {"deflate_tail", (PyCFunction)deflate_tail, METH_O,
      "deflate_tail(stream) -> (final, end): bit offsets of a raw DEFLATE stream's final flag and end"},
+    {"confusion", (PyCFunction)(void (*)(void))confusion, METH_FASTCALL,
+     "confusion(y, p, n, out) -> False if an index is outside 0..n-1, else True with the counts added into out"},
     {"rdp", (PyCFunction)(void (*)(void))rdp, METH_FASTCALL,
      "rdp(x, y, tol, limit, keep) -> points kept by Ramer-Douglas-Peucker (marked in keep), -1 over limit, None for non-finite input"},
     {NULL, NULL, 0, NULL},

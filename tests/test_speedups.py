@@ -786,3 +786,57 @@ def test_deflate_tail_refuses_what_is_not_a_whole_stream() -> None:
             continue
         assert 0 <= final < stop <= 8 * len(data)
     assert zlib.decompress(good, -15)
+
+
+# -- confusion: the confusion matrix's counts, with the range check ------------------------------
+
+
+def test_confusion_counts_match_bincount_and_refuse_out_of_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mediakit as mk
+    from mediakit._errors import ValidationError
+    from mediakit.plot import _curves
+
+    calls = counting(monkeypatch)
+    rng = np.random.default_rng(8)
+    for trial in range(100):
+        n = int(rng.integers(1, 30))
+        y, p = rng.integers(0, n, (2, int(rng.integers(1, 500))))
+        got = _curves.confusion_counts(y, p, n)
+        assert got is not None and np.array_equal(got, np.bincount(y * n + p, minlength=n * n).reshape(n, n))
+    assert calls["confusion"] == 100
+    names = ["a", "b", "c"]
+    for preds, truth, message in [
+        ([0, 5, 1], [0, 1, 2], r"preds\[1\]: class index 5 is outside 0..2"),
+        ([0, 1, 2], [0, -1, 2], r"y_true\[1\]: class index -1 is outside 0..2"),
+        ([0, 1, 3], [9, 1, 2], r"y_true\[0\]: class index 9 is outside 0..2"),  # y_true is named first
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            mk.plot.confusion_matrix(preds=np.array(preds), y_true=np.array(truth), class_names=names)
+        with monkeypatch.context() as m:  # the same error without the extension
+            m.setattr(_native, "speedups", lambda: None)
+            with pytest.raises(ValidationError, match=message):
+                mk.plot.confusion_matrix(preds=np.array(preds), y_true=np.array(truth), class_names=names)
+    y, p = rng.integers(0, 100, (2, 10_000))
+    fast = mk.plot.confusion_matrix(preds=p, y_true=y, class_names=[str(i) for i in range(100)]).encode(mk.MemoryStore())
+    monkeypatch.setattr(_native, "speedups", lambda: None)
+    assert mk.plot.confusion_matrix(preds=p, y_true=y, class_names=[str(i) for i in range(100)]).encode(mk.MemoryStore()) == fast
+
+
+def test_confusion_refuses_wrong_arguments() -> None:
+    y = np.zeros(4, np.int64)
+    out = np.zeros(9, np.int64)
+    for args in [
+        (y, y[:3], 3, out),  # lengths differ
+        (y.astype(np.int32), y, 3, out),
+        (y, y, 3, np.zeros(8, np.int64)),
+        (y, y, 3, np.zeros(9, np.float64)),
+        (y, y, 0, np.zeros(0, np.int64)),
+        (y, y, 3, bytes(72)),  # not writable
+        (y[::2], y[::2], 3, out),  # not contiguous
+        (y, y, 3),
+    ]:
+        with pytest.raises((TypeError, ValueError, BufferError)):
+            S.confusion(*args)
+    assert not out.any()
+    assert S.confusion(y, y, 3, out) is True and out[0] == 4
+    assert S.confusion(np.array([0, 3]), np.array([0, 0]), 3, np.zeros(9, np.int64)) is False

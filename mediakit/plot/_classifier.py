@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._arrays import warn_user
 from .._errors import MediaTypeError, ValidationError, shown
 from ..kinds.chart import Chart
@@ -236,8 +237,10 @@ def confusion_matrix(
             occurring = np.union1d(pv, yv)
             names = [str(v) for v in occurring.tolist()]
             pv, yv = np.searchsorted(occurring, pv), np.searchsorted(occurring, yv)
-        truth = cv.class_indices(yv, None, names)
-        pred_idx = cv.class_indices(pv, None, names, field="preds").index
+        # With the C extension the indices' range is checked while counting (one pass).
+        check = _native.speedups() is None
+        truth = cv.class_indices(yv, None, names, check=check)
+        pred_idx = cv.class_indices(pv, None, names, field="preds", check=check).index
         names = truth.names
         n = len(names)
     y = truth.index
@@ -248,6 +251,11 @@ def confusion_matrix(
         msg = "y_true: no samples"
         raise ValidationError(msg)
     counts = cv.confusion_counts(y, pred_idx, n)
+    if counts is None:  # an index out of range: the checks name it
+        y = cv.class_indices(y, None, names).index
+        pred_idx = cv.class_indices(pred_idx, None, names, field="preds").index
+        counts = cv.confusion_counts(y, pred_idx, n)
+        assert counts is not None
     return _matrix_chart(counts, names, _title(title, "Confusion Matrix"), normalize)
 
 

@@ -55,11 +55,13 @@ class Classes:
     names: list[str]
 
 
-def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = "y_true") -> Classes:
+def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = "y_true", *, check: bool = True) -> Classes:
     """Turn ``y_true`` (class indices, labels, or a one-hot matrix) into indices and names.
 
     ``n_classes`` is the number of score columns (None for the confusion matrix, where the classes
-    come from the data or ``labels``).
+    come from the data or ``labels``). ``check=False`` skips the range check of integer indices
+    when the number of classes is known: for a caller that checks them as it uses them (and then
+    calls again with the check, which names the value out of range).
     """
     y = as_array(y_true, field)
     names = _labels(labels, n_classes, "labels")
@@ -80,8 +82,12 @@ def class_indices(y_true: Any, n_classes: int | None, labels: Any, field: str = 
             raise ValidationError(msg)
         y = y.astype(np.int64)
     if y.dtype.kind in "iu":
+        known = n_classes if n_classes is not None else (len(names) if names is not None else None)
+        if not check and known is not None:
+            names = names if names is not None else [str(i) for i in range(known)]
+            return Classes(y.astype(np.int64, copy=False), names)
         lo, hi = (int(y.min()), int(y.max())) if y.size else (0, -1)  # two reductions, no temporary arrays
-        k = n_classes if n_classes is not None else (len(names) if names is not None else hi + 1)
+        k = known if known is not None else hi + 1
         if lo < 0 or hi >= k:
             i = int(np.flatnonzero((y < 0) | (y >= k))[0])
             msg = f"{field}[{i}]: class index {int(y[i])} is outside 0..{k - 1} ({k} classes)"
@@ -293,11 +299,17 @@ def degenerate_warning(kind: str, names: list[str]) -> None:
         )
 
 
-def confusion_counts(y: np.ndarray, p: np.ndarray, n: int) -> np.ndarray:
-    """(n, n) int64 counts: rows are actual classes, columns predicted classes."""
+def confusion_counts(y: np.ndarray, p: np.ndarray, n: int) -> np.ndarray | None:
+    """(n, n) int64 counts: rows are actual classes, columns predicted classes (int64 indices).
+    With the C extension, one pass that also checks every index is in 0..n-1 (None if one is
+    not); without it the indices must have been checked."""
     if n > MAX_CLASSES:
         msg = f"class_names: at most {MAX_CLASSES} classes, got {n}"
         raise LimitError(msg)
+    native = _native.speedups()
+    if native is not None and y.flags.c_contiguous and p.flags.c_contiguous:
+        out = np.zeros(n * n, np.int64)
+        return out.reshape(n, n) if native.confusion(y, p, n, out) else None
     cells = y * n
     cells += p  # in place: one temporary array, not two
     return np.bincount(cells, minlength=n * n).reshape(n, n)

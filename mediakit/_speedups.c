@@ -604,7 +604,8 @@ done:
  * any entry), and each cell is computed from that list at its own first miss. The nearest entry
  * is always a candidate, so each cell's index is Pillow's.
  *
- * `cells` (2^18 uint16, indexed as Pillow's cache: index + 1, 0 not yet computed) and `boxes`
+ * `cells` (2^18 bytes, indexed as Pillow's cache: index + 1, 0 not yet computed: so at most 255
+ * entries, as a GIF colour palette with its transparent index has) and `boxes`
  * (512 * 258 bytes: per box a state byte (0 empty, 1 being filled, 2 filled), the count less
  * one and the candidates) belong to the palette and start zeroed. Several threads may map with
  * the same palette at once (the GIL is released): a box's list is written by the one thread that
@@ -661,7 +662,7 @@ box_list(const unsigned char *pal, int size, int box, unsigned char *boxes)
 }
 
 /* Index + 1 of the entry nearest to the corner of the cell of (r, g, b). */
-static unsigned short
+static unsigned char
 nearest(const unsigned char *pal, int size, unsigned int r, unsigned int g, unsigned int b, unsigned char *boxes,
         const unsigned char **lists)
 {
@@ -681,19 +682,19 @@ nearest(const unsigned char *pal, int size, unsigned int r, unsigned int g, unsi
             best = list[1 + k];
         }
     }
-    return (unsigned short)(best + 1);
+    return (unsigned char)(best + 1);
 }
 
 /* One row of pixels (`cols` of them, `ps` bytes apart, channels `cs` apart) to `out`. */
 static void
 map_row(const unsigned char *restrict px, Py_ssize_t ps, Py_ssize_t cs, Py_ssize_t cols, unsigned char *restrict out,
-        const unsigned char *pal, int size, unsigned short *cells, unsigned char *boxes, const unsigned char **lists)
+        const unsigned char *pal, int size, unsigned char *cells, unsigned char *boxes, const unsigned char **lists)
 {
     const unsigned char *restrict gp = px + cs, *restrict bp = px + 2 * cs;
     for (Py_ssize_t x = 0; x < cols; x++) {
         unsigned int r = px[x * ps], g = gp[x * ps], b = bp[x * ps];
-        unsigned short *cell = cells + ((r >> 2) | ((g >> 2) << 6) | ((b >> 2) << 12));
-        unsigned short v = __atomic_load_n(cell, __ATOMIC_RELAXED);
+        unsigned char *cell = cells + ((r >> 2) | ((g >> 2) << 6) | ((b >> 2) << 12));
+        unsigned char v = __atomic_load_n(cell, __ATOMIC_RELAXED);
         if (v == 0) {
             v = nearest(pal, size, r, g, b, boxes, lists);
             __atomic_store_n(cell, v, __ATOMIC_RELAXED);
@@ -743,8 +744,8 @@ palette_map(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
         goto done;
     }
     held = 4;
-    int ok = bo.itemsize == 1 && bc.len == (2 << 18) && ((uintptr_t)bc.buf & 1) == 0 && bb.len == 512 * BOX_BYTES &&
-             bp.len >= 3 && bp.len <= 768 && bp.len % 3 == 0;
+    int ok = bo.itemsize == 1 && bc.len == (1 << 18) && bb.len == 512 * BOX_BYTES && bp.len >= 3 && bp.len <= 765 &&
+             bp.len % 3 == 0;
     Py_ssize_t pixels = 0;
     for (Py_ssize_t i = 0; ok && i < n; i++) {
         ok = bs[i].itemsize == 1 && bs[i].ndim == 3 && bs[i].shape[2] >= 3;
@@ -752,14 +753,14 @@ palette_map(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     }
     if (!ok || bo.len != pixels) {
         PyErr_SetString(PyExc_ValueError,
-                        "palette_map: frames must be (H, W, C>=3) bytes, out one byte per pixel, cells 2^18 uint16, boxes "
-                        "512 * 258 bytes and palette 1 to 256 RGB entries");
+                        "palette_map: frames must be (H, W, C>=3) bytes, out one byte per pixel, cells 2^18 bytes, boxes "
+                        "512 * 258 bytes and palette 1 to 255 RGB entries");
         goto done;
     }
     {
         const unsigned char *pal = (const unsigned char *)bp.buf;
         int size = (int)(bp.len / 3);
-        unsigned short *cells = (unsigned short *)bc.buf;
+        unsigned char *cells = (unsigned char *)bc.buf;
         unsigned char *boxes = (unsigned char *)bb.buf, *out = (unsigned char *)bo.buf;
         Py_BEGIN_ALLOW_THREADS
         const unsigned char *lists[512] = {NULL}; /* the boxes this call has seen made */

@@ -140,7 +140,8 @@ class _Palette:
         # The entries Pillow maps to (as many as the quantiser made) and, for the C mapper, the
         # nearest-colour cells and which of their boxes are filled (made on first use).
         self.entries = bytes(self.image.getpalette() or [])
-        self._cells = (np.zeros(1 << 18, np.uint16), np.zeros(512 * 258, np.uint8))  # calloc: pages on first touch
+        # (255 colours at most: a cell holds index + 1 in a byte; calloc: pages on first touch)
+        self._cells = (np.zeros(1 << 18, np.uint8), np.zeros(512 * 258, np.uint8))
         self.error = float(self.errors(np.asarray(self.image)[None], _error_grid(px.reshape(1, -1, *px.shape[2:])))[0])
 
     def errors(self, idx: np.ndarray, want: np.ndarray, which: list[int] | None = None) -> np.ndarray:

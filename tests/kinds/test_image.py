@@ -1464,7 +1464,8 @@ def test_an_annotated_image_is_the_same_from_any_thread() -> None:
 
     rng = np.random.default_rng(4)
     px = (np.indices((512, 512)).sum(0)[..., None] * [1, 2, 3] % 256).astype(np.uint8) + rng.integers(0, 8, (512, 512, 3), dtype=np.uint8)
-    masks = {name: {"mask_data": rng.integers(0, 6, (512, 512), dtype=np.uint8), "class_labels": {1: "a"}} for name in ("p", "q")}
+    labels = {i: f"c{i}" for i in range(6)}
+    masks = {name: {"mask_data": rng.integers(0, 6, (512, 512), dtype=np.uint8), "class_labels": labels} for name in ("p", "q")}
     boxes = {"b": {"box_data": [{"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.4}, "class_id": 1}], "class_labels": {1: "a"}}}
 
     def encode() -> tuple[Any, list[str]]:

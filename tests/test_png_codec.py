@@ -472,10 +472,14 @@ def test_split_images_are_one_valid_stream(shape: tuple[int, int], channels: int
         pytest.skip("libdeflate or the C extension is missing here (CI installs both)")
     calls: list[Any] = []
     real = png._head_part
-    png_head = lambda *a: (calls.append(a[1]), real(*a))[1]  # noqa: E731
+
+    def head_part(*a: Any) -> Any:
+        calls.append(a[1])  # the cut
+        return real(*a)
+
     arr = pixels(shape, channels, dtype, smooth=True)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(png, "_head_part", png_head)
+        m.setattr(png, "_head_part", head_part)
         data = encode_png(arr)
     h = shape[0]
     assert calls == [max(1, min(h - 1, round(h * png.SPLIT_SHARE)))]

@@ -732,15 +732,12 @@ def test_video_bytes_are_the_same_with_and_without_the_extension(fmt: str, monke
 
 def _joined(first: bytes) -> bytes:
     """``first`` as the opening part of a longer stream, as mediakit.formats.png joins them."""
+    from mediakit.formats import png
+
     final, stop = S.deflate_tail(first)
     assert 8 * len(first) - 8 < stop <= 8 * len(first)
-    size = (stop + 3 + 7) // 8
-    head = bytearray(first[:size]).ljust(size, b"\x00")
-    assert head[final >> 3] >> (final & 7) & 1  # the final flag is set there
-    head[final >> 3] &= ~(1 << (final & 7)) & 0xFF
-    head[stop >> 3] &= (1 << (stop & 7)) - 1
-    head[(stop >> 3) + 1 :] = bytes(size - (stop >> 3) - 1)
-    return bytes(head) + b"\x00\x00\xff\xff"
+    assert first[final >> 3] >> (final & 7) & 1  # the final flag is set there
+    return png.open_ended(first)
 
 
 def test_deflate_tail_finds_the_last_block_of_every_kind_of_stream() -> None:
@@ -817,6 +814,14 @@ def test_confusion_counts_match_bincount_and_refuse_out_of_range(monkeypatch: py
             m.setattr(_native, "speedups", lambda: None)
             with pytest.raises(ValidationError, match=message):
                 mk.plot.confusion_matrix(preds=np.array(preds), y_true=np.array(truth), class_names=names)
+    # Strided and big-endian views go through the one C pass too (copied contiguous for it).
+    strided = np.array([0, 9, 2, 9, 5, 9])[::2]
+    with pytest.raises(ValidationError, match=r"preds\[2\]: class index 5 is outside 0..2"):
+        mk.plot.confusion_matrix(preds=strided, y_true=np.array([0, 1, 2]), class_names=names)
+    with pytest.raises(ValidationError, match=r"outside 0..-1 \(0 classes\)"):
+        mk.plot.confusion_matrix(preds=np.array([0]), y_true=np.array([0]), class_names=[])
+    chart = mk.plot.confusion_matrix(preds=np.array([0, 2, 2])[::1].astype(">i8"), y_true=np.arange(6)[::2] % 3, class_names=names)
+    assert chart.encode(mk.MemoryStore())
     y, p = rng.integers(0, 100, (2, 10_000))
     fast = mk.plot.confusion_matrix(preds=p, y_true=y, class_names=[str(i) for i in range(100)]).encode(mk.MemoryStore())
     monkeypatch.setattr(_native, "speedups", lambda: None)

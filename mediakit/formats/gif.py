@@ -445,6 +445,21 @@ def _grids(block: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([f[::s, ::s, :3] for f in block]).astype(np.int16), np.stack([f[::e, ::e, :3] for f in block])
 
 
+def _checked(checks: list[bool], start: int) -> list[int]:
+    """The checked frames a run from frame ``start`` of a block is measured on: those after it,
+    and the first frame itself when no palette has been tried on it yet in this block."""
+    return [i for i in range(start, len(checks)) if checks[i] and (start == 0 or i > start)]
+
+
+def _first_bad(pal: _Palette, which: list[int], errs: np.ndarray | None, n: int) -> int:
+    """Where the run under ``pal`` ends: the first of the frames ``which`` (with their errors
+    ``errs``) that it fits badly, else the block's end ``n``."""
+    if errs is None:
+        return n
+    bad = (errs > REPALETTE_ERROR) & (errs > 2 * pal.error + 1)
+    return which[int(np.argmax(bad))] if bad.any() else n
+
+
 class _Colour:
     """The palette state of a colour GIF: the global palette, the one in use, the sparse grid of
     the frame whose fit was last measured and the last frame's indices (the next frame's delta
@@ -491,12 +506,8 @@ class _Colour:
         pal, start = self.current, 0
         idx = pal.map(rgb).reshape(n, h, w)
         while True:
-            which = [i for i in range(start, n) if checks[i] and (start == 0 or i > start)]
-            cut = n
-            if which:
-                errs = pal.errors(idx, want[start:], [i - start for i in which])
-                bad = (errs > REPALETTE_ERROR) & (errs > 2 * pal.error + 1)
-                cut = which[int(np.argmax(bad))] if bad.any() else n
+            which = _checked(checks, start)
+            cut = _first_bad(pal, which, pal.errors(idx, want[start:], [i - start for i in which]) if which else None, n)
             if cut > start:
                 run = idx[: cut - start]
                 table = None if pal is self.glob else pal.table
@@ -523,12 +534,9 @@ class _Colour:
         checks = self._checks(grids)
         pal, start = self.current, 0
         while True:
-            which = [i for i in range(start, n) if checks[i] and (start == 0 or i > start)]
-            cut = n
-            if which:
-                errs = pal.grid_errors(pal.map_frames([want[i] for i in which]), want[which])
-                bad = (errs > REPALETTE_ERROR) & (errs > 2 * pal.error + 1)
-                cut = which[int(np.argmax(bad))] if bad.any() else n
+            which = _checked(checks, start)
+            errs = pal.grid_errors(pal.map_frames([want[i] for i in which]), want[which]) if which else None
+            cut = _first_bad(pal, which, errs, n)
             if cut > start:
                 last = self.last_px
                 prev = last if last is not None and last.shape == block[0].shape else None

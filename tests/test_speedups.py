@@ -103,6 +103,17 @@ def test_columns_gives_up_on_what_it_does_not_handle(bad: Any) -> None:
     assert S.columns(vs, KEYS) is None
 
 
+def test_no_keys_or_no_rows_leave_the_shared_empty_tuple_alone() -> None:
+    """Zero columns (or a transpose of no rows) give the shared empty tuple: it is never
+    untracked and then tracked by the collector (it is not a tracked object)."""
+    for call in (lambda: S.columns([{}, {}], ()), lambda: S.columns([], ()), lambda: S.transpose([[], []], 0)):
+        assert not gc.is_tracked(())
+        assert call() == ()
+        assert not gc.is_tracked(())  # (a collection would untrack it again: none ran)
+    assert S.transpose([], 2) == ((), ())
+    assert not gc.is_tracked(())
+
+
 def test_columns_has_a_limit_on_names() -> None:
     many = tuple(f"k{i}" for i in range(65))
     assert S.columns([{"k0": 1}], many) is None

@@ -1,6 +1,9 @@
 /* Native helpers: column primitives for the compiled schema predicates
- * (mediakit/_schema_compile.py), the curve reduction of mediakit/plot/_curves.py and the
- * point-cloud records of mediakit/kinds/_obj3d_fill.py.
+ * (mediakit/_schema_compile.py), a table's rows as columns (mediakit/kinds/_table_inputs.py),
+ * the curve reduction of mediakit/plot/_curves.py, the point-cloud records of
+ * mediakit/kinds/_obj3d_fill.py, GIF palette mapping and frame deltas (mediakit/formats/gif.py),
+ * video frames as 4:2:0 planes (mediakit/formats/_yuv.py), the DEFLATE block walker of
+ * mediakit/formats/png.py and the confusion-matrix counts of mediakit/plot/_curves.py.
  *
  * Validating a descriptor with 100,000 boxes in pure Python takes about thirty C-level passes
  * (map(type, ...), itemgetter, sum) over every block of boxes; most of the time goes to

@@ -19,8 +19,22 @@ v.addEventListener('loadeddata', () => {
   out.events.push('loadeddata');
   const w = v.videoWidth, h = v.videoHeight;
   const c = document.createElement('canvas'); c.width = w; c.height = h;
-  c.getContext('2d').drawImage(v, 0, 0, w, h);
-  finish({event: 'loadeddata', duration: String(v.duration), width: w, height: h, frame: c.toDataURL('image/png')});
+  const ctx = c.getContext('2d', {willReadFrequently: true});
+  // 'loadeddata' says the first frame is decoded; on a busy machine it may not be ready to draw
+  // yet (drawImage then leaves the canvas empty). Draw again every 50 ms, up to 2 s, until
+  // something is painted; the report says how many draws it took.
+  let draws = 0;
+  const grab = () => {
+    draws++;
+    ctx.clearRect(0, 0, w, h);
+    ctx.drawImage(v, 0, 0, w, h);
+    const px = ctx.getImageData(0, 0, w, h).data;
+    let painted = false;
+    for (let i = 0; i < px.length && !painted; i += 4) { painted = px[i + 3] !== 0 && (px[i] | px[i + 1] | px[i + 2]) !== 0; }
+    if (!painted && draws < 40) { setTimeout(grab, 50); return; }
+    finish({event: 'loadeddata', duration: String(v.duration), width: w, height: h, frame: c.toDataURL('image/png'), draws: draws});
+  };
+  grab();
 });
 v.src = url;
 document.body.appendChild(v);

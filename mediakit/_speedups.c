@@ -85,10 +85,11 @@ prefetch_dicts(PyObject *const *items, Py_ssize_t i, Py_ssize_t n)
     }
 }
 
-/* A tuple of k new containers with n empty slots each (`make` is PyList_New, or PyTuple_New
- * with n > 0: the empty tuple is a shared singleton), all untracked by the collector while they
- * hold NULLs: gc.get_objects() or a gc callback in a collection run by a later allocation must
- * not hand them to Python code. track_columns() tracks them again once they are complete. */
+/* A tuple of k new containers with n empty slots each (`make` is PyList_New or PyTuple_New),
+ * all untracked by the collector while they hold NULLs: gc.get_objects() or a gc callback in a
+ * collection run by a later allocation must not hand them to Python code. track_columns()
+ * tracks them again once they are complete. (The shared empty tuple, which PyTuple_New(0)
+ * gives, is never tracked: untracking it does nothing and track_again() leaves it alone.) */
 static PyObject *
 untracked_columns(Py_ssize_t k, Py_ssize_t n, PyObject *(*make)(Py_ssize_t))
 {
@@ -228,6 +229,25 @@ give_up:
     Py_RETURN_NONE;
 }
 
+/* The item array of an exact list or tuple. */
+static inline PyObject *const *
+row_items(PyObject *r)
+{
+    return PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
+}
+
+/* Whether all n rows are exact lists or tuples of k items. */
+static int
+rows_fit(PyObject *const *rows, Py_ssize_t n, Py_ssize_t k)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!(PyList_CheckExact(rows[i]) || PyTuple_CheckExact(rows[i])) || Py_SIZE(rows[i]) != k) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* transpose(rows: list, width: int) -> tuple[tuple, ...] | None
  *
  * When every row is an exact list or exact tuple of `width` items, the table's columns: one
@@ -252,22 +272,8 @@ transpose(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(rows);
-    /* Check the rows before allocating k * n slots for them. */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *r = PyList_GET_ITEM(rows, i);
-        if (!(PyList_CheckExact(r) || PyTuple_CheckExact(r)) || Py_SIZE(r) != k) {
-            Py_RETURN_NONE;
-        }
-    }
-    if (n == 0 || k == 0) { /* no slot to fill (and the empty tuple is shared: never untrack it) */
-        PyObject *out = PyTuple_New(k);
-        for (Py_ssize_t j = 0; out != NULL && j < k; j++) {
-            PyTuple_SET_ITEM(out, j, PyTuple_New(0));
-            if (PyTuple_GET_ITEM(out, j) == NULL) {
-                Py_CLEAR(out);
-            }
-        }
-        return out;
+    if (!rows_fit(((PyListObject *)rows)->ob_item, n, k)) { /* before allocating k * n slots */
+        Py_RETURN_NONE;
     }
     PyObject *out = untracked_columns(k, n, PyTuple_New);
     if (out == NULL) {
@@ -275,48 +281,35 @@ transpose(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     }
     /* Python code run by a collection during those allocations may have changed the rows:
      * check them again (nothing below allocates). */
-    if (PyList_GET_SIZE(rows) != n) {
-        goto give_up;
-    }
     PyObject *const *items = ((PyListObject *)rows)->ob_item;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *r = items[i];
-        if (!(PyList_CheckExact(r) || PyTuple_CheckExact(r)) || Py_SIZE(r) != k) {
-            goto give_up;
-        }
+    if (PyList_GET_SIZE(rows) != n || !rows_fit(items, n, k)) {
+        Py_DECREF(out); /* the column tuples hold only NULLs, which tuple deallocation skips */
+        Py_RETURN_NONE;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         if (i + 16 < n) {
             PREFETCH_READ(items[i + 16]);
         }
         if (i + 8 < n) {
-            PyObject *r = items[i + 8];
-            PyObject *const *cells = PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
-            PREFETCH_READ(cells);
+            PyObject *const *ahead = row_items(items[i + 8]);
+            PREFETCH_READ(ahead);
             if (k > 8) {
-                PREFETCH_READ(cells + 8);
+                PREFETCH_READ(ahead + 8);
             }
         }
         if (i + 4 < n) {
-            PyObject *r = items[i + 4];
-            PyObject *const *cells = PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
+            PyObject *const *ahead = row_items(items[i + 4]);
             for (Py_ssize_t j = 0; j < k && j < 16; j++) {
-                PREFETCH_WRITE(cells[j]);
+                PREFETCH_WRITE(ahead[j]);
             }
         }
-        PyObject *r = items[i];
-        PyObject *const *cells = PyList_CheckExact(r) ? (PyObject *const *)((PyListObject *)r)->ob_item : ((PyTupleObject *)r)->ob_item;
+        PyObject *const *cells = row_items(items[i]);
         for (Py_ssize_t j = 0; j < k; j++) {
-            PyObject *v = cells[j];
-            Py_INCREF(v);
-            PyTuple_SET_ITEM(PyTuple_GET_ITEM(out, j), i, v);
+            Py_INCREF(cells[j]);
+            PyTuple_SET_ITEM(PyTuple_GET_ITEM(out, j), i, cells[j]);
         }
     }
     return track_columns(out);
-
-give_up: /* the column tuples hold only NULLs, which tuple deallocation skips */
-    Py_DECREF(out);
-    Py_RETURN_NONE;
 }
 
 /* values(maps: list) -> list | None
